@@ -1,0 +1,45 @@
+# make run   - virtualenv, migrations, demo data, gunicorn on http://127.0.0.1:8000
+# make test  - the same bootstrap, then the whole test suite
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-$(shell cksum requirements.txt | cut -d' ' -f1)
+FLASK  := $(BIN)/flask --app wsgi
+PYTEST_ARGS ?=
+
+.PHONY: run test bootstrap translations migrate demo lint format clean
+
+bootstrap: $(STAMP) translations
+
+$(STAMP): requirements.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+translations: $(STAMP)
+	@for d in $$(find signage -type d -name translations); do \
+		$(BIN)/pybabel compile --use-fuzzy -q -d $$d 2>/dev/null || $(BIN)/pybabel compile -q -d $$d; \
+	done
+
+migrate: bootstrap
+	SIGNAGE_ENV=$${SIGNAGE_ENV:-development} $(FLASK) db upgrade
+
+demo: migrate
+	SIGNAGE_ENV=$${SIGNAGE_ENV:-development} $(FLASK) demo load
+
+run: demo
+	SIGNAGE_ENV=$${SIGNAGE_ENV:-development} $(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
+
+test: bootstrap
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: bootstrap
+	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+
+format: bootstrap
+	$(BIN)/ruff format . && $(BIN)/ruff check --fix .
+
+clean:
+	rm -rf $(VENV) instance/signage.db*

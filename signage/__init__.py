@@ -1,0 +1,85 @@
+"""signage: QR feedback boards, check-ins and e-poster screens for a province."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+_DEV_SECRET = "dev-only-secret-key-never-use-in-production"
+
+
+class ConfigError(RuntimeError):
+    pass
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app: config, extensions, blueprints. No I/O, no queries.
+
+    Under a pre-forking server every worker would inherit anything opened here, so
+    connections are made lazily on first use (and disposed after fork, see
+    gunicorn.conf.py).
+    """
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_object("signage.config")
+    app.config.from_prefixed_env("SIGNAGE")
+    if test_config is not None:
+        app.config.from_mapping(test_config)
+    _check_config(app)
+
+    if app.config.get("PROXY_COUNT"):
+        n = int(app.config["PROXY_COUNT"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
+
+    from . import db, extensions
+
+    db.init_app(app)
+    extensions.init_app(app)
+
+    from . import auth, web  # noqa: F401  (auth registers the user loader)
+
+    web.init_app(app)
+    _register_blueprints(app)
+    return app
+
+
+def _check_config(app: Flask) -> None:
+    env = app.config["ENV"]
+    if env not in {"production", "development", "testing"}:
+        raise ConfigError(f"SIGNAGE_ENV must be production/development/testing: {env}")
+    if env == "production":
+        secret = app.config.get("SECRET_KEY") or ""
+        if len(secret) < 32 or secret == _DEV_SECRET:
+            raise ConfigError("Set SIGNAGE_SECRET_KEY to 32+ random characters.")
+        if not str(app.config.get("PUBLIC_BASE_URL") or "").startswith("https://"):
+            raise ConfigError("Set SIGNAGE_PUBLIC_BASE_URL to the https:// address.")
+    else:
+        app.config["SECRET_KEY"] = app.config.get("SECRET_KEY") or _DEV_SECRET
+        app.config["PUBLIC_BASE_URL"] = (
+            app.config.get("PUBLIC_BASE_URL") or "http://127.0.0.1:8000"
+        )
+        app.config["SESSION_COOKIE_SECURE"] = bool(
+            app.config.get("FORCE_SECURE_COOKIES", False)
+        )
+    app.config["PUBLIC_BASE_URL"] = str(app.config["PUBLIC_BASE_URL"]).rstrip("/")
+    if env == "testing":
+        app.config["TESTING"] = True
+
+
+def _register_blueprints(app: Flask) -> None:
+    from .accounts.views import bp as accounts_bp
+    from .checkin.views import bp as checkin_bp
+    from .core.views import bp as core_bp
+    from .venues.views import bp as venues_bp
+
+    for bp in (core_bp, accounts_bp, venues_bp, checkin_bp):
+        app.register_blueprint(bp)
+    from .accounts.cli import bp as accounts_cli
+    from .core.cli import bp as core_cli
+    from .demo import bp as demo_cli
+    from .venues.cli import bp as venues_cli
+
+    for bp in (core_cli, accounts_cli, venues_cli, demo_cli):
+        app.register_blueprint(bp)

@@ -1,0 +1,81 @@
+"""Login, organisation and user forms."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from wtforms import EmailField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Email, Length, Optional
+
+from .. import geo
+from ..forms import CleanForm
+from .models import OrgKind, Role
+
+ORG_KIND_LABELS = {
+    OrgKind.STATE_AGENCY: _l("Cơ quan nhà nước"),
+    OrgKind.SCHOOL: _l("Trường học"),
+    OrgKind.POLICE: _l("Công an"),
+    OrgKind.ARMY: _l("Quân đội"),
+    OrgKind.BUSINESS: _l("Doanh nghiệp"),
+    OrgKind.OTHER: _l("Khác"),
+}
+ROLE_LABELS = {
+    Role.ADMIN: _l("Quản trị tỉnh (Sở TT&TT)"),
+    Role.MANAGER: _l("Quản lý tổ chức"),
+    Role.EDITOR: _l("Biên tập màn hình (Hiệp hội DN)"),
+    Role.HEALTH: _l("Cán bộ y tế"),
+}
+
+
+class LoginForm(CleanForm):
+    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=255)])
+    password = PasswordField(
+        _l("Mật khẩu"), validators=[DataRequired(), Length(max=256)]
+    )
+
+
+def _int_or_none(value: object) -> int | None:
+    try:
+        return int(str(value))
+    except (TypeError, ValueError):
+        return None
+
+
+class OrgForm(CleanForm):
+    name = StringField(_l("Tên tổ chức"), validators=[DataRequired(), Length(max=255)])
+    kind = SelectField(
+        _l("Loại hình"), choices=[(k.value, v) for k, v in ORG_KIND_LABELS.items()]
+    )
+    province_code = SelectField(_l("Tỉnh / thành phố"), coerce=_int_or_none)
+    ward_code = SelectField(
+        _l("Phường / xã"), coerce=_int_or_none, validate_choice=True
+    )
+    address = StringField(_l("Địa chỉ"), validators=[Optional(), Length(max=255)])
+    contact_name = StringField(
+        _l("Người liên hệ"), validators=[Optional(), Length(max=120)]
+    )
+    contact_phone = StringField(
+        _l("Điện thoại liên hệ"), validators=[Optional(), Length(max=20)]
+    )
+
+    def set_choices(self, default_province: int) -> None:
+        self.province_code.choices = [(int(p.code), p.name) for p in geo.provinces()]
+        province = self.province_code.data or default_province
+        if geo.province(province) is None:
+            province = default_province
+        self.ward_code.choices = [(None, _l("— chọn —"))] + [
+            (int(w.code), w.name) for w in geo.wards(province)
+        ]
+
+
+class UserForm(CleanForm):
+    email = EmailField(
+        _l("Email"), validators=[DataRequired(), Email(check_deliverability=False)]
+    )
+    name = StringField(_l("Họ và tên"), validators=[Optional(), Length(max=120)])
+    role = SelectField(
+        _l("Vai trò"), choices=[(r.value, label) for r, label in ROLE_LABELS.items()]
+    )
+    organisation_id = SelectField(_l("Tổ chức"), coerce=_int_or_none)
+    password = PasswordField(
+        _l("Mật khẩu ban đầu"), validators=[DataRequired(), Length(min=10, max=256)]
+    )

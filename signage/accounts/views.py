@@ -1,0 +1,223 @@
+"""Login/logout and the province admin's organisations and users."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask import (
+    session as cookie,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+
+from .. import db
+from ..auth import roles_required
+from ..errors import DomainError
+from ..extensions import limiter
+from ..forms import apply_domain_error
+from . import services
+from .forms import ORG_KIND_LABELS, ROLE_LABELS, LoginForm, OrgForm, UserForm
+from .models import OrgKind, Role
+
+bp = Blueprint("accounts", __name__)
+
+
+def hash_policy() -> services.HashPolicy:
+    cfg = current_app.config
+    return services.HashPolicy(cfg["ARGON2_TIME_COST"], cfg["ARGON2_MEMORY_COST"])
+
+
+def _account_key() -> str:
+    return "login:" + services.normalise_email(request.form.get("email", ""))[:255]
+
+
+def _failed(response: Any) -> bool:
+    return response.status_code != 302
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(
+    lambda: current_app.config["LOGIN_LIMIT_PER_IP"],
+    methods=["POST"],
+    deduct_when=_failed,
+)
+@limiter.limit(
+    lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"],
+    key_func=_account_key,
+    methods=["POST"],
+    deduct_when=_failed,
+)
+def login() -> Any:
+    if current_user.is_authenticated:
+        return redirect(url_for("core.index"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        s = db.session()
+        user = services.authenticate(
+            s, form.email.data or "", form.password.data or "", hash_policy()
+        )
+        if user is None:
+            form.form_errors.append(_("Email hoặc mật khẩu không đúng."))
+        else:
+            login = services.start_session(
+                s,
+                user,
+                lifetime=current_app.config["SESSION_LIFETIME"],
+                ip=request.remote_addr or "",
+                user_agent=request.user_agent.string,
+            )
+            s.commit()
+            cookie.clear()  # no session fixation: a fresh cookie for a fresh login
+            cookie.permanent = True
+            user.login_id = login.id  # type: ignore[attr-defined]
+            login_user(user)
+            return redirect(_safe_next(request.args.get("next")))
+    return render_template("accounts/login.html", form=form), (
+        200 if not form.errors and not form.form_errors else 422
+    )
+
+
+def _safe_next(target: str | None) -> str:
+    if target and target.startswith("/") and not target.startswith("//"):
+        return target
+    return url_for("core.index")
+
+
+@bp.post("/logout")
+def logout() -> Any:
+    if current_user.is_authenticated:
+        s = db.session()
+        services.end_session(s, current_user.login_id)
+        s.commit()
+        logout_user()
+    cookie.clear()
+    flash(_("Bạn đã đăng xuất."), "info")
+    return redirect(url_for("accounts.login"))
+
+
+# Admin: organisations ----------------------------------------------------------------
+
+
+@bp.get("/admin/orgs")
+@roles_required(Role.ADMIN)
+def orgs() -> Any:
+    rows = services.list_orgs(db.session())
+    return render_template("accounts/orgs.html", rows=rows, kinds=ORG_KIND_LABELS)
+
+
+def _org_data(form: OrgForm) -> services.OrgData:
+    return services.OrgData(
+        name=form.name.data or "",
+        kind=OrgKind(form.kind.data),
+        province_code=form.province_code.data
+        or current_app.config["DEFAULT_PROVINCE_CODE"],
+        ward_code=form.ward_code.data,
+        address=form.address.data or "",
+        contact_name=form.contact_name.data or "",
+        contact_phone=form.contact_phone.data or "",
+    )
+
+
+@bp.route("/admin/orgs/new", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def org_new() -> Any:
+    form = OrgForm()
+    if request.method == "GET":
+        form.province_code.data = current_app.config["DEFAULT_PROVINCE_CODE"]
+    form.set_choices(current_app.config["DEFAULT_PROVINCE_CODE"])
+    if form.validate_on_submit():
+        s = db.session()
+        org = services.create_org(s, _org_data(form))
+        s.commit()
+        flash(_("Đã tạo tổ chức %(name)s.", name=org.name), "success")
+        return redirect(url_for("venues.org_home", org_id=org.id))
+    return _form_page("accounts/org_form.html", form=form, org=None)
+
+
+@bp.route("/admin/orgs/<int:org_id>/edit", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def org_edit(org_id: int) -> Any:
+    s = db.session()
+    org = services.get_org(s, org_id)
+    form = OrgForm(obj=org)
+    if request.method == "GET":
+        form.kind.data = org.kind.value
+    form.set_choices(current_app.config["DEFAULT_PROVINCE_CODE"])
+    if form.validate_on_submit():
+        services.update_org(s, org, _org_data(form))
+        s.commit()
+        flash(_("Đã lưu."), "success")
+        return redirect(url_for("venues.org_home", org_id=org.id))
+    return _form_page("accounts/org_form.html", form=form, org=org)
+
+
+def _form_page(template: str, **ctx: Any) -> Any:
+    form = ctx["form"]
+    status = (
+        422 if request.method == "POST" and (form.errors or form.form_errors) else 200
+    )
+    return render_template(template, **ctx), status
+
+
+# Admin: users ------------------------------------------------------------------------
+
+
+@bp.get("/admin/users")
+@roles_required(Role.ADMIN)
+def users() -> Any:
+    return render_template(
+        "accounts/users.html",
+        users=services.list_users(db.session()),
+        roles=ROLE_LABELS,
+    )
+
+
+@bp.route("/admin/users/new", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def user_new() -> Any:
+    s = db.session()
+    form = UserForm()
+    form.organisation_id.choices = [(None, _("— không thuộc tổ chức —"))] + [
+        (org.id, org.name) for org, _n in services.list_orgs(s)
+    ]
+    if form.validate_on_submit():
+        try:
+            user = services.create_user(
+                s,
+                email=form.email.data or "",
+                password=form.password.data or "",
+                role=Role(form.role.data),
+                name=form.name.data or "",
+                organisation_id=form.organisation_id.data,
+                policy=hash_policy(),
+            )
+        except DomainError as e:
+            apply_domain_error(form, e.field, _(e.message))
+        else:
+            s.commit()
+            flash(_("Đã tạo tài khoản %(email)s.", email=user.email), "success")
+            return redirect(url_for("accounts.users"))
+    return _form_page("accounts/user_form.html", form=form)
+
+
+@bp.post("/admin/users/<int:user_id>/active")
+@roles_required(Role.ADMIN)
+def user_active(user_id: int) -> Any:
+    s = db.session()
+    user = services.get_user(s, user_id)
+    if user.id == current_user.id:
+        flash(_("Bạn không thể tự khoá tài khoản của mình."), "error")
+        return redirect(url_for("accounts.users"))
+    services.set_user_active(s, user, not user.active)
+    s.commit()
+    flash(_("Đã cập nhật tài khoản %(email)s.", email=user.email), "success")
+    return redirect(url_for("accounts.users"))

@@ -1,0 +1,66 @@
+"""Every setting with its default.
+
+`create_app` loads these, then overrides them from ``SIGNAGE_*`` environment variables
+(``SIGNAGE_RETENTION_DAYS=14``; values are parsed as JSON when they parse, so
+numbers and booleans work), then from the mapping a test passes. Nothing here does I/O.
+"""
+
+from datetime import timedelta
+
+# "production" refuses to start without a real SECRET_KEY and PUBLIC_BASE_URL;
+# "development" (make run) and "testing" (the suite) fill in safe local defaults.
+ENV = "production"
+
+SECRET_KEY = ""
+# Printed on every board: a public API forever. Never derived from the request host,
+# which an attacker controls through the Host header.
+PUBLIC_BASE_URL = ""
+
+# Empty means the embedded SQLite file instance/signage.db.
+DATABASE_URL = ""
+# SQLite waits this long for another writer before giving up (milliseconds).
+SQLITE_BUSY_TIMEOUT_MS = 15_000
+
+TIMEZONE = "Asia/Ho_Chi_Minh"
+# Thành phố Huế (2025 two-level units); any province code from vietnam-provinces works.
+DEFAULT_PROVINCE_CODE = 46
+
+# Personal data (check-ins, feedback) is purged after this many days.
+RETENTION_DAYS = 28
+
+# Campaign identity, used on boards and pages.
+CAMPAIGN_TITLE = "MÃ QR THÔNG TIN PHẢN HỒI"
+CAMPAIGN_AUTHORITY = "UBND tỉnh / thành phố"
+CAMPAIGN_PRIMARY_COLOR = "#0b5394"
+CAMPAIGN_ACCENT_COLOR = "#c00000"
+CAMPAIGN_DEADLINE = ""  # ISO date, e.g. "2026-12-31"; shown on reports
+
+# Sessions: signed cookies plus a server-side login record, so logout really ends them.
+SESSION_COOKIE_NAME = "signage_session"
+SESSION_COOKIE_SECURE = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_LIFETIME = timedelta(hours=12)  # absolute, counted from login
+PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
+REMEMBER_COOKIE_DURATION = timedelta(0)
+
+# Uploads (poster images up to 20 MB, CSV imports) fit well under this.
+MAX_CONTENT_LENGTH = 25 * 1024 * 1024
+MAX_FORM_MEMORY_SIZE = 2 * 1024 * 1024
+
+WTF_CSRF_TIME_LIMIT = 12 * 3600
+
+# Flask-Limiter: memory:// per process; set redis://host:6379/0 to share across workers.
+RATELIMIT_STORAGE_URI = "memory://"
+RATELIMIT_HEADERS_ENABLED = True
+RATELIMIT_ENABLED = True
+LOGIN_LIMIT_PER_ACCOUNT = "10 per 15 minutes"
+LOGIN_LIMIT_PER_IP = "60 per 15 minutes"
+
+BABEL_DEFAULT_LOCALE = "vi"
+BABEL_DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
+LANGUAGES = ("vi", "en")
+
+# Password hashing cost (argon2id). Tests lower it to keep the suite fast.
+ARGON2_TIME_COST = 3
+ARGON2_MEMORY_COST = 65536

@@ -1,0 +1,102 @@
+"""Landing page, health check, language switch, ward lists for forms."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user
+from sqlalchemy import text
+
+from .. import db, geo
+from ..accounts.models import Role
+from ..auth import roles_required
+from ..extensions import limiter
+
+bp = Blueprint("core", __name__)
+
+
+@bp.get("/")
+def index() -> Any:
+    if current_user.is_authenticated:
+        return redirect(url_for(home_endpoint(current_user.role), **home_args()))
+    return render_template("core/index.html")
+
+
+def home_endpoint(role: Role) -> str:
+    return {
+        Role.ADMIN: "accounts.orgs",
+        Role.MANAGER: "venues.org_home",
+        Role.EDITOR: "core.index_editor",
+        Role.HEALTH: "core.index_health",
+    }[role]
+
+
+def home_args() -> dict[str, Any]:
+    if current_user.role is Role.MANAGER:
+        return {"org_id": current_user.organisation_id}
+    return {}
+
+
+@bp.get("/home/screens")
+@roles_required(Role.EDITOR, Role.ADMIN)
+def index_editor() -> Any:
+    return render_template("core/home_editor.html")
+
+
+@bp.get("/home/health")
+@roles_required(Role.HEALTH, Role.ADMIN)
+def index_health() -> Any:
+    return render_template("core/home_health.html")
+
+
+@bp.get("/healthz")
+@limiter.exempt
+def healthz() -> Any:
+    try:
+        db.session().execute(text("SELECT 1"))
+        ok = True
+    except Exception:  # noqa: BLE001 - any failure means unhealthy
+        current_app.logger.exception("health check failed")
+        ok = False
+    return jsonify(status="ok" if ok else "error", database=ok), 200 if ok else 503
+
+
+@bp.get("/lang/<code>")
+def set_language(code: str) -> Any:
+    target = request.args.get("next", "/")
+    parts = urlsplit(target)
+    # Only same-site paths: never an open redirect.
+    if (
+        parts.scheme
+        or parts.netloc
+        or not target.startswith("/")
+        or target.startswith("//")
+    ):
+        target = "/"
+    resp = redirect(target)
+    if code in current_app.config["LANGUAGES"]:
+        resp.set_cookie(
+            "lang", code, max_age=365 * 86400, samesite="Lax", httponly=True
+        )
+    return resp
+
+
+@bp.get("/geo/wards")
+def wards_json() -> Any:
+    try:
+        province_code = int(request.args.get("province", ""))
+    except ValueError:
+        return jsonify(wards=[]), 400
+    return jsonify(
+        wards=[{"code": int(w.code), "name": w.name} for w in geo.wards(province_code)]
+    )

@@ -1,0 +1,143 @@
+"""Demo data for `make run`: a province admin, organisations, venues, staff accounts.
+
+Idempotent: everything is looked up by a natural key first, so loading twice changes
+nothing. Refuses to run in production.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import click
+from flask import Blueprint, current_app
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from . import db
+from .accounts import services as accounts
+from .accounts.models import Organisation, OrgKind, Role, User
+from .venues import services as venues
+from .venues.models import Venue, VenueCategory
+
+bp = Blueprint("demo", __name__, cli_group="demo")
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    email: str
+    password: str
+    role: Role
+    name: str
+    org: str | None = None
+
+
+ORGS = [
+    ("Sở Thông tin và Truyền thông", OrgKind.STATE_AGENCY, 19768, "06 Trần Quốc Toản"),
+    ("Trường THPT Quốc Học", OrgKind.SCHOOL, 19786, "12 Lê Lợi"),
+    ("Công ty CP Du lịch Hương Giang", OrgKind.BUSINESS, 19786, "51 Lê Lợi"),
+]
+VENUES = {
+    "Sở Thông tin và Truyền thông": [
+        ("Sảnh chính – Tầng 1", VenueCategory.OFFICE, 60),
+        ("Bộ phận một cửa", VenueCategory.OFFICE, 30),
+    ],
+    "Trường THPT Quốc Học": [
+        ("Cổng chính trường Quốc Học", VenueCategory.SCHOOL, 240),
+        ("Thư viện", VenueCategory.SCHOOL, 90),
+    ],
+    "Công ty CP Du lịch Hương Giang": [
+        ("Khách sạn Hương Giang – Quầy lễ tân", VenueCategory.HOTEL, 30),
+        ("Nhà hàng Cố Đô", VenueCategory.FOOD, 60),
+        ("Bến thuyền Tòa Khâm", VenueCategory.TRANSPORT, 120),
+    ],
+}
+USERS = [
+    DemoUser("admin@demo.signage.vn", "demo-admin-2026", Role.ADMIN, "Nguyễn Văn An"),
+    DemoUser(
+        "quanly@demo.signage.vn",
+        "demo-quanly-2026",
+        Role.MANAGER,
+        "Trần Thị Bình",
+        "Công ty CP Du lịch Hương Giang",
+    ),
+    DemoUser(
+        "truong@demo.signage.vn",
+        "demo-truong-2026",
+        Role.MANAGER,
+        "H'Hen Niê",
+        "Trường THPT Quốc Học",
+    ),
+    DemoUser(
+        "hiephoi@demo.signage.vn", "demo-hiephoi-2026", Role.EDITOR, "Lê Minh Châu"
+    ),
+    DemoUser("yte@demo.signage.vn", "demo-yte-2026", Role.HEALTH, "Phạm Thu Dung"),
+]
+
+
+def load(
+    session: Session, policy: accounts.HashPolicy, province_code: int
+) -> list[DemoUser]:
+    """Create whatever demo rows are missing; returns the demo accounts."""
+    orgs: dict[str, Organisation] = {}
+    for name, kind, ward, address in ORGS:
+        org = accounts.org_by_name(session, name)
+        if org is None:
+            org = accounts.create_org(
+                session,
+                accounts.OrgData(
+                    name=name,
+                    kind=kind,
+                    province_code=province_code,
+                    ward_code=ward if province_code == 46 else None,
+                    address=address,
+                ),
+            )
+        orgs[name] = org
+    for org_name, rows in VENUES.items():
+        org = orgs[org_name]
+        for venue_name, category, stay in rows:
+            exists = session.scalar(
+                select(Venue.id).where(
+                    Venue.organisation_id == org.id, Venue.name == venue_name
+                )
+            )
+            if exists is None:
+                venues.create_venue(
+                    session,
+                    org,
+                    venues.VenueData(
+                        name=venue_name,
+                        address=org.address,
+                        ward_code=org.ward_code,
+                        category=category,
+                        stay_minutes=stay,
+                    ),
+                )
+    for u in USERS:
+        if session.scalar(select(User.id).where(User.email == u.email)) is None:
+            accounts.create_user(
+                session,
+                email=u.email,
+                password=u.password,
+                role=u.role,
+                name=u.name,
+                organisation_id=orgs[u.org].id if u.org else None,
+                policy=policy,
+            )
+    session.flush()
+    return USERS
+
+
+@bp.cli.command("load")
+def load_cmd() -> None:
+    """Load the demo data (safe to run again) and print the demo accounts."""
+    if current_app.config["ENV"] == "production":
+        raise click.ClickException("demo data is for development only")
+    from .accounts.views import hash_policy
+
+    s = db.session(write=True)
+    users = load(s, hash_policy(), current_app.config["DEFAULT_PROVINCE_CODE"])
+    s.commit()
+    click.echo("Demo accounts (email / password / role):")
+    for u in users:
+        click.echo(f"  {u.email:28} {u.password:20} {u.role.value}")

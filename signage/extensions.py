@@ -1,0 +1,50 @@
+"""Flask extensions, created unbound and initialised by create_app."""
+
+from __future__ import annotations
+
+from flask import Flask, request
+from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import LoginManager
+from flask_wtf.csrf import CSRFProtect
+
+login_manager = LoginManager()
+csrf = CSRFProtect()
+limiter = Limiter(key_func=get_remote_address, default_limits=[])
+babel = Babel()
+
+# Every area keeps its own catalogue so areas never edit one shared .po file.
+TRANSLATION_DIRS = ";".join(
+    f"{area}translations"
+    for area in (
+        "",
+        "accounts/",
+        "venues/",
+        "checkin/",
+        "posters/",
+        "screens/",
+        "reports/",
+        "api/",
+    )
+)
+
+
+def select_locale() -> str:
+    from flask import current_app
+
+    lang = request.cookies.get("lang", "")
+    return lang if lang in current_app.config["LANGUAGES"] else "vi"
+
+
+def init_app(app: Flask) -> None:
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", TRANSLATION_DIRS)
+    babel.init_app(app, locale_selector=select_locale)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = "Vui lòng đăng nhập để tiếp tục."
+    login_manager.login_message_category = "info"
+    # The login record in the database is the session's identity; no remember-me.
+    login_manager.session_protection = "basic"

@@ -1,0 +1,18 @@
+"""Every table, imported once so Alembic and tests see the whole schema."""
+
+from .accounts.models import LoginSession, Organisation, User
+from .audit import AuditEvent
+from .db import Base
+from .venues.models import RetiredToken, Venue
+
+metadata = Base.metadata
+
+__all__ = [
+    "AuditEvent",
+    "LoginSession",
+    "Organisation",
+    "RetiredToken",
+    "User",
+    "Venue",
+    "metadata",
+]

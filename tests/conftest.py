@@ -1,0 +1,178 @@
+"""Fixtures: a fresh database per test (SQLite file, or PostgreSQL when
+SIGNAGE_TEST_DATABASE_URL is set), the app, clients and factories."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, text
+from sqlalchemy.orm import Session
+
+from signage import create_app
+from signage.accounts import services as accounts
+from signage.accounts.models import Organisation, OrgKind, Role, User
+from signage.core.cli import upgrade
+from signage.models import metadata
+from signage.venues import services as venues
+from signage.venues.models import Venue
+
+from .helpers import PASSWORD
+
+PG_URL = os.environ.get("SIGNAGE_TEST_DATABASE_URL", "")
+
+
+def base_config(tmp_path: Path, url: str) -> dict[str, Any]:
+    return {
+        "ENV": "testing",
+        "SECRET_KEY": "test-secret-key-of-sufficient-length-0123456789",
+        "PUBLIC_BASE_URL": "https://qr.example.vn",
+        "DATABASE_URL": url,
+        "ARGON2_TIME_COST": 1,
+        "ARGON2_MEMORY_COST": 1024,
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "SERVER_NAME": None,
+    }
+
+
+@pytest.fixture(scope="session")
+def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """Run the real migrations once: into a template SQLite file copied per test, or
+    into the PostgreSQL test database (emptied per test)."""
+    if PG_URL:
+        engine = create_engine(PG_URL)
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+        engine.dispose()
+        app = create_app(base_config(tmp_path_factory.mktemp("pg"), PG_URL))
+        upgrade(app)
+        return PG_URL
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    app = create_app(base_config(path.parent, f"sqlite:///{path}"))
+    upgrade(app)
+    from signage.db import get_db
+
+    get_db(app).engine.dispose()
+    return str(path)
+
+
+def _empty_pg(url: str) -> None:
+    engine = create_engine(url)
+    names = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture
+def db_url(migrated_template: str, tmp_path: Path) -> str:
+    if PG_URL:
+        _empty_pg(PG_URL)
+        return PG_URL
+    target = tmp_path / "test.db"
+    shutil.copyfile(migrated_template, target)
+    return f"sqlite:///{target}"
+
+
+@pytest.fixture
+def config_overrides() -> dict[str, Any]:
+    """Override in a test module to change settings for its app."""
+    return {}
+
+
+@pytest.fixture
+def app(
+    db_url: str, tmp_path: Path, config_overrides: dict[str, Any]
+) -> Iterator[Flask]:
+    cfg = base_config(tmp_path, db_url)
+    cfg.update(config_overrides)
+    app = create_app(cfg)
+    app.instance_path = str(tmp_path / "instance")
+    yield app
+    from signage.db import get_db
+
+    get_db(app).engine.dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def session(app: Flask) -> Iterator[Session]:
+    """A write Session of the test's own (separate from the app's request sessions)."""
+    from signage.db import get_db
+
+    s = get_db(app).write()
+    yield s
+    s.rollback()
+    s.close()
+
+
+_seq = itertools.count(1)
+
+
+@pytest.fixture
+def make_org(session: Session, app: Flask) -> Callable[..., Organisation]:
+    def make(**kw: Any) -> Organisation:
+        n = next(_seq)
+        data = accounts.OrgData(
+            name=kw.pop("name", f"Tổ chức {n}"),
+            kind=kw.pop("kind", OrgKind.BUSINESS),
+            province_code=kw.pop("province_code", 46),
+            ward_code=kw.pop("ward_code", 19786),
+            address=kw.pop("address", f"{n} Lê Lợi"),
+        )
+        org = accounts.create_org(session, data)
+        session.commit()
+        return org
+
+    return make
+
+
+@pytest.fixture
+def make_venue(
+    session: Session, make_org: Callable[..., Organisation]
+) -> Callable[..., Venue]:
+    def make(org: Organisation | None = None, **kw: Any) -> Venue:
+        org = org or make_org()
+        data = venues.VenueData(
+            name=kw.pop("name", f"Địa điểm {next(_seq)}"),
+            address=kw.pop("address", "1 Lê Lợi"),
+            ward_code=kw.pop("ward_code", 19786),
+            **kw,
+        )
+        venue = venues.create_venue(session, org, data)
+        session.commit()
+        return venue
+
+    return make
+
+
+@pytest.fixture
+def make_user(session: Session) -> Callable[..., User]:
+    def make(
+        role: Role = Role.MANAGER, org: Organisation | None = None, **kw: Any
+    ) -> User:
+        user = accounts.create_user(
+            session,
+            email=kw.pop("email", f"user{next(_seq)}@example.vn"),
+            password=kw.pop("password", PASSWORD),
+            role=role,
+            organisation_id=org.id if org else None,
+            policy=accounts.HashPolicy(1, 1024),
+            **kw,
+        )
+        session.commit()
+        return user
+
+    return make

@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+import pytest
+
+from signage import ConfigError, create_app
+
+
+def test_healthz_reports_database(client):
+    resp = client.get("/healthz")
+    assert resp.status_code == 200
+    assert resp.get_json() == {"status": "ok", "database": True}
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {},
+        {"SECRET_KEY": "short", "PUBLIC_BASE_URL": "https://qr.example.vn"},
+        {"SECRET_KEY": "x" * 40, "PUBLIC_BASE_URL": ""},
+        {"SECRET_KEY": "x" * 40, "PUBLIC_BASE_URL": "http://insecure.example.vn"},
+    ],
+)
+def test_production_refuses_to_start_without_real_secrets(overrides):
+    with pytest.raises(ConfigError):
+        create_app({"ENV": "production", **overrides})
+
+
+def test_production_starts_with_real_settings():
+    app = create_app(
+        {
+            "ENV": "production",
+            "SECRET_KEY": "k" * 48,
+            "PUBLIC_BASE_URL": "https://qr.hue.gov.vn/",
+        }
+    )
+    assert app.config["PUBLIC_BASE_URL"] == "https://qr.hue.gov.vn"
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+
+
+def test_environment_variables_override_defaults(monkeypatch):
+    monkeypatch.setenv("SIGNAGE_RETENTION_DAYS", "14")
+    monkeypatch.setenv("SIGNAGE_ENV", "development")
+    app = create_app()
+    assert app.config["RETENTION_DAYS"] == 14
+
+
+def test_unknown_page_is_vietnamese_404(client):
+    resp = client.get("/no-such-page")
+    assert resp.status_code == 404
+    assert "Không tìm thấy" in resp.get_data(as_text=True)
+
+
+def test_english_switch_sets_cookie_and_translates(client):
+    resp = client.get("/lang/en?next=/login")
+    assert resp.status_code == 302
+    assert resp.headers["Location"] == "/login"
+    page = client.get("/login").get_data(as_text=True)
+    assert '<html lang="en">' in page
+
+
+def test_language_switch_is_not_an_open_redirect(client):
+    resp = client.get("/lang/en?next=//evil.example")
+    assert resp.headers["Location"] == "/"

@@ -1,0 +1,36 @@
+"""Helpers for tests that act like a browser (CSRF tokens, logging in)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask.testing import FlaskClient
+
+from signage.accounts.models import User
+
+PASSWORD = "correct horse battery"
+_CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def csrf_token(client: FlaskClient, url: str = "/login") -> str:
+    page = client.get(url).get_data(as_text=True)
+    match = _CSRF.search(page)
+    assert match, f"no csrf token on {url}"
+    return match.group(1)
+
+
+def login(client: FlaskClient, user: User, password: str = PASSWORD) -> None:
+    token = csrf_token(client, "/login")
+    resp = client.post(
+        "/login", data={"email": user.email, "password": password, "csrf_token": token}
+    )
+    assert resp.status_code == 302, resp.get_data(as_text=True)[:500]
+
+
+def post_form(
+    client: FlaskClient, url: str, data: dict[str, Any], form_url: str | None = None
+) -> Any:
+    """POST like a browser: fetch the page first and send its CSRF token."""
+    token = csrf_token(client, form_url or url)
+    return client.post(url, data={**data, "csrf_token": token})
