@@ -20,6 +20,7 @@ from signage import create_app
 from signage.accounts import services as accounts
 from signage.accounts.models import Organisation, OrgKind, Role, User
 from signage.core.cli import upgrade
+from signage.db import get_db
 from signage.models import metadata
 from signage.venues import services as venues
 from signage.venues.models import Venue
@@ -54,12 +55,11 @@ def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> str:
         engine.dispose()
         app = create_app(base_config(tmp_path_factory.mktemp("pg"), PG_URL))
         upgrade(app)
+        get_db(app).engine.dispose()
         return PG_URL
     path = tmp_path_factory.mktemp("template") / "template.db"
     app = create_app(base_config(path.parent, f"sqlite:///{path}"))
     upgrade(app)
-    from signage.db import get_db
-
     get_db(app).engine.dispose()
     return str(path)
 
@@ -97,8 +97,6 @@ def app(
     app = create_app(cfg)
     app.instance_path = str(tmp_path / "instance")
     yield app
-    from signage.db import get_db
-
     get_db(app).engine.dispose()
 
 
@@ -110,8 +108,6 @@ def client(app: Flask) -> FlaskClient:
 @pytest.fixture
 def session(app: Flask) -> Iterator[Session]:
     """A write Session of the test's own (separate from the app's request sessions)."""
-    from signage.db import get_db
-
     s = get_db(app).write()
     yield s
     s.rollback()
