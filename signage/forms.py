@@ -6,6 +6,7 @@ from typing import Any
 
 from flask_wtf import FlaskForm
 from wtforms import Field, PasswordField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 
 from .text import clean_text
 
@@ -38,3 +39,19 @@ def apply_domain_error(form: FlaskForm, field: str | None, message: str) -> None
         target.errors = [*target.errors, message] if target.errors else [message]
     else:
         form.form_errors.append(message)
+
+
+def choices(pairs: Any) -> list[SelectChoice]:
+    """Select options from (value, label) pairs; a None value becomes the empty one."""
+    return [
+        SelectChoice("" if value is None else str(value), label)
+        for value, label in pairs
+    ]
+
+
+def int_or_none(value: object) -> int | None:
+    """Coerce for selects of codes/ids: '' (the placeholder) and junk become None."""
+    try:
+        return int(str(value))
+    except (TypeError, ValueError):
+        return None

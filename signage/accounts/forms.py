@@ -7,7 +7,7 @@ from wtforms import EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from .. import geo
-from ..forms import CleanForm
+from ..forms import CleanForm, choices, int_or_none
 from .models import OrgKind, Role
 
 ORG_KIND_LABELS = {
@@ -33,22 +33,14 @@ class LoginForm(CleanForm):
     )
 
 
-def _int_or_none(value: object) -> int | None:
-    try:
-        return int(str(value))
-    except (TypeError, ValueError):
-        return None
-
-
 class OrgForm(CleanForm):
     name = StringField(_l("Tên tổ chức"), validators=[DataRequired(), Length(max=255)])
     kind = SelectField(
-        _l("Loại hình"), choices=[(k.value, v) for k, v in ORG_KIND_LABELS.items()]
+        _l("Loại hình"),
+        choices=choices((k.value, v) for k, v in ORG_KIND_LABELS.items()),
     )
-    province_code = SelectField(_l("Tỉnh / thành phố"), coerce=_int_or_none)
-    ward_code = SelectField(
-        _l("Phường / xã"), coerce=_int_or_none, validate_choice=True
-    )
+    province_code = SelectField(_l("Tỉnh / thành phố"), coerce=int_or_none)
+    ward_code = SelectField(_l("Phường / xã"), coerce=int_or_none, validate_choice=True)
     address = StringField(_l("Địa chỉ"), validators=[Optional(), Length(max=255)])
     contact_name = StringField(
         _l("Người liên hệ"), validators=[Optional(), Length(max=120)]
@@ -58,13 +50,16 @@ class OrgForm(CleanForm):
     )
 
     def set_choices(self, default_province: int) -> None:
-        self.province_code.choices = [(int(p.code), p.name) for p in geo.provinces()]
+        self.province_code.choices = choices(
+            (int(p.code), p.name) for p in geo.provinces()
+        )
         province = self.province_code.data or default_province
         if geo.province(province) is None:
             province = default_province
-        self.ward_code.choices = [(None, _l("— chọn —"))] + [
-            (int(w.code), w.name) for w in geo.wards(province)
-        ]
+        self.ward_code.choices = choices(
+            [(None, _l("— chọn —"))]
+            + [(int(w.code), w.name) for w in geo.wards(province)]
+        )
 
 
 class UserForm(CleanForm):
@@ -73,9 +68,10 @@ class UserForm(CleanForm):
     )
     name = StringField(_l("Họ và tên"), validators=[Optional(), Length(max=120)])
     role = SelectField(
-        _l("Vai trò"), choices=[(r.value, label) for r, label in ROLE_LABELS.items()]
+        _l("Vai trò"),
+        choices=choices((r.value, label) for r, label in ROLE_LABELS.items()),
     )
-    organisation_id = SelectField(_l("Tổ chức"), coerce=_int_or_none)
+    organisation_id = SelectField(_l("Tổ chức"), coerce=int_or_none)
     password = PasswordField(
         _l("Mật khẩu ban đầu"), validators=[DataRequired(), Length(min=10, max=256)]
     )

@@ -23,7 +23,7 @@ from .. import db
 from ..auth import roles_required
 from ..errors import DomainError
 from ..extensions import limiter
-from ..forms import apply_domain_error
+from ..forms import apply_domain_error, choices
 from . import services
 from .forms import ORG_KIND_LABELS, ROLE_LABELS, LoginForm, OrgForm, UserForm
 from .models import OrgKind, Role
@@ -186,9 +186,10 @@ def users() -> Any:
 def user_new() -> Any:
     s = db.session()
     form = UserForm()
-    form.organisation_id.choices = [(None, _("— không thuộc tổ chức —"))] + [
-        (org.id, org.name) for org, _n in services.list_orgs(s)
-    ]
+    form.organisation_id.choices = choices(
+        [(None, _("— không thuộc tổ chức —"))]
+        + [(org.id, org.name) for org, _n in services.list_orgs(s)]
+    )
     if form.validate_on_submit():
         try:
             user = services.create_user(

@@ -7,7 +7,7 @@ from wtforms import IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from .. import geo
-from ..forms import CleanForm
+from ..forms import CleanForm, choices, int_or_none
 from .models import VenueCategory
 from .services import NAME_MAX, STAY_MAX, STAY_MIN
 
@@ -27,22 +27,15 @@ CATEGORY_LABELS = {
 }
 
 
-def _int_or_none(value: object) -> int | None:
-    try:
-        return int(str(value))
-    except (TypeError, ValueError):
-        return None
-
-
 class VenueForm(CleanForm):
     name = StringField(
         _l("Tên địa điểm"), validators=[DataRequired(), Length(max=NAME_MAX)]
     )
     address = StringField(_l("Địa chỉ"), validators=[Optional(), Length(max=255)])
-    ward_code = SelectField(_l("Phường / xã"), coerce=_int_or_none)
+    ward_code = SelectField(_l("Phường / xã"), coerce=int_or_none)
     category = SelectField(
         _l("Loại địa điểm"),
-        choices=[(c.value, label) for c, label in CATEGORY_LABELS.items()],
+        choices=choices((c.value, label) for c, label in CATEGORY_LABELS.items()),
         default=VenueCategory.OTHER.value,
     )
     stay_minutes = IntegerField(
@@ -52,6 +45,7 @@ class VenueForm(CleanForm):
     )
 
     def set_wards(self, province_code: int) -> None:
-        self.ward_code.choices = [(None, _l("— chọn —"))] + [
-            (int(w.code), w.name) for w in geo.wards(province_code)
-        ]
+        self.ward_code.choices = choices(
+            [(None, _l("— chọn —"))]
+            + [(int(w.code), w.name) for w in geo.wards(province_code)]
+        )

@@ -1,0 +1,55 @@
+"""A real HTTP server for browser tests: the app in a thread, stoppable and restartable
+on the same port (the screen player must keep playing while the server is down)."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+
+from flask import Flask
+from werkzeug.serving import BaseWSGIServer, make_server
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class LiveServer:
+    def __init__(self, app: Flask, port: int | None = None) -> None:
+        self.app = app
+        self.port = port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._server: BaseWSGIServer | None = None
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> LiveServer:
+        deadline = time.monotonic() + 10
+        while True:  # the port may linger in TIME_WAIT right after stop()
+            try:
+                self._server = make_server(
+                    "127.0.0.1", self.port, self.app, threaded=True
+                )
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+            self._thread = None
+
+    @property
+    def running(self) -> bool:
+        return self._server is not None
