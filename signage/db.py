@@ -131,7 +131,10 @@ def make_engine(url: str, *, busy_timeout_ms: int = 15_000) -> Engine:
         # Under WAL a deferred transaction that reads and then writes fails at once
         # with SQLITE_BUSY when another writer committed in between, whatever the
         # busy timeout; IMMEDIATE takes the write lock up front and waits politely.
-        immediate = conn.get_execution_options().get("sqlite_immediate", False)
+        options = conn.get_execution_options()
+        if options.get("sqlite_autocommit"):
+            return  # test fixtures: every statement commits on its own
+        immediate = options.get("sqlite_immediate", False)
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     return engine

@@ -107,10 +107,18 @@ def client(app: Flask) -> FlaskClient:
 
 @pytest.fixture
 def session(app: Flask) -> Iterator[Session]:
-    """A write Session of the test's own (separate from the app's request sessions)."""
-    s = get_db(app).write()
+    """The test's own Session, in autocommit mode: every statement is its own
+    transaction, so the test never holds a lock or an old snapshot while it drives
+    the app (which opens its own sessions per request)."""
+    engine = get_db(app).engine
+    bind = engine.execution_options(
+        sqlite_autocommit=True,
+        **(
+            {} if engine.dialect.name == "sqlite" else {"isolation_level": "AUTOCOMMIT"}
+        ),
+    )
+    s = Session(bind=bind, expire_on_commit=False)
     yield s
-    s.rollback()
     s.close()
 
 
