@@ -45,6 +45,8 @@ def roles_required(*roles: Role) -> Callable[[F], F]:
                 abort(404)
             return view(*args, **kwargs)
 
+        # Read by tests/test_isolation.py, which walks every route by its roles.
+        wrapper.signage_roles = frozenset(roles)  # type: ignore[attr-defined]
         return wrapper  # type: ignore[return-value]
 
     return decorate

@@ -1,16 +1,19 @@
-"""`flask --app wsgi venues ...`: list venues for scripts and benchmarks."""
+"""`flask --app wsgi venues ...`: list venues (scripts, benchmarks), import a CSV."""
 
 from __future__ import annotations
 
 import csv
 import sys
+import time
+from typing import BinaryIO
 
 import click
 from flask import Blueprint
 from sqlalchemy import select
 
-from .. import db
+from .. import audit, db
 from ..accounts.models import Organisation
+from . import csvimport, services
 from .models import Venue
 
 bp = Blueprint("venues_cli", __name__, cli_group="venues")
@@ -31,3 +34,42 @@ def list_cmd(org_id: int | None) -> None:
     out.writerow(["token", "name", "organisation"])
     for row in db.session().execute(q):
         out.writerow(row)
+
+
+@bp.cli.command("import")
+@click.argument("file", type=click.File("rb"))
+@click.option("--org", "org_id", type=int, required=True, help="organisation id")
+@click.option("--dry-run", is_flag=True, help="check the file, write nothing")
+def import_cmd(file: BinaryIO, org_id: int, dry_run: bool) -> None:
+    """Import venues from a CSV file (the same rules as the portal's import).
+
+    Every error is printed as LINE:COLUMN: message and nothing is written unless the
+    whole file is valid.
+    """
+    s = db.session(write=True)
+    org = s.get(Organisation, org_id)
+    if org is None:
+        raise click.BadParameter(f"no organisation {org_id}", param_hint="--org")
+    started = time.perf_counter()
+    result = csvimport.parse(
+        file.read(), province_code=org.province_code, default_ward=org.ward_code
+    )
+    for e in result.errors:
+        click.echo(f"{e.line}:{e.column}: {e.message}", err=True)
+    if result.errors:
+        raise click.ClickException(f"{len(result.errors)} errors; nothing imported")
+    if dry_run:
+        click.echo(f"{len(result.rows)} venues valid ({result.encoding}); dry run")
+        return
+    count = services.create_venues(s, org, result.rows)
+    audit.record(
+        s,
+        user_id=None,
+        action="venues.import",
+        target=f"organisation:{org.id}",
+        count=count,
+        source="cli",
+    )
+    s.commit()
+    elapsed = time.perf_counter() - started
+    click.echo(f"imported {count} venues into {org.name} in {elapsed:.2f} s")

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import IntegerField, SelectField, StringField
+from flask_wtf.file import FileField, FileRequired
+from wtforms import HiddenField, IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from .. import geo
@@ -49,3 +50,15 @@ class VenueForm(CleanForm):
             [(None, _l("— chọn —"))]
             + [(int(w.code), w.name) for w in geo.wards(province_code)]
         )
+
+
+class ImportForm(CleanForm):
+    file = FileField(
+        _l("Tệp CSV"),
+        validators=[FileRequired(_l("Hãy chọn tệp CSV."))],
+    )
+
+
+class ImportConfirmForm(CleanForm):
+    # The decoded file, signed and compressed; checked and parsed again on confirm.
+    payload = HiddenField(validators=[DataRequired()])

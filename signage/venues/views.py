@@ -4,17 +4,28 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
-from .. import db
-from ..accounts.models import Role
+from .. import audit, db
+from ..accounts.models import Organisation, Role
 from ..auth import org_or_404, roles_required
 from ..errors import DomainError
 from ..forms import CleanForm, apply_domain_error
-from . import services, tokens
-from .forms import CATEGORY_LABELS, VenueForm
+from . import csvimport, services, tokens
+from .forms import CATEGORY_LABELS, ImportConfirmForm, ImportForm, VenueForm
 from .models import VenueCategory
 
 bp = Blueprint("venues", __name__)
@@ -154,3 +165,104 @@ def venue_rotate(org_id: int, venue_id: int) -> Any:
         "success",
     )
     return redirect(url_for("venues.venue", org_id=org.id, venue_id=v.id))
+
+
+# CSV import: upload -> preview (every error listed) -> confirm ---------------------
+# Between preview and confirm the decoded file travels in the confirm form, signed with
+# the app secret and bound to the organisation and the user: any worker can finish the
+# import, nothing is kept on the server, and the text is validated again on confirm.
+
+IMPORT_MAX_BYTES = 5 * 1024 * 1024
+PREVIEW_ROWS = 50
+_IMPORT_SALT = "signage.venues.import"
+_IMPORT_MAX_AGE = 3600
+
+
+def _signer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=_IMPORT_SALT)
+
+
+def _parse(org: Organisation, text: str) -> csvimport.ParseResult:
+    return csvimport.parse_text(
+        text, province_code=org.province_code, default_ward=org.ward_code
+    )
+
+
+def _preview(org: Organisation, result: csvimport.ParseResult, text: str | None) -> Any:
+    confirm = ImportConfirmForm()
+    if result.ok and text is not None:
+        confirm.payload.data = _signer().dumps(
+            {"org": org.id, "user": current_user.id, "text": text}
+        )
+    return render_template(
+        "venues/import_preview.html",
+        org=org,
+        result=result,
+        preview=list(zip(result.lines, result.rows, strict=False))[:PREVIEW_ROWS],
+        categories=CATEGORY_LABELS,
+        form=confirm,
+        upload=ImportForm(),
+    ), (200 if result.ok else 422)
+
+
+@bp.get("/orgs/<int:org_id>/venues/import/template.csv")
+@roles_required(*PORTAL)
+def import_template(org_id: int) -> Any:
+    org_or_404(org_id)
+    return Response(
+        csvimport.template_csv(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": "attachment; filename=mau-dia-diem.csv"},
+    )
+
+
+@bp.route("/orgs/<int:org_id>/venues/import", methods=["GET", "POST"])
+@roles_required(*PORTAL)
+def import_upload(org_id: int) -> Any:
+    org = org_or_404(org_id)
+    form = ImportForm()
+    if form.validate_on_submit():
+        raw = form.file.data.read(IMPORT_MAX_BYTES + 1)
+        if len(raw) > IMPORT_MAX_BYTES:
+            form.file.errors = [_("Tệp lớn hơn 5 MB: hãy chia thành nhiều tệp.")]
+        else:
+            result = csvimport.parse(
+                raw, province_code=org.province_code, default_ward=org.ward_code
+            )
+            return _preview(org, result, result.text)
+    status = 422 if request.method == "POST" else 200
+    return render_template("venues/import.html", org=org, form=form), status
+
+
+@bp.post("/orgs/<int:org_id>/venues/import/confirm")
+@roles_required(*PORTAL)
+def import_confirm(org_id: int) -> Any:
+    org = org_or_404(org_id)
+    form = ImportConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        staged = _signer().loads(form.payload.data, max_age=_IMPORT_MAX_AGE)
+    except SignatureExpired:
+        flash(_("Bản xem trước đã quá hạn. Hãy tải tệp lên lại."), "error")
+        return redirect(url_for("venues.import_upload", org_id=org.id))
+    except BadSignature:
+        abort(400)
+    if staged.get("org") != org.id or staged.get("user") != current_user.id:
+        abort(400)
+    result = _parse(org, staged["text"])
+    if not result.ok:
+        return _preview(org, result, None)
+    s = db.session()
+    count = services.create_venues(s, org, result.rows)
+    audit.record(
+        s,
+        user_id=current_user.id,
+        action="venues.import",
+        target=f"organisation:{org.id}",
+        ip=request.remote_addr or "",
+        count=count,
+    )
+    s.commit()
+    flash(_("Đã nhập %(n)s địa điểm.", n=count), "success")
+    return redirect(url_for("venues.org_home", org_id=org.id))

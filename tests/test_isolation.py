@@ -1,0 +1,241 @@
+"""Every route in ``app.url_map``, as every kind of visitor.
+
+For each rule: anonymous visitors are sent to the login page; a signed-in user without
+the route's role gets 404; a manager of *another* organisation gets 404 on org-scoped
+routes (also when the URL mixes their own org id with another org's object ids); the
+owner (or a user with the role) gets 200.
+
+The walk is generic, so routes added later are covered without editing this file,
+except in two cases where it fails with instructions:
+- a URL argument it cannot fill: add the argument to ``ARGS`` (how to build a value
+  that belongs to organisation A from the ``World``);
+- a view that neither uses ``signage.auth.roles_required`` nor is listed in ``PUBLIC``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from flask import Flask, url_for
+from flask.testing import FlaskClient
+
+from signage import create_app
+from signage.accounts.models import Organisation, Role, User
+from signage.venues.models import Venue
+
+from .helpers import login
+
+# Endpoints anyone may open without signing in (the resident's scan pages, login...).
+# Only add an endpoint here when it is meant to be public; its answers are still
+# checked for "no 500".
+PUBLIC = {
+    "static",
+    "core.index",
+    "core.healthz",
+    "core.set_language",
+    "core.wards_json",
+    "accounts.login",
+    "accounts.logout",
+    "checkin.enter_token",
+    "checkin.scan",
+}
+
+# Allowed users get a redirect from these (to their own page) instead of a 200.
+REDIRECTS = {"venues.my_org"}
+
+
+@dataclass
+class World:
+    """Organisation A (the owner's) and B (the other manager's), one of each role."""
+
+    org: Organisation
+    venue: Venue
+    other_org: Organisation
+    other_venue: Venue
+    users: dict[str, User] = field(default_factory=dict)
+    victim: User | None = None  # target of admin actions on users
+
+
+# URL argument -> a value belonging to organisation A. Add your area's arguments here
+# (create the object through your services or factories, owned by ``w.org``).
+ARGS: dict[str, Callable[[World], Any]] = {
+    "org_id": lambda w: w.org.id,
+    "venue_id": lambda w: w.venue.id,
+    "user_id": lambda w: w.victim.id,
+    "token": lambda w: w.venue.token,
+    "code": lambda w: "en",
+    "filename": lambda w: "css/app.css",
+}
+# The same argument pointing at organisation B's object (for the mixed-id check).
+OTHER_ARGS: dict[str, Callable[[World], Any]] = {
+    "org_id": lambda w: w.other_org.id,
+    "venue_id": lambda w: w.other_venue.id,
+}
+
+
+def _rules() -> list[tuple[str, str, tuple[str, ...]]]:
+    app = create_app({"ENV": "testing", "DATABASE_URL": "sqlite://"})
+    out = []
+    for rule in app.url_map.iter_rules():
+        methods = tuple(sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}))
+        out.append((rule.endpoint, rule.rule, methods))
+    return sorted(out)
+
+
+RULES = _rules()
+_CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+@pytest.fixture
+def world(make_org, make_venue, make_user) -> World:
+    org, other = make_org(name="Tổ chức A"), make_org(name="Tổ chức B")
+    w = World(
+        org=org,
+        venue=make_venue(org),
+        other_org=other,
+        other_venue=make_venue(other),
+    )
+    w.users = {
+        "owner": make_user(Role.MANAGER, org),
+        "other_manager": make_user(Role.MANAGER, other),
+        "admin": make_user(Role.ADMIN),
+        "editor": make_user(Role.EDITOR),
+        "health": make_user(Role.HEALTH),
+    }
+    w.victim = make_user(Role.HEALTH)
+    return w
+
+
+def _values(app: Flask, endpoint: str, rule: str, w: World) -> dict[str, Any]:
+    args = next(r for r in app.url_map.iter_rules(endpoint) if r.rule == rule).arguments
+    values = {}
+    for name in sorted(args):
+        if name not in ARGS:
+            pytest.fail(
+                f"{endpoint} ({rule}) takes <{name}>, which tests/test_isolation.py "
+                f"cannot fill: add '{name}' to ARGS there (a value owned by "
+                "organisation A), and to OTHER_ARGS if it names an org-owned object."
+            )
+        values[name] = ARGS[name](w)
+    return values
+
+
+def _url(app: Flask, endpoint: str, values: dict[str, Any]) -> str:
+    with app.test_request_context():
+        return url_for(endpoint, **values)
+
+
+def _csrf(client: FlaskClient) -> str:
+    # Every page of the layout carries one (the logout form or the login form).
+    page = client.get("/login").get_data(as_text=True)
+    if 'name="csrf_token"' not in page:
+        page = client.get("/no-such-page").get_data(as_text=True)
+    match = _CSRF.search(page)
+    assert match, "no CSRF token in the layout"
+    return match.group(1)
+
+
+def _hit(client: FlaskClient, method: str, url: str) -> Any:
+    data = {} if method == "GET" else {"csrf_token": _csrf(client)}
+    resp = client.open(url, method=method, data=data)
+    resp.get_data()
+    resp.close()  # static files hold an open file until closed
+    return resp
+
+
+def _goes_to_login(resp: Any) -> bool:
+    return resp.status_code == 302 and "/login" in resp.headers.get("Location", "")
+
+
+def _roles(app: Flask, endpoint: str) -> frozenset[Role] | None:
+    return getattr(app.view_functions[endpoint], "signage_roles", None)
+
+
+@pytest.mark.parametrize(("endpoint", "rule", "methods"), RULES)
+def test_route_isolation(app, world, endpoint, rule, methods):
+    values = _values(app, endpoint, rule, world)
+    url = _url(app, endpoint, values)
+    roles = _roles(app, endpoint)
+    anonymous = app.test_client()
+
+    if endpoint in PUBLIC:
+        for method in methods:
+            resp = _hit(anonymous, method, url)
+            assert resp.status_code < 500, f"{method} {url} answered {resp.status_code}"
+            assert not _goes_to_login(resp) or endpoint == "accounts.logout"
+        return
+    assert roles is not None, (
+        f"{endpoint} ({rule}) is not protected by signage.auth.roles_required and "
+        "not listed in PUBLIC in tests/test_isolation.py: protect it, or list it as "
+        "public if anyone may open it."
+    )
+
+    clients: dict[str, FlaskClient] = {}
+    for name, user in world.users.items():
+        clients[name] = app.test_client()
+        login(clients[name], user)
+    org_scoped = "org_id" in values
+
+    def allowed(name: str) -> bool:
+        user = world.users[name]
+        if user.role not in roles:
+            return False
+        if org_scoped and user.role is Role.MANAGER:
+            return user.organisation_id == world.org.id
+        return True
+
+    for method in methods:
+        resp = _hit(anonymous, method, url)
+        assert _goes_to_login(resp), (
+            f"anonymous {method} {url}: expected 302 to login, got {resp.status_code}"
+        )
+        for name, client in clients.items():
+            if allowed(name):
+                continue
+            resp = _hit(client, method, url)
+            assert resp.status_code == 404, (
+                f"{name} ({world.users[name].role.value}) {method} {url}: "
+                f"expected 404, got {resp.status_code}"
+            )
+        if org_scoped and len(values) > 1:
+            # Own org id in the URL, another org's object ids: still 404.
+            mixed = _url(app, endpoint, {**values, "org_id": world.other_org.id})
+            resp = _hit(clients["other_manager"], method, mixed)
+            assert resp.status_code == 404, f"other_manager {method} {mixed}"
+            # The owner's org id with organisation B's object: 404 as well.
+            for name in set(values) - {"org_id"}:
+                foreign = _url(app, endpoint, {**values, name: OTHER_ARGS[name](world)})
+                resp = _hit(clients["owner"], method, foreign)
+                assert resp.status_code == 404, f"owner {method} {foreign}"
+
+    # Allowed users last: their POSTs may change things (rotate, deactivate).
+    for method in methods:
+        for name, client in clients.items():
+            if not allowed(name):
+                continue
+            resp = _hit(client, method, url)
+            who = f"{name} ({world.users[name].role.value}) {method} {url}"
+            if method == "GET":
+                if endpoint in REDIRECTS:
+                    assert resp.status_code == 302 and not _goes_to_login(resp), who
+                else:
+                    assert resp.status_code == 200, f"{who}: {resp.status_code}"
+            else:
+                assert resp.status_code < 500 and resp.status_code not in (404, 405), (
+                    f"{who}: {resp.status_code}"
+                )
+
+
+def test_every_org_scoped_object_argument_has_an_other_org_value():
+    """An argument naming an org-owned object must be checked across organisations."""
+    for endpoint, rule, _methods in RULES:
+        if "<int:org_id>" in rule:
+            for name in re.findall(r"<(?:\w+:)?(\w+)>", rule):
+                assert name in OTHER_ARGS, (
+                    f"{endpoint} ({rule}) takes <{name}> next to <org_id>: add it to "
+                    "OTHER_ARGS in tests/test_isolation.py (the object of org B)."
+                )
