@@ -72,14 +72,16 @@ def _register_blueprints(app: Flask) -> None:
     from .accounts.views import bp as accounts_bp
     from .checkin.views import bp as checkin_bp
     from .core.views import bp as core_bp
+    from .posters.views import bp as posters_bp
     from .venues.views import bp as venues_bp
 
-    for bp in (core_bp, accounts_bp, venues_bp, checkin_bp):
+    for bp in (core_bp, accounts_bp, venues_bp, checkin_bp, posters_bp):
         app.register_blueprint(bp)
     from .accounts.cli import bp as accounts_cli
     from .core.cli import bp as core_cli
     from .demo import bp as demo_cli
+    from .posters.cli import bp as boards_cli
     from .venues.cli import bp as venues_cli
 
-    for bp in (core_cli, accounts_cli, venues_cli, demo_cli):
+    for bp in (core_cli, accounts_cli, venues_cli, demo_cli, boards_cli):
         app.register_blueprint(bp)

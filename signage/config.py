@@ -64,3 +64,10 @@ LANGUAGES = ("vi", "en")
 # Password hashing cost (argon2id). Tests lower it to keep the suite fast.
 ARGON2_TIME_COST = 3
 ARGON2_MEMORY_COST = 65536
+
+# Print boards (signage/posters). Empty values fall back to the campaign identity
+# above; BOARD_LOGO is a PNG or JPEG under assets/ (empty for none).
+BOARD_TITLE = ""
+BOARD_COLOR = ""
+BOARD_ACCENT_COLOR = ""
+BOARD_LOGO = "logo.png"

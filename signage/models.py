@@ -3,12 +3,14 @@
 from .accounts.models import LoginSession, Organisation, User
 from .audit import AuditEvent
 from .db import Base
+from .posters.models import BoardDownload
 from .venues.models import RetiredToken, Venue
 
 metadata = Base.metadata
 
 __all__ = [
     "AuditEvent",
+    "BoardDownload",
     "LoginSession",
     "Organisation",
     "RetiredToken",

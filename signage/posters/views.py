@@ -1,0 +1,162 @@
+"""Org portal: a venue's board (preview / download per size), the organisation's
+boards as one PDF, and the bare QR as PNG or SVG. Every board produced is logged."""
+
+from __future__ import annotations
+
+import io
+import tempfile
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    redirect,
+    request,
+    send_file,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from .. import db, qr
+from ..accounts.models import Role
+from ..auth import org_or_404, roles_required
+from ..errors import Invalid
+from ..timefmt import today_local
+from ..venues import services as venues
+from . import pdf, services
+
+bp = Blueprint("posters", __name__)
+PORTAL = (Role.ADMIN, Role.MANAGER)
+PX_DEFAULT = 10
+
+
+def _size() -> str:
+    return services.check_size(request.args.get("size", "a4").strip().lower())
+
+
+def _pdf_response(body: Any, filename: str, download: bool) -> Response:
+    resp = send_file(
+        body,
+        mimetype="application/pdf",
+        as_attachment=download,
+        download_name=filename,
+        max_age=0,
+    )
+    resp.headers["Cache-Control"] = "private, no-store"
+    return resp
+
+
+@bp.get("/orgs/<int:org_id>/venues/<int:venue_id>/board.pdf")
+@roles_required(*PORTAL)
+@db.writes
+def venue_board(org_id: int, venue_id: int) -> Any:
+    """?size=a4|a3|a5 (default a4); ?download=1 saves instead of opening inline."""
+    org = org_or_404(org_id)
+    size = _size()
+    s = db.session()
+    venue = venues.get_venue(s, venue_id, org.id)
+    campaign = services.campaign(current_app.config)
+    body = pdf.render_one(services.board(venue, org, today_local()), size, campaign)
+    services.record_downloads(
+        s, [venue.id], organisation_id=org.id, size=size, user_id=current_user.id
+    )
+    s.commit()
+    name = f"bang-qr-{venue.token}-{size}.pdf"
+    return _pdf_response(io.BytesIO(body), name, request.args.get("download") == "1")
+
+
+@bp.get("/orgs/<int:org_id>/boards.pdf")
+@roles_required(*PORTAL)
+def org_boards(org_id: int) -> Any:
+    """Every active venue's board, one page each, as one PDF (?size=, default a4).
+
+    Pages stream from a chunked query into a temporary file, which is then sent, so
+    neither the venues nor the document are held in memory. The read transaction ends
+    before the download rows are written: on SQLite no write lock is held while
+    rendering.
+    """
+    org = org_or_404(org_id)
+    size = _size()
+    s = db.session()
+    campaign = services.campaign(current_app.config)
+    org_id, user_id = org.id, current_user.id
+    if services.count_org_boards(s, org_id) == 0:
+        flash(_("Tổ chức chưa có địa điểm nào đang dùng để in bảng."), "error")
+        return redirect(url_for("venues.org_home", org_id=org_id))
+    out = tempfile.TemporaryFile(suffix=".pdf")  # noqa: SIM115 (send_file closes it)
+    try:
+        seen: list[int] = []
+        boards = services.iter_org_boards(s, org, today_local(), seen)
+        title = f"{campaign.title} – {org.name}"
+        pdf.render(boards, size, campaign, out, title=title)
+        s.commit()
+        services.record_downloads(
+            s, seen, organisation_id=org_id, size=size, user_id=user_id, batch=True
+        )
+        s.commit()
+        out.seek(0)
+    except BaseException:
+        out.close()
+        raise
+    return _pdf_response(out, f"bang-qr-to-chuc-{org_id}-{size}.pdf", True)
+
+
+def _payload(org_id: int, venue_id: int) -> tuple[int, str]:
+    org = org_or_404(org_id)
+    venue = venues.get_venue(db.session(), venue_id, org.id)
+    return venue.id, qr.payload(current_app.config["PUBLIC_BASE_URL"], venue.token)
+
+
+def _px() -> int:
+    raw = request.args.get("px", str(PX_DEFAULT)).strip()
+    if not raw.isdigit() or not qr.PNG_MIN_PX <= int(raw) <= qr.PNG_MAX_PX:
+        raise Invalid(
+            f"Kích thước điểm ảnh phải là số nguyên từ {qr.PNG_MIN_PX} "
+            f"đến {qr.PNG_MAX_PX}."
+        )
+    return int(raw)
+
+
+def _record(org_id: int, venue_id: int, kind: str) -> None:
+    s = db.session()
+    services.record_downloads(
+        s, [venue_id], organisation_id=org_id, size=kind, user_id=current_user.id
+    )
+    s.commit()
+
+
+@bp.get("/orgs/<int:org_id>/venues/<int:venue_id>/qr.png")
+@roles_required(*PORTAL)
+@db.writes
+def venue_qr_png(org_id: int, venue_id: int) -> Any:
+    """The bare code, ?px= pixels per module (1-40, default 10), quiet zone included."""
+    venue_id, data = _payload(org_id, venue_id)
+    px = _px()
+    body = qr.png(data, px)
+    _record(org_id, venue_id, "png")
+    return send_file(
+        io.BytesIO(body),
+        mimetype="image/png",
+        as_attachment=request.args.get("download") == "1",
+        download_name=f"qr-{venue_id}-{px}px.png",
+        max_age=0,
+    )
+
+
+@bp.get("/orgs/<int:org_id>/venues/<int:venue_id>/qr.svg")
+@roles_required(*PORTAL)
+@db.writes
+def venue_qr_svg(org_id: int, venue_id: int) -> Any:
+    venue_id, data = _payload(org_id, venue_id)
+    body = qr.svg(data)
+    _record(org_id, venue_id, "svg")
+    return send_file(
+        io.BytesIO(body),
+        mimetype="image/svg+xml",
+        as_attachment=True,
+        download_name=f"qr-{venue_id}.svg",
+        max_age=0,
+    )

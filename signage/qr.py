@@ -1,0 +1,99 @@
+"""The one QR policy: payload URL, segno encoding, vector runs, PNG and SVG.
+
+Every code the system makes (boards, screens, exports) comes from here, so a printed
+board and a screen slide for the same venue always carry the same symbol.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from urllib.parse import urlsplit
+
+import segno
+
+# ISO 18004 asks for 4 light modules around the symbol; cheap phone cameras find the
+# finder patterns much faster with it, and a frame or text printed closer breaks them.
+QUIET_ZONE = 4
+ERROR_LEVEL = "m"
+PNG_MIN_PX, PNG_MAX_PX = 1, 40
+
+
+def payload(base_url: str, token: str) -> str:
+    """``{base_url}/C/{TOKEN}``; upper case when the base URL has no path.
+
+    Scheme and host are case-insensitive, so the upper-case form is the same URL, and
+    it fits QR's alphanumeric mode (0-9 A-Z space $%*+-./:): version 2-M (25x25
+    modules) instead of 3-M for the lower-case bytes, i.e. bigger modules at the same
+    print size. A base URL with a path keeps its case (paths are case-sensitive).
+    """
+    base = base_url.rstrip("/")
+    url = f"{base}/C/{token.upper()}"
+    return url.upper() if urlsplit(base).path in ("", "/") else url
+
+
+def short_url(base_url: str) -> str:
+    """The address printed for typing the token by hand: ``qr.example.vn/C``."""
+    return f"{display_domain(base_url)}/C"
+
+
+def display_domain(base_url: str) -> str:
+    """Host (and path) of the public address without the scheme: the official
+    domain residents are told to check before typing anything."""
+    parts = urlsplit(base_url.rstrip("/"))
+    return (parts.netloc + parts.path).lower() if parts.netloc else base_url
+
+
+def make(data: str) -> segno.QRCode:
+    """Encode with the policy: always a full QR (never Micro QR), level M, no
+    automatic error-level boost (so the version depends only on the payload)."""
+    return segno.make_qr(data, error=ERROR_LEVEL, boost_error=False)
+
+
+def dark_runs(code: segno.QRCode) -> Iterator[tuple[int, int, int]]:
+    """Horizontal runs of dark modules as ``(row, first column, length)``, in symbol
+    coordinates (row 0 at the top, quiet zone not included)."""
+    for y, row in enumerate(code.matrix):
+        x, n = 0, len(row)
+        while x < n:
+            if row[x]:
+                start = x
+                while x < n and row[x]:
+                    x += 1
+                yield y, start, x - start
+            else:
+                x += 1
+
+
+def pdf_path(code: segno.QRCode) -> str:
+    """PDF path operators for the dark runs, one ``re`` per run, in module units with
+    y growing downwards from the symbol's top-left corner. The caller sets the
+    transformation (translate + scale(m, -m)) and paints it with a single ``f``:
+    one path, one fill, so no hairline seams appear between modules."""
+    return " ".join(f"{x} {y} {w} 1 re" for y, x, w in dark_runs(code))
+
+
+def png(data: str, px_per_module: int) -> bytes:
+    """The code as a 1-bit PNG, ``px_per_module`` pixels per module (an integer, so
+    no module is resampled), with the quiet zone. Raises ValueError out of range."""
+    if not PNG_MIN_PX <= px_per_module <= PNG_MAX_PX:
+        raise ValueError(f"pixels per module must be {PNG_MIN_PX}..{PNG_MAX_PX}")
+    out = io.BytesIO()
+    make(data).save(out, kind="png", scale=px_per_module, border=QUIET_ZONE)
+    return out.getvalue()
+
+
+def svg(data: str) -> bytes:
+    """The code as SVG: one path, 1 unit per module (scales to any size), with the
+    quiet zone and a white background so it stays scannable on coloured posters."""
+    out = io.BytesIO()
+    make(data).save(
+        out,
+        kind="svg",
+        scale=1,
+        border=QUIET_ZONE,
+        light="#fff",
+        xmldecl=True,
+        svgns=True,
+    )
+    return out.getvalue()
