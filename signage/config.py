@@ -64,3 +64,12 @@ LANGUAGES = ("vi", "en")
 # Password hashing cost (argon2id). Tests lower it to keep the suite fast.
 ARGON2_TIME_COST = 3
 ARGON2_MEMORY_COST = 65536
+
+# Check-ins (signage/checkin). Many phones share one carrier IP, so per-IP limits are
+# generous; the per-venue limit caps a flood aimed at one board.
+CHECKIN_LIMIT_PER_IP = "300 per minute"
+CHECKIN_LIMIT_PER_VENUE = "600 per minute"
+CHECKIN_SCAN_LIMIT_PER_IP = "600 per minute"
+CHECKIN_PURGE_BATCH = 5000
+# "Remember me on this phone": how long the signed cookie with name and phone lives.
+CHECKIN_REMEMBER_DAYS = 180

@@ -2,6 +2,7 @@
 
 from .accounts.models import LoginSession, Organisation, User
 from .audit import AuditEvent
+from .checkin.models import CheckIn, Feedback
 from .db import Base
 from .venues.models import RetiredToken, Venue
 
@@ -9,6 +10,8 @@ metadata = Base.metadata
 
 __all__ = [
     "AuditEvent",
+    "CheckIn",
+    "Feedback",
     "LoginSession",
     "Organisation",
     "RetiredToken",
