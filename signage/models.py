@@ -2,6 +2,7 @@
 
 from .accounts.models import LoginSession, Organisation, User
 from .audit import AuditEvent
+from .checkin.models import CheckIn, Feedback
 from .db import Base
 from .posters.models import BoardDownload
 from .venues.models import RetiredToken, Venue
@@ -11,6 +12,8 @@ metadata = Base.metadata
 __all__ = [
     "AuditEvent",
     "BoardDownload",
+    "CheckIn",
+    "Feedback",
     "LoginSession",
     "Organisation",
     "RetiredToken",

@@ -42,6 +42,11 @@ PUBLIC = {
     "accounts.logout",
     "checkin.enter_token",
     "checkin.scan",
+    "checkin.checkin",
+    "checkin.forget",
+    "checkin.confirmed",
+    "checkin.check_out",
+    "checkin.feedback",
 }
 
 # Allowed users get a redirect from these (to their own page) instead of a 200.
@@ -69,12 +74,28 @@ ARGS: dict[str, Callable[[World], Any]] = {
     "token": lambda w: w.venue.token,
     "code": lambda w: "en",
     "filename": lambda w: "css/app.css",
+    "ref": lambda w: _checkin_ref(w),
 }
 # The same argument pointing at organisation B's object (for the mixed-id check).
 OTHER_ARGS: dict[str, Callable[[World], Any]] = {
     "org_id": lambda w: w.other_org.id,
     "venue_id": lambda w: w.other_venue.id,
 }
+
+
+def _checkin_ref(w: World) -> str:
+    """A check-in at organisation A's venue; its confirmation URL's reference."""
+    from sqlalchemy.orm import object_session
+
+    from signage.checkin import services as checkins
+
+    s = object_session(w.venue)
+    visitor = checkins.Visitor("Nguyễn Văn A", "+84901234567")
+    row, _ = checkins.check_in(
+        s, w.venue, visitor, submission_id=checkins.new_submission_id(), secret="x"
+    )
+    s.commit()
+    return row.public_ref
 
 
 def _rules() -> list[tuple[str, str, tuple[str, ...]]]:
