@@ -72,14 +72,20 @@ def _register_blueprints(app: Flask) -> None:
     from .accounts.views import bp as accounts_bp
     from .checkin.views import bp as checkin_bp
     from .core.views import bp as core_bp
+    from .screens.player_views import bp as screens_player_bp
+    from .screens.screen_views import bp as screens_admin_bp
+    from .screens.views import bp as screens_bp
     from .venues.views import bp as venues_bp
 
     for bp in (core_bp, accounts_bp, venues_bp, checkin_bp):
         app.register_blueprint(bp)
+    for bp in (screens_bp, screens_admin_bp, screens_player_bp):
+        app.register_blueprint(bp)
     from .accounts.cli import bp as accounts_cli
     from .core.cli import bp as core_cli
     from .demo import bp as demo_cli
+    from .screens.cli import bp as screens_cli
     from .venues.cli import bp as venues_cli
 
-    for bp in (core_cli, accounts_cli, venues_cli, demo_cli):
+    for bp in (core_cli, accounts_cli, venues_cli, demo_cli, screens_cli):
         app.register_blueprint(bp)

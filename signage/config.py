@@ -64,3 +64,17 @@ LANGUAGES = ("vi", "en")
 # Password hashing cost (argon2id). Tests lower it to keep the suite fast.
 ARGON2_TIME_COST = 3
 ARGON2_MEMORY_COST = 65536
+
+# Screens (e-poster loops): players poll their manifest every SCREENS_POLL_SECONDS
+# (with jitter); a screen not seen for 3 intervals is listed as offline.
+SCREENS_POLL_SECONDS = 30
+# Slide durations (milliseconds). Tests lower the minimum to play loops quickly.
+SCREENS_MIN_DURATION_MS = 3_000
+SCREENS_MAX_DURATION_MS = 3_600_000
+SCREENS_PAIRING_MINUTES = 30
+SCREENS_UPLOAD_MAX_BYTES = 20 * 1024 * 1024
+SCREENS_UPLOAD_MAX_PIXELS = 40_000_000
+# Uploaded images and cached renders; empty means instance/media and instance/renders.
+SCREENS_MEDIA_DIR = ""
+SCREENS_RENDER_DIR = ""
+SCREENS_PAIR_LIMIT = "60 per hour"

@@ -3,6 +3,15 @@
 from .accounts.models import LoginSession, Organisation, User
 from .audit import AuditEvent
 from .db import Base
+from .screens.models import (
+    Loop,
+    LoopVersion,
+    Media,
+    PairingCode,
+    PlayRecord,
+    Screen,
+    Slide,
+)
 from .venues.models import RetiredToken, Venue
 
 metadata = Base.metadata
@@ -10,8 +19,15 @@ metadata = Base.metadata
 __all__ = [
     "AuditEvent",
     "LoginSession",
+    "Loop",
+    "LoopVersion",
+    "Media",
     "Organisation",
+    "PairingCode",
+    "PlayRecord",
     "RetiredToken",
+    "Screen",
+    "Slide",
     "User",
     "Venue",
     "metadata",
