@@ -46,6 +46,7 @@
     flushing: false,
     online: null,
     transitions: 0,
+    recorded: 0, // proof-of-play records made since the page loaded
     history: [] // the last 200 slides shown (tests and diagnostics)
   };
 
@@ -383,6 +384,7 @@
       start: shown.start,
       duration: end - shown.start
     });
+    state.recorded++;
     if (state.queue.length > QUEUE_MAX) state.queue.splice(0, state.queue.length - QUEUE_MAX);
     writeJSON(K_QUEUE, state.queue);
     if (state.queue.length >= 50 && state.online !== false) flush();
