@@ -69,11 +69,15 @@ def _check_config(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    # One entry per line, so areas add theirs without touching each other's.
     from .accounts.views import bp as accounts_bp
     from .checkin.portal import bp as checkin_portal_bp
     from .checkin.views import bp as checkin_bp
     from .core.views import bp as core_bp
     from .posters.views import bp as posters_bp
+    from .screens.player_views import bp as screens_player_bp
+    from .screens.screen_views import bp as screens_admin_bp
+    from .screens.views import bp as screens_bp
     from .venues.views import bp as venues_bp
 
     for bp in (
@@ -83,6 +87,9 @@ def _register_blueprints(app: Flask) -> None:
         checkin_bp,
         checkin_portal_bp,
         posters_bp,
+        screens_bp,
+        screens_admin_bp,
+        screens_player_bp,
     ):
         app.register_blueprint(bp)
     from .accounts.cli import bp as accounts_cli
@@ -90,6 +97,7 @@ def _register_blueprints(app: Flask) -> None:
     from .core.cli import bp as core_cli
     from .demo import bp as demo_cli
     from .posters.cli import bp as boards_cli
+    from .screens.cli import bp as screens_cli
     from .venues.cli import bp as venues_cli
 
     for bp in (
@@ -99,5 +107,6 @@ def _register_blueprints(app: Flask) -> None:
         demo_cli,
         checkin_cli,
         boards_cli,
+        screens_cli,
     ):
         app.register_blueprint(bp)

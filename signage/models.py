@@ -5,6 +5,15 @@ from .audit import AuditEvent
 from .checkin.models import CheckIn, Feedback
 from .db import Base
 from .posters.models import BoardDownload
+from .screens.models import (
+    Loop,
+    LoopVersion,
+    Media,
+    PairingCode,
+    PlayRecord,
+    Screen,
+    Slide,
+)
 from .venues.models import RetiredToken, Venue
 
 metadata = Base.metadata
@@ -15,8 +24,15 @@ __all__ = [
     "CheckIn",
     "Feedback",
     "LoginSession",
+    "Loop",
+    "LoopVersion",
+    "Media",
     "Organisation",
+    "PairingCode",
+    "PlayRecord",
     "RetiredToken",
+    "Screen",
+    "Slide",
     "User",
     "Venue",
     "metadata",

@@ -46,7 +46,8 @@ def test_portal_fits_a_phone_and_switches_to_english(
 
     def overflow() -> int:
         return page.evaluate(
-            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+            "document.documentElement.scrollWidth"
+            " - document.documentElement.clientWidth"
         )
 
     assert overflow() <= 0, "the organisation page scrolls sideways on a phone"
