@@ -32,7 +32,7 @@ def test_typed_tokens_are_normalised():
 def test_scan_page_accepts_any_case(client, make_venue):
     venue = make_venue(name="Quán cà phê Êčăm")
     for variant in (venue.token, venue.token.lower(), tokens.grouped(venue.token)):
-        resp = client.get(f"/C/{variant}")
+        resp = client.get(f"/C/{variant}", follow_redirects=True)
         assert resp.status_code == 200
         assert "Quán cà phê Êčăm" in resp.get_data(as_text=True)
 
