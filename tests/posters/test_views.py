@@ -55,7 +55,7 @@ def test_board_scans_to_the_venue_page_in_any_case(client, session, owner_world,
     assert url.netloc.lower() == "qr.example.vn"
     resident = client.application.test_client()
     for path in (url.path, f"/C/{venue.token.lower()}"):
-        page = resident.get(path)
+        page = resident.get(path, follow_redirects=True)
         assert page.status_code == 200, path
         assert "Nhà hàng Cố Đô" in page.get_data(as_text=True)
     assert _downloads(session, venue_id=venue.id, size=size, user_id=user.id) == 1
