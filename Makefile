@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed-$(shell cksum requirements.txt | cut -d' ' -f1)
 FLASK  := $(BIN)/flask --app wsgi
 PYTEST_ARGS ?=
 
-.PHONY: run test bootstrap translations migrate demo lint format clean
+.PHONY: run test bootstrap translations messages migrate demo lint format clean
 
 bootstrap: $(STAMP) translations
 
@@ -20,8 +20,12 @@ $(STAMP): requirements.txt
 
 translations: $(STAMP)
 	@for d in $$(find signage -type d -name translations); do \
-		$(BIN)/pybabel compile --use-fuzzy -q -d $$d 2>/dev/null || $(BIN)/pybabel compile -q -d $$d; \
+		$(BIN)/pybabel compile -d $$d >/dev/null || exit 1; \
 	done
+
+# Extract new Vietnamese strings into each area's English catalogue (then translate).
+messages: $(STAMP)
+	scripts/messages.sh
 
 migrate: bootstrap
 	SIGNAGE_ENV=$${SIGNAGE_ENV:-development} $(FLASK) db upgrade

@@ -69,19 +69,44 @@ def _check_config(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    # One entry per line, so areas add theirs without touching each other's.
     from .accounts.views import bp as accounts_bp
+    from .checkin.portal import bp as checkin_portal_bp
     from .checkin.views import bp as checkin_bp
     from .core.views import bp as core_bp
     from .posters.views import bp as posters_bp
+    from .screens.player_views import bp as screens_player_bp
+    from .screens.screen_views import bp as screens_admin_bp
+    from .screens.views import bp as screens_bp
     from .venues.views import bp as venues_bp
 
-    for bp in (core_bp, accounts_bp, venues_bp, checkin_bp, posters_bp):
+    for bp in (
+        core_bp,
+        accounts_bp,
+        venues_bp,
+        checkin_bp,
+        checkin_portal_bp,
+        posters_bp,
+        screens_bp,
+        screens_admin_bp,
+        screens_player_bp,
+    ):
         app.register_blueprint(bp)
     from .accounts.cli import bp as accounts_cli
+    from .checkin.cli import bp as checkin_cli
     from .core.cli import bp as core_cli
     from .demo import bp as demo_cli
     from .posters.cli import bp as boards_cli
+    from .screens.cli import bp as screens_cli
     from .venues.cli import bp as venues_cli
 
-    for bp in (core_cli, accounts_cli, venues_cli, demo_cli, boards_cli):
+    for bp in (
+        core_cli,
+        accounts_cli,
+        venues_cli,
+        demo_cli,
+        checkin_cli,
+        boards_cli,
+        screens_cli,
+    ):
         app.register_blueprint(bp)

@@ -71,3 +71,26 @@ BOARD_TITLE = ""
 BOARD_COLOR = ""
 BOARD_ACCENT_COLOR = ""
 BOARD_LOGO = "logo.png"
+
+# Check-ins (signage/checkin). Many phones share one carrier IP, so per-IP limits are
+# generous; the per-venue limit caps a flood aimed at one board.
+CHECKIN_LIMIT_PER_IP = "300 per minute"
+CHECKIN_LIMIT_PER_VENUE = "600 per minute"
+CHECKIN_SCAN_LIMIT_PER_IP = "600 per minute"
+CHECKIN_PURGE_BATCH = 5000
+# "Remember me on this phone": how long the signed cookie with name and phone lives.
+CHECKIN_REMEMBER_DAYS = 180
+
+# Screens (e-poster loops): players poll their manifest every SCREENS_POLL_SECONDS
+# (with jitter); a screen not seen for 3 intervals is listed as offline.
+SCREENS_POLL_SECONDS = 30
+# Slide durations (milliseconds). Tests lower the minimum to play loops quickly.
+SCREENS_MIN_DURATION_MS = 3_000
+SCREENS_MAX_DURATION_MS = 3_600_000
+SCREENS_PAIRING_MINUTES = 30
+SCREENS_UPLOAD_MAX_BYTES = 20 * 1024 * 1024
+SCREENS_UPLOAD_MAX_PIXELS = 40_000_000
+# Uploaded images and cached renders; empty means instance/media and instance/renders.
+SCREENS_MEDIA_DIR = ""
+SCREENS_RENDER_DIR = ""
+SCREENS_PAIR_LIMIT = "60 per hour"

@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 
+def N_(message: str) -> str:
+    """Mark a message for translation where it is defined; translate it where shown."""
+    return message
+
+
 class DomainError(Exception):
     """Base class; ``message`` is shown to the user (Vietnamese, translatable)."""
 

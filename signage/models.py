@@ -2,8 +2,18 @@
 
 from .accounts.models import LoginSession, Organisation, User
 from .audit import AuditEvent
+from .checkin.models import CheckIn, Feedback
 from .db import Base
 from .posters.models import BoardDownload
+from .screens.models import (
+    Loop,
+    LoopVersion,
+    Media,
+    PairingCode,
+    PlayRecord,
+    Screen,
+    Slide,
+)
 from .venues.models import RetiredToken, Venue
 
 metadata = Base.metadata
@@ -11,9 +21,18 @@ metadata = Base.metadata
 __all__ = [
     "AuditEvent",
     "BoardDownload",
+    "CheckIn",
+    "Feedback",
     "LoginSession",
+    "Loop",
+    "LoopVersion",
+    "Media",
     "Organisation",
+    "PairingCode",
+    "PlayRecord",
     "RetiredToken",
+    "Screen",
+    "Slide",
     "User",
     "Venue",
     "metadata",

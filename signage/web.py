@@ -11,22 +11,25 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from . import geo, timefmt
-from .errors import DomainError
+from .errors import N_, DomainError
 
 _MESSAGES: dict[int, tuple[str, str]] = {
-    400: ("Yêu cầu không hợp lệ", "Dữ liệu gửi lên không đúng. Hãy thử lại."),
-    403: ("Không có quyền", "Bạn không có quyền xem trang này."),
-    404: ("Không tìm thấy", "Trang hoặc mã bạn tìm không tồn tại."),
-    405: ("Không hỗ trợ", "Thao tác này không được hỗ trợ ở đây."),
-    409: ("Xung đột dữ liệu", "Dữ liệu đã thay đổi. Hãy tải lại trang."),
-    410: ("Đã thay thế", "Nội dung này không còn dùng nữa."),
-    413: ("Tệp quá lớn", "Tệp hoặc dữ liệu gửi lên vượt quá giới hạn cho phép."),
-    422: ("Dữ liệu chưa đúng", "Hãy kiểm tra lại thông tin đã nhập."),
-    429: (
-        "Quá nhiều yêu cầu",
-        "Bạn đã thao tác quá nhanh. Vui lòng chờ một lát rồi thử lại.",
+    400: (N_("Yêu cầu không hợp lệ"), N_("Dữ liệu gửi lên không đúng. Hãy thử lại.")),
+    403: (N_("Không có quyền"), N_("Bạn không có quyền xem trang này.")),
+    404: (N_("Không tìm thấy"), N_("Trang hoặc mã bạn tìm không tồn tại.")),
+    405: (N_("Không hỗ trợ"), N_("Thao tác này không được hỗ trợ ở đây.")),
+    409: (N_("Xung đột dữ liệu"), N_("Dữ liệu đã thay đổi. Hãy tải lại trang.")),
+    410: (N_("Đã thay thế"), N_("Nội dung này không còn dùng nữa.")),
+    413: (
+        N_("Tệp quá lớn"),
+        N_("Tệp hoặc dữ liệu gửi lên vượt quá giới hạn cho phép."),
     ),
-    500: ("Lỗi máy chủ", "Đã có lỗi xảy ra. Vui lòng thử lại sau."),
+    422: (N_("Dữ liệu chưa đúng"), N_("Hãy kiểm tra lại thông tin đã nhập.")),
+    429: (
+        N_("Quá nhiều yêu cầu"),
+        N_("Bạn đã thao tác quá nhanh. Vui lòng chờ một lát rồi thử lại."),
+    ),
+    500: (N_("Lỗi máy chủ"), N_("Đã có lỗi xảy ra. Vui lòng thử lại sau.")),
 }
 
 

@@ -42,6 +42,22 @@ PUBLIC = {
     "accounts.logout",
     "checkin.enter_token",
     "checkin.scan",
+    "checkin.checkin",
+    "checkin.forget",
+    "checkin.confirmed",
+    "checkin.check_out",
+    "checkin.feedback",
+    # Screens: the player's page and API (a screen has no login; the API answers 401
+    # without a valid screen key) and rendered slides at content-hash URLs.
+    "screens_player.play",
+    "screens_player.player_js",
+    "screens_player.service_worker",
+    "screens_player.pair_start",
+    "screens_player.pair_status",
+    "screens_player.manifest",
+    "screens_player.plays",
+    "screens_player.slide_image",
+    "screens_player.fallback_image",
 }
 
 # Allowed users get a redirect from these (to their own page) instead of a 200.
@@ -69,12 +85,58 @@ ARGS: dict[str, Callable[[World], Any]] = {
     "token": lambda w: w.venue.token,
     "code": lambda w: "en",
     "filename": lambda w: "css/app.css",
+    "ref": lambda w: _checkin_ref(w),
+    "loop_id": lambda w: _screens(w)["loop"].id,
+    "slide_id": lambda w: _screens(w)["loop"].slides[0].id,
+    "screen_id": lambda w: _screens(w)["screen"].id,
+    "size": lambda w: "1280x720",
+    "digest": lambda w: _screens(w)["loop"].version_hash,
+    "key": lambda w: "0" * 32,
 }
 # The same argument pointing at organisation B's object (for the mixed-id check).
 OTHER_ARGS: dict[str, Callable[[World], Any]] = {
     "org_id": lambda w: w.other_org.id,
     "venue_id": lambda w: w.other_venue.id,
 }
+
+
+def _checkin_ref(w: World) -> str:
+    """A check-in at organisation A's venue; its confirmation URL's reference."""
+    from sqlalchemy.orm import object_session
+
+    from signage.checkin import services as checkins
+
+    s = object_session(w.venue)
+    visitor = checkins.Visitor("Nguyễn Văn A", "+84901234567")
+    row, _ = checkins.check_in(
+        s, w.venue, visitor, submission_id=checkins.new_submission_id(), secret="x"
+    )
+    s.commit()
+    return row.public_ref
+
+
+def _screens(w: World) -> dict[str, Any]:
+    """A published province-wide loop and a screen paired to it (built on first use
+    with the session that made the world)."""
+    cache: dict[str, Any] = w.__dict__.setdefault("_screens", {})
+    if not cache:
+        from sqlalchemy.orm import object_session
+
+        from signage.screens import devices, services
+        from signage.screens.models import SlideKind
+
+        s = object_session(w.org)
+        loop = services.create_loop(s, "Vòng chiếu", None)
+        services.add_slide(s, loop, services.SlideData(SlideKind.POSTER, title="A"))
+        s.expire(loop, ["slides"])
+        services.publish(s, loop, "https://qr.example.vn")
+        code, _secret = devices.start_pairing(s, 30)
+        screen = devices.pair(
+            s, code, devices.ScreenData("TV", loop.id, 1280, 720), None
+        )
+        s.commit()
+        cache.update(loop=loop, screen=screen)
+    return cache
 
 
 def _rules() -> list[tuple[str, str, tuple[str, ...]]]:

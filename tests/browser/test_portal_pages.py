@@ -28,3 +28,34 @@ def test_manager_signs_in_and_adds_a_venue(
     page.wait_for_selector(".token")
     assert page.inner_text("h1") == "Quầy lễ tân – Tầng trệt"
     page.screenshot(path=str(tmp_path / "venue.png"), full_page=True)
+
+
+def test_portal_fits_a_phone_and_switches_to_english(
+    live_server, phone_page, make_org, make_venue, make_user
+):
+    org = make_org(name="Trường Tiểu học Lê Lợi")
+    for n in range(3):
+        make_venue(org, name=f"Phòng học số {n} – Dãy nhà B, tầng {n}")
+    user = make_user(Role.MANAGER, org)
+    page = phone_page
+    page.goto(live_server.url + "/login")
+    page.fill("#email", user.email)
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"**/orgs/{org.id}/")
+
+    def overflow() -> int:
+        return page.evaluate(
+            "document.documentElement.scrollWidth"
+            " - document.documentElement.clientWidth"
+        )
+
+    assert overflow() <= 0, "the organisation page scrolls sideways on a phone"
+    page.click("text=Phòng học số 1 – Dãy nhà B, tầng 1")
+    page.wait_for_selector(".token")
+    assert overflow() <= 0, "the venue page scrolls sideways on a phone"
+
+    page.click("header >> text=EN")
+    page.wait_for_selector("header >> text=Sign out")
+    assert "Venue code" in page.inner_text("main")
+    assert overflow() <= 0

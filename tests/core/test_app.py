@@ -56,6 +56,11 @@ def test_english_switch_sets_cookie_and_translates(client):
     assert resp.headers["Location"] == "/login"
     page = client.get("/login").get_data(as_text=True)
     assert '<html lang="en">' in page
+    assert "Sign in" in page and "Đăng nhập" not in page
+    resp = client.get("/no-such-page")
+    assert "Not found" in resp.get_data(as_text=True)
+    client.get("/lang/vi")
+    assert "Đăng nhập" in client.get("/login").get_data(as_text=True)
 
 
 def test_language_switch_is_not_an_open_redirect(client):

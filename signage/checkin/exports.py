@@ -1,0 +1,104 @@
+"""CSV and XLSX renderers for check-in logs: rows in, byte chunks out, no Flask.
+
+Both stream: the CSV one chunk per few hundred rows; the XLSX through openpyxl's
+write-only mode into a temporary file (rows never pile up in memory), read back in
+chunks. Every cell is text: a name like ``=HYPERLINK(...)`` must never become a
+formula in a spreadsheet (CSV injection).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import tempfile
+from collections.abc import Iterable, Iterator
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+
+from .logs import ExportRow
+from .people import national
+
+HEADER = (
+    "Giờ vào",
+    "Giờ ra",
+    "Cách ra",
+    "Địa điểm",
+    "Họ tên",
+    "Số điện thoại",
+)
+OUT_BUTTON = "Bấm nút ra"
+OUT_AUTO = "Tự động (hết thời gian lưu lại)"
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_CHUNK_ROWS = 500
+_FILE_CHUNK = 64 * 1024
+
+
+def neutralise(value: str) -> str:
+    """Prefix ' to a cell a spreadsheet would read as a formula (CSV injection)."""
+    return "'" + value if value.startswith(_FORMULA_START) else value
+
+
+def _cells(row: ExportRow, tz: ZoneInfo) -> tuple[str, ...]:
+    def fmt(at: datetime) -> str:
+        return at.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S")
+
+    return (
+        fmt(row.checked_in_at),
+        fmt(row.left_at),
+        OUT_BUTTON if row.by_button else OUT_AUTO,
+        row.venue,
+        row.name,
+        national(row.phone),
+    )
+
+
+def csv_chunks(rows: Iterable[ExportRow], tz: ZoneInfo) -> Iterator[bytes]:
+    """UTF-8 with BOM (Excel then shows Vietnamese), every field quoted, CRLF."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
+    writer.writerow(HEADER)
+    yield "\ufeff".encode() + buf.getvalue().encode()
+    buf.seek(0)
+    buf.truncate()
+    for n, row in enumerate(rows, start=1):
+        writer.writerow([neutralise(c) for c in _cells(row, tz)])
+        if n % _CHUNK_ROWS == 0:
+            yield buf.getvalue().encode()
+            buf.seek(0)
+            buf.truncate()
+    tail = buf.getvalue()
+    if tail:
+        yield tail.encode()
+
+
+def xlsx_chunks(rows: Iterable[ExportRow], tz: ZoneInfo) -> Iterator[bytes]:
+    """An .xlsx with explicit string cells (data type 's': never a formula)."""
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("Khai báo")
+    ws.column_dimensions["A"].width = 20
+    ws.column_dimensions["B"].width = 20
+    ws.column_dimensions["C"].width = 28
+    ws.column_dimensions["D"].width = 32
+    ws.column_dimensions["E"].width = 28
+    ws.column_dimensions["F"].width = 16
+
+    def text_row(values: Iterable[str]) -> list[WriteOnlyCell]:
+        out = []
+        for value in values:
+            cell = WriteOnlyCell(ws, value=None)
+            cell.value = value
+            cell.data_type = "s"  # openpyxl would make '=...' a formula
+            out.append(cell)
+        return out
+
+    ws.append(text_row(HEADER))
+    for row in rows:
+        ws.append(text_row(_cells(row, tz)))
+    with tempfile.TemporaryFile() as tmp:
+        wb.save(tmp)
+        tmp.seek(0)
+        while chunk := tmp.read(_FILE_CHUNK):
+            yield chunk

@@ -1,0 +1,97 @@
+"""Check-ins (one visit of one person to one venue) and visitors' feedback.
+
+Both are personal data: append-only, purged after RETENTION_DAYS (see services.purge).
+The integer id never leaves the server; public pages name a check-in by ``public_ref``.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime, timedelta
+
+from sqlalchemy import Enum, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..db import Base, UTCDateTime, created_ts, intpk
+from ..venues.models import Venue
+
+NAME_MAX = 100
+FEEDBACK_MAX = 1000
+
+
+class CheckIn(Base):
+    __tablename__ = "checkins"
+
+    id: Mapped[intpk]
+    venue_id: Mapped[int] = mapped_column(ForeignKey("venues.id", ondelete="CASCADE"))
+    # Random, unguessable name for the confirmation URL (never the row id).
+    public_ref: Mapped[str] = mapped_column(String(24), unique=True)
+    # One per rendered form: a double tap or a retried POST finds the first row.
+    submission_id: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(NAME_MAX))
+    # Accent- and case-folded name for searching ('nguyen van a'): SQLite's lower()
+    # only folds ASCII, so the fold is computed once, here, in Python.
+    name_fold: Mapped[str] = mapped_column(String(NAME_MAX))
+    # E.164 text ('+84901234567'), never an integer (leading zeros, '+').
+    phone: Mapped[str] = mapped_column(String(20))
+    # HMAC-SHA256(SECRET_KEY, phone): the 10-minute dedupe and (later) tracing look a
+    # person up without an index on the raw number.
+    phone_hash: Mapped[str] = mapped_column(String(64))
+    checked_in_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Set by the visitor's check-out button; otherwise auto_out_at stands.
+    checked_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # checked_in_at + the venue's stay length at check-in time: the automatic
+    # check-out, computed once, so no background job is needed.
+    auto_out_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    venue: Mapped[Venue] = relationship()
+
+    __table_args__ = (
+        Index("ix_checkins_venue_time", "venue_id", "checked_in_at"),
+        Index("ix_checkins_phone_hash_time", "phone_hash", "checked_in_at"),
+        Index("ix_checkins_checked_in_at", "checked_in_at"),
+    )
+
+    @property
+    def left_at(self) -> datetime:
+        """When the visitor left: the button if pressed, else the automatic time."""
+        return self.checked_out_at or self.auto_out_at
+
+    @property
+    def auto_checked_out(self) -> bool:
+        return self.checked_out_at is None
+
+    def stay(self) -> timedelta:
+        return self.left_at - self.checked_in_at
+
+
+class FeedbackCategory(enum.StrEnum):
+    HYGIENE = "hygiene"  # hygiene / "5K" measures
+    SERVICE = "service"
+    OTHER = "other"
+
+
+class Feedback(Base):
+    __tablename__ = "checkin_feedback"
+
+    id: Mapped[intpk]
+    venue_id: Mapped[int] = mapped_column(ForeignKey("venues.id", ondelete="CASCADE"))
+    checkin_id: Mapped[int] = mapped_column(
+        ForeignKey("checkins.id", ondelete="CASCADE"), index=True
+    )
+    category: Mapped[FeedbackCategory] = mapped_column(
+        Enum(
+            FeedbackCategory,
+            native_enum=False,
+            length=20,
+            values_callable=lambda e: [m.value for m in e],
+            validate_strings=True,
+        )
+    )
+    message: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[created_ts]
+
+    __table_args__ = (
+        Index("ix_checkin_feedback_venue_time", "venue_id", "created_at"),
+        Index("ix_checkin_feedback_created_at", "created_at"),
+    )

@@ -1,0 +1,354 @@
+"""E-poster slides as pixels (Pillow): plain slide data + a screen size -> an image.
+
+Knows nothing of Flask or the database. Layout rules:
+- margins of 5 % of the shorter side; landscape puts the image/QR column on the right,
+  portrait puts it below the text;
+- text wraps on words (long words break by character) and shrinks to fit, but never
+  below 3.5 % of the screen height: what still does not fit ends with an ellipsis;
+- uploaded images are letterboxed (contained, centred) on the slide's background;
+- QR codes are drawn at an integer number of pixels per module with NEAREST scaling,
+  dark on a white quiet zone of 4 modules, whatever the slide's colours.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import unicodedata
+from dataclasses import asdict, dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import segno
+from PIL import Image, ImageCms, ImageDraw, ImageFont
+
+from ..fonts import BOLD, REGULAR
+
+# Bump when the layout changes: every cached render and its URL change with it.
+RENDERER_VERSION = 3
+SIZES: dict[str, tuple[int, int]] = {
+    "1920x1080": (1920, 1080),
+    "1080x1920": (1080, 1920),
+    "1280x720": (1280, 720),
+    "720x1280": (720, 1280),
+}
+MIN_SIDE, MAX_SIDE = 240, 4096
+MIN_TEXT_RATIO = 0.035  # of the screen height
+QUIET_ZONE = 4
+
+
+@dataclass(frozen=True)
+class SlideSpec:
+    kind: str  # "poster" | "image" | "qr"
+    title: str = ""
+    body: str = ""
+    background: str = "#0b5394"
+    foreground: str = "#ffffff"
+    image_path: str = ""  # a verified, re-encoded upload
+    image_sha: str = ""  # its content hash (the cache key, not the path)
+    qr_payload: str = ""
+    qr_caption: str = ""
+
+
+def parse_size(text: str) -> tuple[int, int]:
+    """'1920x1080' -> (1920, 1080); ValueError outside 240..4096 pixels a side."""
+    w_text, sep, h_text = text.lower().strip().partition("x")
+    if not sep or not w_text.isdigit() or not h_text.isdigit():
+        raise ValueError(f"size must look like 1920x1080: {text!r}")
+    w, h = int(w_text), int(h_text)
+    if not (MIN_SIDE <= w <= MAX_SIDE and MIN_SIDE <= h <= MAX_SIDE):
+        raise ValueError(f"each side must be {MIN_SIDE} to {MAX_SIDE} pixels")
+    return w, h
+
+
+def content_key(spec: SlideSpec, width: int, height: int) -> str:
+    """Hash of everything that changes the pixels (the image by content, not path)."""
+    data = asdict(spec)
+    data.pop("image_path")
+    data.update(w=width, h=height, v=RENDERER_VERSION)
+    raw = json.dumps(data, sort_keys=True, ensure_ascii=False).encode()
+    return hashlib.sha256(raw).hexdigest()[:32]
+
+
+@lru_cache(maxsize=256)
+def _font(bold: bool, size: int) -> ImageFont.FreeTypeFont:
+    return ImageFont.truetype(str(BOLD if bold else REGULAR), size)
+
+
+@dataclass(frozen=True)
+class Box:
+    x: int
+    y: int
+    w: int
+    h: int
+
+
+def render(spec: SlideSpec, width: int, height: int) -> Image.Image:
+    """The slide as an RGB image of exactly ``width`` x ``height`` pixels."""
+    bg = _colour(spec.background, (11, 83, 148))
+    fg = _colour(spec.foreground, (255, 255, 255))
+    img = Image.new("RGB", (width, height), bg)
+    margin = round(min(width, height) * 0.05)
+    inner = Box(margin, margin, width - 2 * margin, height - 2 * margin)
+    min_px = max(8, round(height * MIN_TEXT_RATIO))
+    if spec.kind == "image":
+        _paste_contained(img, spec.image_path, inner)
+        return img
+    if spec.kind == "qr":
+        _qr_layout(img, spec, inner, fg, min_px)
+        return img
+    _poster_layout(img, spec, inner, fg, min_px)
+    return img
+
+
+def _colour(value: str, default: tuple[int, int, int]) -> tuple[int, int, int]:
+    v = value.strip().lstrip("#")
+    if len(v) != 6:
+        return default
+    try:
+        return (int(v[0:2], 16), int(v[2:4], 16), int(v[4:6], 16))
+    except ValueError:
+        return default
+
+
+def _poster_layout(
+    img: Image.Image, spec: SlideSpec, box: Box, fg: tuple[int, int, int], min_px: int
+) -> None:
+    has_image = bool(spec.image_path)
+    has_qr = bool(spec.qr_payload)
+    text_box = box
+    if has_image or has_qr:
+        gap = round(box.w * 0.04) if box.w > box.h else round(box.h * 0.03)
+        if box.w >= box.h:  # landscape: media column on the right
+            col_w = round(box.w * 0.42)
+            text_box = Box(box.x, box.y, box.w - col_w - gap, box.h)
+            media = Box(box.x + box.w - col_w, box.y, col_w, box.h)
+        else:  # portrait: media below the text
+            media_h = round(box.h * 0.5)
+            text_box = Box(box.x, box.y, box.w, box.h - media_h - gap)
+            media = Box(box.x, box.y + box.h - media_h, box.w, media_h)
+        if has_image and has_qr:
+            if media.w >= media.h:
+                half = (media.w - gap) // 2
+                img_box = Box(media.x, media.y, half, media.h)
+                qr_box = Box(media.x + half + gap, media.y, half, media.h)
+            else:
+                half = (media.h - gap) // 2
+                img_box = Box(media.x, media.y, media.w, half)
+                qr_box = Box(media.x, media.y + half + gap, media.w, half)
+            _paste_contained(img, spec.image_path, img_box)
+            _draw_qr_block(img, spec, qr_box, fg, min_px)
+        elif has_image:
+            _paste_contained(img, spec.image_path, media)
+        else:
+            _draw_qr_block(img, spec, media, fg, min_px)
+    _draw_text(img, spec.title, spec.body, text_box, fg, min_px, centre=False)
+
+
+def _qr_layout(
+    img: Image.Image, spec: SlideSpec, box: Box, fg: tuple[int, int, int], min_px: int
+) -> None:
+    if spec.title:
+        title_h = round(box.h * (0.16 if box.w >= box.h else 0.14))
+        _draw_text(
+            img, spec.title, "", Box(box.x, box.y, box.w, title_h), fg, min_px, True
+        )
+        gap = round(box.h * 0.03)
+        box = Box(box.x, box.y + title_h + gap, box.w, box.h - title_h - gap)
+    _draw_qr_block(img, spec, box, fg, min_px)
+
+
+def _draw_qr_block(
+    img: Image.Image, spec: SlideSpec, box: Box, fg: tuple[int, int, int], min_px: int
+) -> None:
+    """A QR code as large as fits (integer pixels per module) with its caption."""
+    if not spec.qr_payload:
+        return
+    caption_h = 0
+    lines: list[str] = []
+    font = _font(False, min_px)
+    if spec.qr_caption:
+        size = max(min_px, round(box.h * 0.05))
+        font = _font(False, size)
+        lines = _wrap(spec.qr_caption, font, box.w)[:2]
+        caption_h = round(len(lines) * size * 1.3 + size * 0.4)
+    qr = qr_image(spec.qr_payload, max(1, min(box.w, box.h - caption_h)))
+    x = box.x + (box.w - qr.width) // 2
+    y = box.y + max(0, (box.h - caption_h - qr.height) // 2)
+    img.paste(qr, (x, y))
+    draw = ImageDraw.Draw(img)
+    ty = y + qr.height + round(font.size * 0.4)
+    for line in lines:
+        tw = draw.textlength(line, font=font)
+        draw.text((box.x + (box.w - tw) / 2, ty), line, font=font, fill=fg)
+        ty += round(font.size * 1.3)
+
+
+def qr_image(payload: str, max_px: int) -> Image.Image:
+    """The QR (error level M, 4-module quiet zone) at the largest integer scale that
+    fits in ``max_px`` pixels (at least 1 pixel per module)."""
+    qr = segno.make_qr(payload, error="m")
+    rows = [bytes(255 if not dark else 0 for dark in row) for row in qr.matrix]
+    n = len(rows) + 2 * QUIET_ZONE
+    base = Image.new("L", (n, n), 255)
+    base.paste(
+        Image.frombytes("L", (len(rows), len(rows)), b"".join(rows)),
+        (QUIET_ZONE, QUIET_ZONE),
+    )
+    scale = max(1, max_px // n)
+    return base.resize((n * scale, n * scale), Image.Resampling.NEAREST).convert("RGB")
+
+
+def _paste_contained(img: Image.Image, path: str, box: Box) -> None:
+    if not path or not Path(path).is_file():
+        return
+    with Image.open(path) as src:
+        src.load()
+        pic = src.convert("RGBA") if src.mode in ("RGBA", "LA", "P") else src
+        pic = pic.convert("RGBA") if pic.mode != "RGBA" else pic
+    scale = min(box.w / pic.width, box.h / pic.height)
+    size = (max(1, round(pic.width * scale)), max(1, round(pic.height * scale)))
+    pic = pic.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
+    x = box.x + (box.w - size[0]) // 2
+    y = box.y + (box.h - size[1]) // 2
+    img.paste(pic, (x, y), pic)
+
+
+def _wrap(text: str, font: ImageFont.FreeTypeFont, width: int) -> list[str]:
+    """Greedy word wrap; a word wider than the line is broken by character."""
+    out: list[str] = []
+    for para in text.split("\n"):
+        line = ""
+        for word in para.split(" "):
+            if not word:
+                continue
+            candidate = f"{line} {word}" if line else word
+            if font.getlength(candidate) <= width:
+                line = candidate
+                continue
+            if line:
+                out.append(line)
+            line = ""
+            while font.getlength(word) > width and len(word) > 1:
+                cut = len(word)
+                while cut > 1 and font.getlength(word[:cut]) > width:
+                    cut -= 1
+                out.append(word[:cut])
+                word = word[cut:]
+            line = word
+        out.append(line)
+    return out
+
+
+@dataclass
+class _Fit:
+    title_lines: list[str]
+    body_lines: list[str]
+    title_px: int
+    body_px: int
+
+    def height(self) -> int:
+        t = len(self.title_lines) * self.title_px * 1.2 if self.title_lines else 0
+        gap = self.body_px * 0.8 if self.title_lines and self.body_lines else 0
+        b = len(self.body_lines) * self.body_px * 1.35
+        return round(t + gap + b)
+
+
+def _layout(title: str, body: str, box: Box, body_px: int) -> _Fit:
+    title_px = round(body_px * 1.6)
+    return _Fit(
+        _wrap(title, _font(True, title_px), box.w) if title else [],
+        _wrap(body, _font(False, body_px), box.w) if body else [],
+        title_px,
+        body_px,
+    )
+
+
+def _fit(title: str, body: str, box: Box, min_px: int) -> _Fit:
+    """The largest body size (title 1.6x) whose wrapped text fits the box height."""
+    lo, hi = min_px, max(min_px, round(box.h * 0.12))
+    best = _layout(title, body, box, lo)
+    while lo <= hi:
+        mid = (lo + hi) // 2
+        fit = _layout(title, body, box, mid)
+        if fit.height() <= box.h:
+            best, lo = fit, mid + 1
+        else:
+            hi = mid - 1
+    return best
+
+
+def _draw_text(
+    img: Image.Image,
+    title: str,
+    body: str,
+    box: Box,
+    fg: tuple[int, int, int],
+    min_px: int,
+    centre: bool,
+) -> None:
+    title = unicodedata.normalize("NFC", title.strip())
+    body = unicodedata.normalize("NFC", body.strip())
+    if not title and not body:
+        return
+    fit = _fit(title, body, box, min_px)
+    _truncate(fit, box)
+    draw = ImageDraw.Draw(img)
+    y = box.y + max(0, (box.h - fit.height()) // 2)
+    for lines, px, bold, lead in (
+        (fit.title_lines, fit.title_px, True, 1.2),
+        (fit.body_lines, fit.body_px, False, 1.35),
+    ):
+        if lines is fit.body_lines and fit.title_lines and lines:
+            y += round(fit.body_px * 0.8)
+        font = _font(bold, px)
+        ascent = font.getmetrics()[0]
+        for line in lines:
+            x = box.x
+            if centre:
+                x += round((box.w - draw.textlength(line, font=font)) / 2)
+            # Baseline-anchored so lines with and without diacritics align.
+            draw.text((x, y + ascent), line, font=font, fill=fg, anchor="ls")
+            y += round(px * lead)
+
+
+def _truncate(fit: _Fit, box: Box) -> None:
+    """At the minimum size, drop lines that do not fit and end with an ellipsis."""
+    while fit.height() > box.h and (fit.body_lines or fit.title_lines):
+        target = fit.body_lines if fit.body_lines else fit.title_lines
+        target.pop()
+        if target:
+            font = _font(
+                target is fit.title_lines,
+                fit.title_px if target is fit.title_lines else fit.body_px,
+            )
+            last = target[-1].rstrip(" .,;:")
+            while last and font.getlength(last + "…") > box.w:
+                last = last[:-1]
+            target[-1] = last + "…"
+
+
+# Encoders ---------------------------------------------------------------------------
+
+_SRGB = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+
+
+def encode_jpeg(img: Image.Image, quality: int = 90) -> bytes:
+    """Baseline (never progressive) JPEG with an sRGB profile: what USB players read."""
+    buf = io.BytesIO()
+    img.convert("RGB").save(
+        buf,
+        "JPEG",
+        quality=quality,
+        progressive=False,
+        optimize=False,
+        icc_profile=_SRGB,
+    )
+    return buf.getvalue()
+
+
+def encode_png(img: Image.Image) -> bytes:
+    buf = io.BytesIO()
+    img.save(buf, "PNG", compress_level=1)
+    return buf.getvalue()

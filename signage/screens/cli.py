@@ -1,0 +1,73 @@
+"""`flask --app wsgi loops ...`: list loops, export a published loop for USB players."""
+
+from __future__ import annotations
+
+import csv
+import sys
+from pathlib import Path
+
+import click
+from flask import Blueprint, current_app
+from sqlalchemy import select
+
+from .. import audit, db
+from ..posters.screen import parse_size
+from . import export, services
+from .models import Loop
+from .renders import media_dir, render_dir
+
+bp = Blueprint("loops_cli", __name__, cli_group="loops")
+
+
+@bp.cli.command("list")
+def list_cmd() -> None:
+    """Print every loop as CSV: id,name,version (0 = never published)."""
+    out = csv.writer(sys.stdout, lineterminator="\n")
+    out.writerow(["id", "name", "version"])
+    for row in db.session().execute(
+        select(Loop.id, Loop.name, Loop.version).order_by(Loop.id)
+    ):
+        out.writerow(row)
+
+
+@bp.cli.command("export")
+@click.argument("loop_id", type=int)
+@click.option("--size", default="1920x1080", show_default=True, help="WIDTHxHEIGHT")
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True
+)
+@click.option("--no-video", is_flag=True, help="skip loop.mp4")
+def export_cmd(loop_id: int, size: str, output: Path, no_video: bool) -> None:
+    """Write the published version of LOOP_ID as a ZIP for USB players."""
+    try:
+        w, h = parse_size(size)
+    except ValueError as e:
+        raise click.BadParameter(str(e), param_hint="--size") from e
+    s = db.session(write=True)
+    loop = s.get(Loop, loop_id)
+    if loop is None:
+        raise click.ClickException(f"no loop {loop_id}")
+    version = services.current_version(s, loop)
+    if version is None:
+        raise click.ClickException(f"loop {loop_id} has never been published")
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    data = export.build_zip(
+        name=loop.name,
+        version=version.number,
+        digest=version.hash,
+        slides=version.slides,
+        width=w,
+        height=h,
+        media_dir=media_dir(app),
+        cache_dir=render_dir(app),
+        video=not no_video,
+    )
+    output.write_bytes(data)
+    audit.record(
+        s, user_id=None, action="screens.export", target=f"loop:{loop.id}", size=size
+    )
+    s.commit()
+    click.echo(
+        f"wrote {output} ({len(data) / 1e6:.1f} MB): {len(version.slides)} slides, "
+        f"version {version.number}, {w}x{h}"
+    )

@@ -1,0 +1,318 @@
+"""Screens: pairing with a short code, keys, heartbeats and proof of play.
+
+A screen proves who it is with a random key it generated at pairing time (the secret
+behind its pairing code); the server keeps only the key's SHA-256, so a copy of the
+database cannot drive a screen. Keys are 256-bit random, so a fast hash is enough.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from ..accounts.models import Role, User
+from ..db import utcnow
+from ..errors import Invalid, NotFound
+from .models import Loop, LoopVersion, PairingCode, PlayRecord, Screen
+
+# No 0/O, 1/I/L: the code is read off a screen across a lobby and typed in.
+CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+CODE_LENGTH = 6
+BATCH_MAX = 500
+MAX_PLAY_MS = 3_600_000 + 60_000
+
+
+def key_hash(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def normalise_code(code: str) -> str:
+    return "".join(ch for ch in code.upper() if ch.isalnum())
+
+
+def start_pairing(session: Session, minutes: int) -> tuple[str, str]:
+    """A fresh (code, secret) for an unpaired screen; expired codes are purged."""
+    now = utcnow()
+    session.execute(delete(PairingCode).where(PairingCode.expires_at < now))
+    secret = secrets.token_urlsafe(32)
+    while True:
+        code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+        if session.get(PairingCode, code) is None:
+            break
+    session.add(
+        PairingCode(
+            code=code,
+            secret_hash=key_hash(secret),
+            expires_at=now + timedelta(minutes=minutes),
+        )
+    )
+    session.flush()
+    return code, secret
+
+
+def pairing_status(session: Session, secret: str) -> str:
+    """'paired' (the secret is now the screen's key), 'waiting' or 'expired'."""
+    row = session.scalar(
+        select(PairingCode).where(PairingCode.secret_hash == key_hash(secret))
+    )
+    if row is None:
+        return "expired"
+    if row.screen_id is not None:
+        return "paired"
+    return "waiting" if row.expires_at > utcnow() else "expired"
+
+
+@dataclass
+class ScreenData:
+    name: str
+    loop_id: int | None
+    width: int
+    height: int
+
+    def check(self) -> None:
+        if not self.name:
+            raise Invalid("Hãy đặt tên cho màn hình.", field="name")
+        if len(self.name) > 120:
+            raise Invalid("Tên tối đa 120 ký tự.", field="name")
+
+
+def pair(
+    session: Session, code: str, data: ScreenData, organisation_id: int | None
+) -> Screen:
+    data.check()
+    row = session.get(PairingCode, normalise_code(code))
+    if row is None or row.expires_at <= utcnow():
+        raise Invalid(
+            "Mã không đúng hoặc đã hết hạn. Hãy mở lại trang /play trên màn hình.",
+            field="code",
+        )
+    if row.screen_id is not None:
+        raise Invalid("Mã này đã được dùng để ghép một màn hình.", field="code")
+    screen = Screen(
+        name=data.name,
+        loop_id=data.loop_id,
+        width=data.width,
+        height=data.height,
+        key_hash=row.secret_hash,
+        organisation_id=organisation_id,
+    )
+    session.add(screen)
+    session.flush()
+    row.screen_id = screen.id
+    session.flush()
+    return screen
+
+
+def update_screen(session: Session, screen: Screen, data: ScreenData) -> None:
+    data.check()
+    screen.name, screen.loop_id = data.name, data.loop_id
+    screen.width, screen.height = data.width, data.height
+    session.flush()
+
+
+def revoke(session: Session, screen: Screen) -> None:
+    if screen.revoked_at is None:
+        screen.revoked_at = utcnow()
+    session.flush()
+
+
+def list_screens(session: Session, user: User) -> list[Screen]:
+    q = select(Screen).order_by(Screen.revoked_at.is_not(None), Screen.name)
+    if user.role is not Role.ADMIN:
+        org = user.organisation_id
+        q = q.where(
+            Screen.organisation_id.is_(None)
+            if org is None
+            else Screen.organisation_id == org
+        )
+    return list(session.scalars(q))
+
+
+def get_screen(session: Session, screen_id: int, user: User) -> Screen:
+    screen = session.get(Screen, screen_id)
+    if screen is None or not (
+        user.role is Role.ADMIN or screen.organisation_id == user.organisation_id
+    ):
+        raise NotFound()
+    return screen
+
+
+def is_online(screen: Screen, poll_seconds: int, now: datetime | None = None) -> bool:
+    if screen.last_seen_at is None or screen.revoked_at is not None:
+        return False
+    now = now or utcnow()
+    return now - screen.last_seen_at <= timedelta(seconds=3 * poll_seconds)
+
+
+# The player's hot path -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Heartbeat:
+    screen_id: int
+    width: int
+    height: int
+    loop_id: int | None
+    version_hash: str  # of the loop's current version ("" when none)
+    seen_hash: str  # the version last delivered to the screen
+    last_seen_at: datetime | None
+
+
+def authenticate(session: Session, key: str) -> Heartbeat | None:
+    """One indexed SELECT: the screen behind a key, or None (unknown or revoked)."""
+    if not key or len(key) > 128:
+        return None
+    row = session.execute(
+        select(
+            Screen.id,
+            Screen.width,
+            Screen.height,
+            Screen.loop_id,
+            Loop.version_hash,
+            Screen.version_hash,
+            Screen.last_seen_at,
+        )
+        .outerjoin(Loop, Loop.id == Screen.loop_id)
+        .where(Screen.key_hash == key_hash(key), Screen.revoked_at.is_(None))
+    ).first()
+    if row is None:
+        return None
+    return Heartbeat(row[0], row[1], row[2], row[3], row[4] or "", row[5], row[6])
+
+
+def touch(
+    session: Session, hb: Heartbeat, interval_s: int, now: datetime | None = None
+) -> bool:
+    """Record the heartbeat, at most once per poll interval (a screen polling on
+    time writes every other poll, a bench or a stuck loop never more): the 304 path
+    stays a read. Returns True when it wrote."""
+    now = now or utcnow()
+    fresh = hb.last_seen_at is not None and now - hb.last_seen_at < timedelta(
+        seconds=interval_s
+    )
+    if fresh and hb.seen_hash == hb.version_hash:
+        return False
+    session.execute(
+        update(Screen)
+        .where(Screen.id == hb.screen_id)
+        .values(last_seen_at=now, version_hash=hb.version_hash)
+    )
+    return True
+
+
+def version_by_hash(session: Session, digest: str) -> LoopVersion | None:
+    return session.scalar(
+        select(LoopVersion).where(LoopVersion.hash == digest).limit(1)
+    )
+
+
+# Proof of play -------------------------------------------------------------------
+
+
+@dataclass
+class PlayResult:
+    accepted: int = 0
+    duplicates: int = 0
+    rejected: int = 0
+    ids: list[str] | None = None  # every id the server now holds (ack to the player)
+
+
+def _parse_item(item: Any, now: datetime) -> dict[str, Any] | None:
+    if not isinstance(item, dict):
+        return None
+    uid, slide, version = item.get("id"), item.get("slide"), item.get("version", "")
+    start, duration = item.get("start"), item.get("duration")
+    if not (isinstance(uid, str) and 8 <= len(uid) <= 40):
+        return None
+    if not (isinstance(slide, int) and not isinstance(slide, bool) and slide >= 0):
+        return None
+    if not isinstance(version, str) or len(version) > 32:
+        return None
+    if not all(isinstance(v, int | float) for v in (start, duration)):
+        return None
+    if not 0 < duration <= MAX_PLAY_MS:  # type: ignore[operator]
+        return None
+    try:
+        started = datetime.fromtimestamp(start / 1000, UTC)  # type: ignore[operator]
+    except (OverflowError, OSError, ValueError):
+        return None
+    if not now - timedelta(days=90) <= started <= now + timedelta(minutes=10):
+        return None
+    return {
+        "uid": uid,
+        "slide_id": slide,
+        "version_hash": version,
+        "started_at": started,
+        "duration_ms": int(duration),  # type: ignore[arg-type]
+    }
+
+
+def record_plays(session: Session, screen_id: int, items: Any) -> PlayResult:
+    """Store a batch exactly once per (screen, id); invalid items are counted and
+    dropped (acknowledged, so a player never retries garbage forever)."""
+    if not isinstance(items, list) or len(items) > BATCH_MAX:
+        raise Invalid(f"Gửi tối đa {BATCH_MAX} bản ghi mỗi lần.")
+    now = utcnow()
+    result = PlayResult(ids=[])
+    parsed: dict[str, dict[str, Any]] = {}
+    for item in items:
+        row = _parse_item(item, now)
+        if row is None:
+            result.rejected += 1
+            if isinstance(item, dict) and isinstance(item.get("id"), str):
+                result.ids.append(item["id"][:40])  # type: ignore[union-attr]
+            continue
+        parsed.setdefault(row["uid"], row)
+    if parsed:
+        known = set(
+            session.scalars(
+                select(PlayRecord.uid).where(
+                    PlayRecord.screen_id == screen_id,
+                    PlayRecord.uid.in_(list(parsed)),
+                )
+            )
+        )
+        labels = _labels(session, {r["version_hash"] for r in parsed.values()})
+        fresh = [r for uid, r in parsed.items() if uid not in known]
+        result.ids.extend(parsed)  # type: ignore[union-attr]
+        result.duplicates = len(parsed) - len(fresh)
+        try:
+            with session.begin_nested():
+                for row in fresh:
+                    loop_id, titles = labels.get(row["version_hash"], (None, {}))
+                    session.add(
+                        PlayRecord(
+                            screen_id=screen_id,
+                            loop_id=loop_id,
+                            slide_label=titles.get(row["slide_id"], "")[:200],
+                            **row,
+                        )
+                    )
+            result.accepted = len(fresh)
+        except IntegrityError:
+            # The same batch arrived twice at once (a retry raced its original): the
+            # other request stored it, so these are duplicates.
+            result.duplicates += len(fresh)
+    return result
+
+
+def _labels(
+    session: Session, hashes: set[str]
+) -> dict[str, tuple[int, dict[int, str]]]:
+    out: dict[str, tuple[int, dict[int, str]]] = {}
+    for digest in hashes:
+        version = version_by_hash(session, digest) if digest else None
+        if version is not None:
+            titles = {
+                s["id"]: s.get("title") or s.get("qr_caption") or f"#{s['id']}"
+                for s in version.slides
+            }
+            out[digest] = (version.loop_id, titles)
+    return out

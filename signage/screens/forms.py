@@ -1,0 +1,112 @@
+"""Forms of the screens portal (labels in Vietnamese; English via the catalogue)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf.file import FileField
+from wtforms import (
+    BooleanField,
+    DateField,
+    DecimalField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    TimeField,
+    widgets,
+)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from ..forms import CleanForm, choices
+from ..posters.screen import SIZES
+
+WEEKDAY_LABELS = [
+    _l("Thứ Hai"),
+    _l("Thứ Ba"),
+    _l("Thứ Tư"),
+    _l("Thứ Năm"),
+    _l("Thứ Sáu"),
+    _l("Thứ Bảy"),
+    _l("Chủ Nhật"),
+]
+KIND_LABELS = {
+    "poster": _l("Áp phích (chữ, ảnh, mã QR)"),
+    "image": _l("Ảnh"),
+    "qr": _l("Mã QR lớn"),
+}
+SIZE_LABELS = {
+    "1920x1080": _l("1920×1080 – màn hình ngang (TV sảnh)"),
+    "1080x1920": _l("1080×1920 – màn hình dọc (thang máy)"),
+    "1280x720": _l("1280×720 – màn hình ngang nhỏ"),
+    "720x1280": _l("720×1280 – màn hình dọc nhỏ"),
+}
+CUSTOM = "custom"
+
+
+def size_choices() -> list[Any]:
+    pairs = [(k, SIZE_LABELS[k]) for k in SIZES] + [(CUSTOM, _l("Kích thước khác…"))]
+    return choices(pairs)
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+
+class LoopForm(CleanForm):
+    name = StringField(
+        _l("Tên vòng chiếu"), validators=[DataRequired(), Length(max=120)]
+    )
+
+
+class SlideForm(CleanForm):
+    title = StringField(_l("Tiêu đề"), validators=[Length(max=200)])
+    body = TextAreaField(_l("Nội dung"), validators=[Length(max=1000)])
+    background = StringField(_l("Màu nền"), default="#0b5394")
+    foreground = StringField(_l("Màu chữ"), default="#ffffff")
+    image = FileField(_l("Ảnh (PNG, JPEG hoặc WebP, tối đa 20 MB)"))
+    remove_image = BooleanField(_l("Bỏ ảnh hiện tại"))
+    qr_url = StringField(
+        _l("Địa chỉ của mã QR (https://…)"), validators=[Length(max=500)]
+    )
+    qr_venue = StringField(
+        _l("…hoặc mã địa điểm (10 ký tự in trên bảng QR) để hiện mã check-in"),
+        validators=[Length(max=20)],
+    )
+    qr_caption = StringField(_l("Dòng chữ dưới mã QR"), validators=[Length(max=200)])
+    duration = DecimalField(
+        _l("Thời lượng (giây)"),
+        places=None,
+        default=10,
+        validators=[DataRequired(), NumberRange(min=0.01, max=3600)],
+    )
+    start_date = DateField(_l("Từ ngày"), validators=[Optional()])
+    end_date = DateField(_l("Đến ngày"), validators=[Optional()])
+    weekdays = MultiCheckboxField(
+        _l("Các ngày trong tuần"),
+        choices=choices((str(i), label) for i, label in enumerate(WEEKDAY_LABELS)),
+        default=[str(i) for i in range(7)],
+    )
+    window_start = TimeField(_l("Chiếu từ (giờ)"), validators=[Optional()])
+    window_end = TimeField(_l("đến (giờ)"), validators=[Optional()])
+    enabled = BooleanField(_l("Đang bật"), default=True)
+
+
+class PairForm(CleanForm):
+    code = StringField(
+        _l("Mã ghép nối (6 ký tự hiện trên màn hình)"),
+        validators=[DataRequired(), Length(max=12)],
+    )
+    name = StringField(_l("Tên màn hình"), validators=[DataRequired(), Length(max=120)])
+    loop_id = SelectField(_l("Vòng chiếu"), coerce=str)
+    size = SelectField(_l("Kích thước màn hình"), coerce=str)
+    custom_size = StringField(_l("Kích thước khác (rộng×cao, ví dụ 1366x768)"))
+
+
+class ScreenForm(CleanForm):
+    name = StringField(_l("Tên màn hình"), validators=[DataRequired(), Length(max=120)])
+    loop_id = SelectField(_l("Vòng chiếu"), coerce=str)
+    size = SelectField(_l("Kích thước màn hình"), coerce=str)
+    custom_size = StringField(_l("Kích thước khác (rộng×cao, ví dụ 1366x768)"))

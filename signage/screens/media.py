@@ -1,0 +1,147 @@
+"""Uploaded images: verified by decoding (never by name), re-encoded, stored randomly.
+
+Only PNG, JPEG and WebP are accepted; SVG never (it is a document that can carry
+script). The image is decoded completely, so a renamed HTML page or a truncated file is
+refused here rather than when a screen renders it; the pixel count is checked from the
+header before decoding, so a decompression bomb never gets its memory.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import secrets
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..errors import Invalid
+from .models import Media
+
+FORMATS = ("PNG", "JPEG", "WEBP")
+
+
+@dataclass(frozen=True)
+class UploadPolicy:
+    max_bytes: int = 20 * 1024 * 1024
+    max_pixels: int = 40_000_000
+
+
+def _decode(raw: bytes, policy: UploadPolicy) -> Image.Image:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        try:
+            img = Image.open(io.BytesIO(raw), formats=FORMATS)
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
+            raise Invalid(
+                f"Ảnh quá lớn: tối đa {_mp(policy)} megapixel.",
+                field="image",
+            ) from e
+        except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as e:
+            raise Invalid(
+                "Tệp không phải ảnh PNG, JPEG hoặc WebP.", field="image"
+            ) from e
+        w, h = img.size
+        if w * h > policy.max_pixels:
+            raise Invalid(
+                f"Ảnh quá lớn ({w}×{h}): tối đa {_mp(policy)} megapixel.",
+                field="image",
+            )
+        try:
+            img.load()
+        except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as e:
+            raise Invalid(
+                "Ảnh bị hỏng hoặc chưa tải lên đủ. Hãy xuất lại ảnh rồi thử lại.",
+                field="image",
+            ) from e
+    return img
+
+
+def _mp(policy: UploadPolicy) -> int:
+    return policy.max_pixels // 1_000_000
+
+
+def _to_srgb(img: Image.Image) -> Image.Image:
+    icc = img.info.get("icc_profile")
+    if not icc:
+        return img
+    try:
+        src = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+        dst = ImageCms.createProfile("sRGB")
+        mode = "RGBA" if img.mode == "RGBA" else "RGB"
+        return ImageCms.profileToProfile(img.convert(mode), src, dst, outputMode=mode)
+    except (ImageCms.PyCMSError, OSError, ValueError):
+        return img
+
+
+def clean_image(raw: bytes, policy: UploadPolicy) -> tuple[bytes, str, int, int]:
+    """Verify and re-encode an upload -> (bytes, mime, width, height).
+
+    EXIF and every other metadata chunk are dropped (the orientation is applied
+    first); images with transparency stay PNG, everything else becomes JPEG.
+    Raises :class:`Invalid` with a message for the user.
+    """
+    if len(raw) > policy.max_bytes:
+        raise Invalid(
+            f"Tệp lớn hơn {policy.max_bytes // (1024 * 1024)} MB.",
+            field="image",
+        )
+    if not raw:
+        raise Invalid("Hãy chọn một tệp ảnh.", field="image")
+    img = _decode(raw, policy)
+    img = ImageOps.exif_transpose(img)
+    img = _to_srgb(img)
+    alpha = img.mode in ("RGBA", "LA") or (
+        img.mode == "P" and "transparency" in img.info
+    )
+    buf = io.BytesIO()
+    if alpha:
+        img = img.convert("RGBA")
+        img.save(buf, "PNG", optimize=False)
+        mime = "image/png"
+    else:
+        img = img.convert("RGB")
+        img.save(buf, "JPEG", quality=92, progressive=False)
+        mime = "image/jpeg"
+    return buf.getvalue(), mime, img.width, img.height
+
+
+def store_upload(
+    session: Session,
+    media_dir: Path,
+    raw: bytes,
+    policy: UploadPolicy,
+    user_id: int | None = None,
+) -> Media:
+    """Clean the upload and store it once (deduplicated by the cleaned content)."""
+    data, mime, w, h = clean_image(raw, policy)
+    digest = hashlib.sha256(data).hexdigest()
+    existing = session.scalar(select(Media).where(Media.sha256 == digest))
+    if existing is not None and (media_dir / existing.filename).is_file():
+        return existing
+    ext = ".png" if mime == "image/png" else ".jpg"
+    filename = secrets.token_hex(16) + ext
+    media_dir.mkdir(parents=True, exist_ok=True)
+    tmp = media_dir / (filename + ".tmp")
+    tmp.write_bytes(data)
+    tmp.replace(media_dir / filename)
+    if existing is not None:  # row survived, file lost: point it at the new file
+        existing.filename = filename
+        session.flush()
+        return existing
+    media = Media(
+        sha256=digest,
+        filename=filename,
+        mime=mime,
+        width=w,
+        height=h,
+        size_bytes=len(data),
+        uploaded_by=user_id,
+    )
+    session.add(media)
+    session.flush()
+    return media

@@ -1,0 +1,288 @@
+"""The player's side: /play (page, script, service worker), pairing, the manifest,
+rendered slides at immutable URLs, proof of play.
+
+Public routes: a screen has no login, it proves itself with ``Authorization: Bearer
+<key>``. The manifest is the heartbeat and the hottest route (every screen, every
+poll): one indexed SELECT, a 304 when nothing changed, and a database write at most
+once per poll interval per screen.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import OrderedDict
+from pathlib import Path
+from threading import Lock
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    abort,
+    current_app,
+    jsonify,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_babel import gettext as _
+
+from .. import db
+from ..errors import DomainError
+from ..extensions import csrf, limiter
+from ..posters.screen import RENDERER_VERSION, content_key, parse_size
+from . import devices
+from .renders import (
+    cached_render,
+    fallback_spec,
+    media_dir,
+    render_dir,
+    spec_from_snapshot,
+)
+
+bp = Blueprint("screens_player", __name__)
+csrf.exempt(bp)
+STATIC = Path(__file__).resolve().parent.parent / "static" / "player"
+IMMUTABLE = "public, max-age=31536000, immutable"
+_manifests: OrderedDict[str, bytes] = OrderedDict()
+_manifests_lock = Lock()
+
+
+def _key() -> str:
+    auth = request.headers.get("Authorization", "")
+    return auth[7:].strip() if auth.startswith("Bearer ") else ""
+
+
+def _unauthorised() -> Any:
+    return jsonify(error="unpaired", message=_("Màn hình chưa được ghép nối.")), 401
+
+
+@bp.get("/play")
+def play() -> Any:
+    return render_template("screens/play.html")
+
+
+@bp.get("/play/player.js")
+def player_js() -> Any:
+    return _static("player.js", "no-cache")
+
+
+@bp.get("/play/sw.js")
+def service_worker() -> Any:
+    resp = _static("sw.js", "no-cache")
+    # The worker lives under /play/ but must control the page /play itself.
+    resp.headers["Service-Worker-Allowed"] = "/play"
+    return resp
+
+
+def _static(name: str, cache: str) -> Response:
+    resp = send_file(STATIC / name, mimetype="text/javascript", etag=True)
+    resp.headers["Cache-Control"] = cache
+    return resp
+
+
+@bp.post("/play/api/pair")
+@limiter.limit(lambda: current_app.config["SCREENS_PAIR_LIMIT"])
+def pair_start() -> Any:
+    s = db.session()
+    code, secret = devices.start_pairing(
+        s, int(current_app.config["SCREENS_PAIRING_MINUTES"])
+    )
+    s.commit()
+    return jsonify(
+        code=code,
+        secret=secret,
+        poll_seconds=min(5, int(current_app.config["SCREENS_POLL_SECONDS"])),
+    )
+
+
+@bp.get("/play/api/pair")
+def pair_status() -> Any:
+    key = _key()
+    if not key:
+        return _unauthorised()
+    return jsonify(status=devices.pairing_status(db.session(), key))
+
+
+def _fingerprint(app: Flask) -> str:
+    """Settings that change every manifest (poll interval, fallback slide text)."""
+    fp = app.extensions.get("screens.fingerprint")
+    if fp is None:
+        cfg = app.config
+        raw = json.dumps(
+            [
+                cfg["SCREENS_POLL_SECONDS"],
+                cfg["CAMPAIGN_TITLE"],
+                cfg["CAMPAIGN_AUTHORITY"],
+                cfg["CAMPAIGN_PRIMARY_COLOR"],
+                cfg["TIMEZONE"],
+                RENDERER_VERSION,
+            ]
+        )
+        fp = hashlib.sha256(raw.encode()).hexdigest()[:8]
+        app.extensions["screens.fingerprint"] = fp
+    return str(fp)
+
+
+@bp.get("/play/api/manifest")
+@limiter.exempt
+def manifest() -> Any:
+    key = _key()
+    s = db.session()
+    hb = devices.authenticate(s, key)
+    if hb is None:
+        return _unauthorised()
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    poll = int(app.config["SCREENS_POLL_SECONDS"])
+    etag = f'"{hb.version_hash or "none"}-{hb.width}x{hb.height}-{_fingerprint(app)}"'
+    s.commit()  # end the read before the (rare) write: it then waits for its lock
+    devices.touch(s, hb, poll)
+    s.commit()
+    if etag in request.if_none_match or request.headers.get("If-None-Match") == etag:
+        resp = Response(status=304)
+    else:
+        resp = Response(_manifest_body(etag, hb), mimetype="application/json")
+    resp.headers["ETag"] = etag
+    resp.headers["Cache-Control"] = "no-cache"
+    return resp
+
+
+def _manifest_body(etag: str, hb: devices.Heartbeat) -> bytes:
+    with _manifests_lock:
+        body = _manifests.get(etag)
+        if body is not None:
+            _manifests.move_to_end(etag)
+            return body
+    body = json.dumps(_build_manifest(hb), ensure_ascii=False).encode()
+    with _manifests_lock:
+        _manifests[etag] = body
+        while len(_manifests) > 256:
+            _manifests.popitem(last=False)
+    return body
+
+
+def _fallback(w: int, h: int) -> Any:
+    cfg = current_app.config
+    return fallback_spec(
+        cfg["CAMPAIGN_TITLE"], cfg["CAMPAIGN_AUTHORITY"], cfg["CAMPAIGN_PRIMARY_COLOR"]
+    )
+
+
+def _build_manifest(hb: devices.Heartbeat) -> dict[str, Any]:
+    w, h = hb.width, hb.height
+    size = f"{w}x{h}"
+    slides = []
+    version = (
+        devices.version_by_hash(db.session(), hb.version_hash)
+        if hb.version_hash
+        else None
+    )
+    media = media_dir(current_app)
+    for snap in version.slides if version else []:
+        key = content_key(spec_from_snapshot(snap, media), w, h)
+        slides.append(
+            {
+                "id": snap["id"],
+                "title": snap.get("title") or snap.get("qr_caption") or "",
+                "duration_ms": snap["duration_ms"],
+                "start_date": snap["start_date"],
+                "end_date": snap["end_date"],
+                "weekdays": snap["weekdays"],
+                "window": snap["window"],
+                "src": url_for(
+                    "screens_player.slide_image",
+                    digest=hb.version_hash,
+                    slide_id=snap["id"],
+                    size=size,
+                    key=key,
+                ),
+            }
+        )
+    fb_key = content_key(_fallback(w, h), w, h)
+    cfg = current_app.config
+    return {
+        "version": hb.version_hash,
+        "size": [w, h],
+        "poll_seconds": int(cfg["SCREENS_POLL_SECONDS"]),
+        "timezone": cfg["TIMEZONE"],
+        "fallback": url_for("screens_player.fallback_image", size=size, key=fb_key),
+        "slides": slides,
+    }
+
+
+def _immutable(path: Path) -> Response:
+    resp = send_file(path, mimetype="image/jpeg", etag=path.stem, conditional=True)
+    resp.headers["Cache-Control"] = IMMUTABLE
+    return resp
+
+
+def _cached(key: str) -> Path | None:
+    if len(key) != 32 or not all(c in "0123456789abcdef" for c in key):
+        abort(404)
+    path = render_dir(current_app) / key[:2] / f"{key}.jpg"
+    return path if path.is_file() else None
+
+
+@bp.get("/play/slide/<digest>/<int:slide_id>/<size>/<key>.jpg")
+@limiter.exempt
+def slide_image(digest: str, slide_id: int, size: str, key: str) -> Any:
+    path = _cached(key)  # content-addressed: a file with this name is this slide
+    if path is not None:
+        return _immutable(path)
+    try:
+        w, h = parse_size(size)
+    except ValueError:
+        abort(404)
+    version = devices.version_by_hash(db.session(), digest)
+    snap = (
+        next((x for x in version.slides if x["id"] == slide_id), None)
+        if version
+        else None
+    )
+    if snap is None:
+        abort(404)
+    spec = spec_from_snapshot(snap, media_dir(current_app))
+    if content_key(spec, w, h) != key:
+        abort(404)
+    return _immutable(cached_render(render_dir(current_app), spec, w, h, "jpg"))
+
+
+@bp.get("/play/fallback/<size>/<key>.jpg")
+@limiter.exempt
+def fallback_image(size: str, key: str) -> Any:
+    path = _cached(key)
+    if path is not None:
+        return _immutable(path)
+    try:
+        w, h = parse_size(size)
+    except ValueError:
+        abort(404)
+    spec = _fallback(w, h)
+    if content_key(spec, w, h) != key:
+        abort(404)
+    return _immutable(cached_render(render_dir(current_app), spec, w, h, "jpg"))
+
+
+@bp.post("/play/api/plays")
+@limiter.exempt
+def plays() -> Any:
+    s = db.session()
+    hb = devices.authenticate(s, _key())
+    if hb is None:
+        return _unauthorised()
+    payload = request.get_json(silent=True)
+    items = payload.get("plays") if isinstance(payload, dict) else None
+    try:
+        result = devices.record_plays(s, hb.screen_id, items)
+    except DomainError as e:
+        return jsonify(error="invalid", message=_(e.message)), 422
+    s.commit()
+    return jsonify(
+        accepted=result.accepted,
+        duplicates=result.duplicates,
+        rejected=result.rejected,
+        ids=result.ids,
+    )

@@ -1,0 +1,96 @@
+"""Proof-of-play reports: minutes shown per loop, slide, screen and local day."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .models import Loop, PlayRecord, Screen
+
+
+@dataclass
+class ReportRow:
+    day: date
+    loop: str
+    slide_id: int
+    slide: str
+    screen: str
+    plays: int
+    seconds: float
+
+    @property
+    def minutes(self) -> float:
+        return round(self.seconds / 60, 2)
+
+
+def minutes_shown(
+    session: Session,
+    start: date,
+    end: date,
+    tz: ZoneInfo,
+    organisation_id: int | None = None,
+    all_orgs: bool = False,
+) -> list[ReportRow]:
+    """Rows per (local day, loop, slide, screen) for plays started in [start, end]."""
+    lo = datetime.combine(start, time.min, tz)
+    hi = datetime.combine(end + timedelta(days=1), time.min, tz)
+    q = (
+        select(
+            PlayRecord.started_at,
+            PlayRecord.duration_ms,
+            PlayRecord.slide_id,
+            PlayRecord.slide_label,
+            Loop.name,
+            Screen.name,
+        )
+        .join(Screen, Screen.id == PlayRecord.screen_id)
+        .outerjoin(Loop, Loop.id == PlayRecord.loop_id)
+        .where(PlayRecord.started_at >= lo, PlayRecord.started_at < hi)
+    )
+    if not all_orgs:
+        q = q.where(
+            Screen.organisation_id.is_(None)
+            if organisation_id is None
+            else Screen.organisation_id == organisation_id
+        )
+    acc: dict[tuple, list[float]] = defaultdict(lambda: [0, 0.0])
+    for started, ms, slide_id, label, loop_name, screen_name in session.execute(q):
+        key = (
+            started.astimezone(tz).date(),
+            loop_name or "—",
+            slide_id,
+            label or f"#{slide_id}",
+            screen_name,
+        )
+        acc[key][0] += 1
+        acc[key][1] += ms / 1000
+    rows = [ReportRow(*k, int(v[0]), v[1]) for k, v in acc.items()]
+    rows.sort(key=lambda r: (r.day, r.loop, r.screen, r.slide_id))
+    return rows
+
+
+def _cell(value: object) -> object:
+    # Spreadsheets run cells starting with = + - @ as formulas.
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def to_csv(rows: list[ReportRow]) -> str:
+    buf = io.StringIO()
+    out = csv.writer(buf, lineterminator="\r\n")
+    out.writerow(
+        ["ngay", "vong_chieu", "trang_id", "trang", "man_hinh", "luot", "phut"]
+    )
+    for r in rows:
+        row = [r.day.isoformat(), r.loop, r.slide_id, r.slide, r.screen, r.plays]
+        out.writerow([_cell(v) for v in row] + [f"{r.minutes:.2f}"])
+    # A BOM so Excel opens the Vietnamese text as UTF-8.
+    return "\ufeff" + buf.getvalue()

@@ -1,0 +1,276 @@
+"""Loop and slide rules: drafts, ordering, schedules, publishing immutable versions."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ..accounts.models import Role, User
+from ..db import utcnow
+from ..errors import Invalid, NotFound
+from ..venues.models import Venue
+from .models import ALL_WEEKDAYS, Loop, LoopVersion, Media, Slide, SlideKind
+
+NAME_MAX = 120
+TITLE_MAX = 200
+BODY_MAX = 1000
+_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+_URL = re.compile(r"^https?://[^\s<>\"']{3,490}$")
+
+
+def owner_of(user: User) -> int | None:
+    """Loops belong to the editor's organisation; None is the province-wide pool."""
+    return None if user.role is Role.ADMIN else user.organisation_id
+
+
+def can_see(user: User, organisation_id: int | None) -> bool:
+    return user.role is Role.ADMIN or organisation_id == user.organisation_id
+
+
+def list_loops(session: Session, user: User) -> list[Loop]:
+    q = select(Loop).order_by(Loop.name, Loop.id)
+    if user.role is not Role.ADMIN:
+        org = user.organisation_id
+        q = q.where(
+            Loop.organisation_id.is_(None)
+            if org is None
+            else Loop.organisation_id == org
+        )
+    return list(session.scalars(q))
+
+
+def get_loop(session: Session, loop_id: int, user: User | None = None) -> Loop:
+    loop = session.get(Loop, loop_id)
+    if loop is None or (user is not None and not can_see(user, loop.organisation_id)):
+        raise NotFound()
+    return loop
+
+
+def create_loop(session: Session, name: str, organisation_id: int | None) -> Loop:
+    _check_name(name)
+    loop = Loop(name=name, organisation_id=organisation_id)
+    session.add(loop)
+    session.flush()
+    return loop
+
+
+def rename_loop(session: Session, loop: Loop, name: str) -> None:
+    _check_name(name)
+    loop.name = name
+    session.flush()
+
+
+def _check_name(name: str) -> None:
+    if not name:
+        raise Invalid("Hãy nhập tên vòng chiếu.", field="name")
+    if len(name) > NAME_MAX:
+        raise Invalid(f"Tên tối đa {NAME_MAX} ký tự.", field="name")
+
+
+# Slides --------------------------------------------------------------------------
+
+
+@dataclass
+class SlideData:
+    kind: SlideKind
+    title: str = ""
+    body: str = ""
+    background: str = "#0b5394"
+    foreground: str = "#ffffff"
+    media_id: int | None = None
+    qr_url: str = ""
+    qr_venue_id: int | None = None
+    qr_caption: str = ""
+    duration_ms: int = 10_000
+    start_date: date | None = None
+    end_date: date | None = None
+    weekdays: int = ALL_WEEKDAYS
+    window_start: int | None = None
+    window_end: int | None = None
+    enabled: bool = True
+    limits: tuple[int, int] = field(default=(3_000, 3_600_000), repr=False)
+
+    def check(self) -> None:
+        lo, hi = self.limits
+        if len(self.title) > TITLE_MAX:
+            raise Invalid(f"Tiêu đề tối đa {TITLE_MAX} ký tự.", field="title")
+        if len(self.body) > BODY_MAX:
+            raise Invalid(f"Nội dung tối đa {BODY_MAX} ký tự.", field="body")
+        for name in ("background", "foreground"):
+            if not _COLOUR.match(getattr(self, name)):
+                raise Invalid("Màu có dạng #RRGGBB.", field=name)
+        if not lo <= self.duration_ms <= hi:
+            raise Invalid(
+                f"Thời lượng từ {_secs(lo)} đến {_secs(hi)} giây.",
+                field="duration",
+            )
+        if self.start_date and self.end_date and self.end_date < self.start_date:
+            raise Invalid("Ngày kết thúc trước ngày bắt đầu.", field="end_date")
+        if not 0 < self.weekdays <= ALL_WEEKDAYS:
+            raise Invalid("Chọn ít nhất một ngày trong tuần.", field="weekdays")
+        if (self.window_start is None) != (self.window_end is None):
+            raise Invalid("Nhập cả giờ bắt đầu và giờ kết thúc.", field="window_end")
+        if self.window_start is not None and self.window_start == self.window_end:
+            raise Invalid("Giờ kết thúc phải khác giờ bắt đầu.", field="window_end")
+        if self.qr_url and not _URL.match(self.qr_url):
+            raise Invalid("Địa chỉ cần bắt đầu bằng https://", field="qr_url")
+        if self.kind is SlideKind.IMAGE and self.media_id is None:
+            raise Invalid("Hãy tải lên một ảnh.", field="image")
+        if self.kind is SlideKind.QR and not (self.qr_url or self.qr_venue_id):
+            raise Invalid("Nhập địa chỉ hoặc chọn địa điểm cho mã QR.", field="qr_url")
+        if self.kind is SlideKind.POSTER and not (self.title or self.body):
+            raise Invalid("Hãy nhập tiêu đề hoặc nội dung.", field="title")
+
+
+def _secs(ms: int) -> str:
+    return f"{ms / 1000:g}"
+
+
+def _fields(data: SlideData) -> dict[str, Any]:
+    out = dict(data.__dict__)
+    out.pop("limits")
+    return out
+
+
+def add_slide(session: Session, loop: Loop, data: SlideData) -> Slide:
+    data.check()
+    last = session.scalar(
+        select(func.max(Slide.position)).where(Slide.loop_id == loop.id)
+    )
+    slide = Slide(loop_id=loop.id, position=(last or 0) + 1, **_fields(data))
+    session.add(slide)
+    loop.updated_at = utcnow()
+    session.flush()
+    return slide
+
+
+def update_slide(session: Session, slide: Slide, data: SlideData) -> None:
+    data.check()
+    for key, value in _fields(data).items():
+        setattr(slide, key, value)
+    slide.loop.updated_at = utcnow()
+    session.flush()
+
+
+def get_slide(session: Session, loop: Loop, slide_id: int) -> Slide:
+    slide = session.get(Slide, slide_id)
+    if slide is None or slide.loop_id != loop.id:
+        raise NotFound()
+    return slide
+
+
+def delete_slide(session: Session, slide: Slide) -> None:
+    session.delete(slide)
+    session.flush()
+
+
+def reorder(session: Session, loop: Loop, ids: list[int]) -> None:
+    """Set the order to ``ids`` (every slide of the loop exactly once)."""
+    slides = {s.id: s for s in loop.slides}
+    if sorted(ids) != sorted(slides):
+        raise Invalid("Danh sách trang chiếu đã thay đổi. Hãy tải lại trang.")
+    for pos, slide_id in enumerate(ids, start=1):
+        slides[slide_id].position = pos
+    session.flush()
+    session.expire(loop, ["slides"])
+
+
+def move(session: Session, loop: Loop, slide: Slide, step: int) -> None:
+    ids = [s.id for s in loop.slides]
+    i = ids.index(slide.id)
+    j = max(0, min(len(ids) - 1, i + step))
+    ids[i], ids[j] = ids[j], ids[i]
+    reorder(session, loop, ids)
+
+
+# Publishing ----------------------------------------------------------------------
+
+
+def checkin_url(base_url: str, token: str) -> str:
+    # The campaign's one QR payload (see DESIGN.md): upper case when the base URL has
+    # no path, so segno picks the compact alphanumeric mode.
+    url = f"{base_url.rstrip('/')}/C/{token}"
+    parts = base_url.split("://", 1)
+    if len(parts) == 2 and "/" not in parts[1]:
+        url = url.upper()
+    return url
+
+
+def slide_snapshot(session: Session, slide: Slide, base_url: str) -> dict[str, Any]:
+    """Everything a player and a renderer need, resolved (venue token, media file)."""
+    payload = slide.qr_url
+    if slide.qr_venue_id is not None:
+        venue = session.get(Venue, slide.qr_venue_id)
+        if venue is not None and venue.active:
+            payload = checkin_url(base_url, venue.token)
+    media = session.get(Media, slide.media_id) if slide.media_id else None
+    return {
+        "id": slide.id,
+        "kind": slide.kind.value,
+        "title": slide.title,
+        "body": slide.body,
+        "background": slide.background,
+        "foreground": slide.foreground,
+        "image": media.filename if media else "",
+        "image_sha": media.sha256 if media else "",
+        "qr": payload,
+        "qr_caption": slide.qr_caption,
+        "duration_ms": slide.duration_ms,
+        "start_date": slide.start_date.isoformat() if slide.start_date else None,
+        "end_date": slide.end_date.isoformat() if slide.end_date else None,
+        "weekdays": slide.weekdays,
+        "window": (
+            [slide.window_start, slide.window_end]
+            if slide.window_start is not None
+            else None
+        ),
+    }
+
+
+def publish(
+    session: Session, loop: Loop, base_url: str, user_id: int | None = None
+) -> LoopVersion:
+    """Freeze the enabled slides into a new immutable version (numbered, hashed)."""
+    slides = [slide_snapshot(session, s, base_url) for s in loop.slides if s.enabled]
+    if not slides:
+        raise Invalid("Vòng chiếu chưa có trang nào đang bật để phát hành.")
+    body = json.dumps({"slides": slides}, ensure_ascii=False, sort_keys=True)
+    digest = hashlib.sha256(body.encode()).hexdigest()[:16]
+    version = LoopVersion(
+        loop_id=loop.id,
+        number=loop.version + 1,
+        hash=digest,
+        snapshot=body,
+        published_by=user_id,
+    )
+    session.add(version)
+    loop.version = version.number
+    loop.version_hash = digest
+    session.flush()
+    return version
+
+
+def current_version(session: Session, loop: Loop) -> LoopVersion | None:
+    if not loop.version:
+        return None
+    return session.scalar(
+        select(LoopVersion).where(
+            LoopVersion.loop_id == loop.id, LoopVersion.number == loop.version
+        )
+    )
+
+
+def draft_changed(session: Session, loop: Loop, base_url: str) -> bool:
+    """True when the draft differs from the published version (or none exists)."""
+    version = current_version(session, loop)
+    if version is None:
+        return True
+    slides = [slide_snapshot(session, s, base_url) for s in loop.slides if s.enabled]
+    return slides != version.slides

@@ -1,0 +1,407 @@
+"""Screens portal, part 1: loops and slides (draft, order, preview, publish, export)."""
+
+from __future__ import annotations
+
+from datetime import time
+from decimal import Decimal
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from .. import audit, db
+from ..accounts.models import Role
+from ..auth import roles_required
+from ..errors import DomainError, Invalid
+from ..forms import CleanForm, apply_domain_error
+from ..posters.screen import SIZES, parse_size
+from ..venues.models import Venue
+from . import export, services
+from .forms import KIND_LABELS, SIZE_LABELS, WEEKDAY_LABELS, LoopForm, SlideForm
+from .media import UploadPolicy, store_upload
+from .models import Loop, Media, Slide, SlideKind
+from .renders import cached_render, media_dir, render_dir, spec_from_snapshot
+
+bp = Blueprint("screens", __name__, url_prefix="/screens")
+EDITORS = (Role.EDITOR, Role.ADMIN)
+
+
+def _loop(loop_id: int) -> Loop:
+    return services.get_loop(db.session(), loop_id, current_user)  # type: ignore[arg-type]
+
+
+def _base_url() -> str:
+    return str(current_app.config["PUBLIC_BASE_URL"])
+
+
+@bp.get("/")
+@roles_required(*EDITORS)
+def loops() -> Any:
+    s = db.session()
+    rows = services.list_loops(s, current_user)  # type: ignore[arg-type]
+    return render_template(
+        "screens/loops.html", loops=rows, form=LoopForm(), action_form=CleanForm()
+    )
+
+
+@bp.post("/loops")
+@roles_required(*EDITORS)
+def loop_create() -> Any:
+    form = LoopForm()
+    s = db.session()
+    if form.validate_on_submit():
+        try:
+            loop = services.create_loop(
+                s,
+                form.name.data or "",
+                services.owner_of(current_user),  # type: ignore[arg-type]
+            )
+        except DomainError as e:
+            apply_domain_error(form, e.field, _(e.message))
+        else:
+            s.commit()
+            flash(_("Đã tạo vòng chiếu %(name)s.", name=loop.name), "success")
+            return redirect(url_for("screens.loop", loop_id=loop.id))
+    rows = services.list_loops(s, current_user)  # type: ignore[arg-type]
+    return render_template(
+        "screens/loops.html", loops=rows, form=form, action_form=CleanForm()
+    ), 422
+
+
+@bp.get("/loops/<int:loop_id>")
+@roles_required(*EDITORS)
+def loop(loop_id: int) -> Any:
+    s = db.session()
+    lp = _loop(loop_id)
+    return render_template(
+        "screens/loop.html",
+        lp=lp,
+        version=services.current_version(s, lp),
+        changed=services.draft_changed(s, lp, _base_url()),
+        kinds=KIND_LABELS,
+        action_form=CleanForm(),
+        rename_form=LoopForm(obj=lp),
+        sizes=SIZE_LABELS,
+    )
+
+
+@bp.post("/loops/<int:loop_id>/rename")
+@roles_required(*EDITORS)
+def loop_rename(loop_id: int) -> Any:
+    s = db.session()
+    lp = _loop(loop_id)
+    form = LoopForm()
+    if not form.validate_on_submit():
+        flash(_("Hãy nhập tên vòng chiếu (tối đa 120 ký tự)."), "error")
+        return redirect(url_for("screens.loop", loop_id=lp.id))
+    services.rename_loop(s, lp, form.name.data or "")
+    s.commit()
+    flash(_("Đã đổi tên."), "success")
+    return redirect(url_for("screens.loop", loop_id=lp.id))
+
+
+@bp.post("/loops/<int:loop_id>/publish")
+@roles_required(*EDITORS)
+def loop_publish(loop_id: int) -> Any:
+    s = db.session()
+    lp = _loop(loop_id)
+    if not CleanForm().validate_on_submit():
+        abort(400)
+    try:
+        version = services.publish(s, lp, _base_url(), current_user.id)
+    except DomainError as e:
+        flash(_(e.message), "error")
+        return redirect(url_for("screens.loop", loop_id=lp.id))
+    audit.record(
+        s,
+        user_id=current_user.id,
+        action="screens.publish",
+        target=f"loop:{lp.id}",
+        ip=request.remote_addr or "",
+        version=version.number,
+        hash=version.hash,
+    )
+    s.commit()
+    flash(
+        _(
+            "Đã phát hành phiên bản %(n)s. Các màn hình nhận trong lần hỏi tiếp theo.",
+            n=version.number,
+        ),
+        "success",
+    )
+    return redirect(url_for("screens.loop", loop_id=lp.id))
+
+
+@bp.post("/loops/<int:loop_id>/order")
+@roles_required(*EDITORS)
+def loop_order(loop_id: int) -> Any:
+    s = db.session()
+    lp = _loop(loop_id)
+    if not CleanForm().validate_on_submit():
+        abort(400)
+    try:
+        ids = [int(x) for x in request.form.get("order", "").split(",") if x.strip()]
+        services.reorder(s, lp, ids)
+    except (ValueError, DomainError):
+        if request.accept_mimetypes.best == "application/json":
+            return {"ok": False}, 409
+        flash(_("Danh sách trang chiếu đã thay đổi. Hãy tải lại trang."), "error")
+        return redirect(url_for("screens.loop", loop_id=lp.id))
+    s.commit()
+    if request.accept_mimetypes.best == "application/json":
+        return {"ok": True, "order": ids}
+    return redirect(url_for("screens.loop", loop_id=lp.id))
+
+
+@bp.post("/loops/<int:loop_id>/slides/<int:slide_id>/move")
+@roles_required(*EDITORS)
+def slide_move(loop_id: int, slide_id: int) -> Any:
+    s = db.session()
+    lp = _loop(loop_id)
+    slide = services.get_slide(s, lp, slide_id)
+    if not CleanForm().validate_on_submit():
+        abort(400)
+    step = -1 if request.form.get("step") == "up" else 1
+    services.move(s, lp, slide, step)
+    s.commit()
+    return redirect(url_for("screens.loop", loop_id=lp.id) + f"#slide-{slide.id}")
+
+
+@bp.post("/loops/<int:loop_id>/slides/<int:slide_id>/delete")
+@roles_required(*EDITORS)
+def slide_delete(loop_id: int, slide_id: int) -> Any:
+    s = db.session()
+    lp = _loop(loop_id)
+    if not CleanForm().validate_on_submit():
+        abort(400)
+    slide = s.get(Slide, slide_id)
+    if slide is not None and slide.loop_id == lp.id:
+        services.delete_slide(s, slide)
+        s.commit()
+    # else: already deleted (a double submit): the result is the same.
+    flash(_("Đã xoá trang chiếu (màn hình vẫn chiếu bản đã phát hành)."), "success")
+    return redirect(url_for("screens.loop", loop_id=lp.id))
+
+
+# Slide form ----------------------------------------------------------------------
+
+
+def _minutes(t: time | None) -> int | None:
+    return None if t is None else t.hour * 60 + t.minute
+
+
+def _time(m: int | None) -> time | None:
+    return None if m is None else time(m // 60, m % 60)
+
+
+def _limits() -> tuple[int, int]:
+    cfg = current_app.config
+    return int(cfg["SCREENS_MIN_DURATION_MS"]), int(cfg["SCREENS_MAX_DURATION_MS"])
+
+
+def _slide_data(form: SlideForm, kind: SlideKind, slide: Slide | None) -> Any:
+    s = db.session()
+    media_id = slide.media_id if slide else None
+    if form.remove_image.data:
+        media_id = None
+    upload = form.image.data
+    if upload and getattr(upload, "filename", ""):
+        cfg = current_app.config
+        raw = upload.read(int(cfg["SCREENS_UPLOAD_MAX_BYTES"]) + 1)
+        upload.close()  # large uploads are spooled to a temporary file
+        media = store_upload(
+            s,
+            media_dir(current_app),
+            raw,
+            UploadPolicy(
+                int(cfg["SCREENS_UPLOAD_MAX_BYTES"]),
+                int(cfg["SCREENS_UPLOAD_MAX_PIXELS"]),
+            ),
+            current_user.id,
+        )
+        media_id = media.id
+    venue_id = None
+    token = "".join(ch for ch in (form.qr_venue.data or "").upper() if ch.isalnum())
+    if token:
+        venue_id = s.scalar(select(Venue.id).where(Venue.token == token))
+        if venue_id is None:
+            raise Invalid("Không có địa điểm nào mang mã này.", field="qr_venue")
+    days = {int(d) for d in form.weekdays.data or [] if str(d).isdigit()}
+    duration = form.duration.data or Decimal(0)
+    return services.SlideData(
+        kind=kind,
+        title=form.title.data or "",
+        body=form.body.data or "",
+        background=(form.background.data or "").lower(),
+        foreground=(form.foreground.data or "").lower(),
+        media_id=media_id,
+        qr_url=form.qr_url.data or "",
+        qr_venue_id=venue_id,
+        qr_caption=form.qr_caption.data or "",
+        duration_ms=int(round(duration * 1000)),
+        start_date=form.start_date.data,
+        end_date=form.end_date.data,
+        weekdays=sum(1 << d for d in days if 0 <= d < 7),
+        window_start=_minutes(form.window_start.data),
+        window_end=_minutes(form.window_end.data),
+        enabled=bool(form.enabled.data),
+        limits=_limits(),
+    )
+
+
+def _fill(form: SlideForm, slide: Slide) -> None:
+    form.duration.data = Decimal(slide.duration_ms) / 1000
+    form.weekdays.data = [str(d) for d in range(7) if slide.weekdays & (1 << d)]
+    form.window_start.data = _time(slide.window_start)
+    form.window_end.data = _time(slide.window_end)
+    if slide.qr_venue_id:
+        venue = db.session().get(Venue, slide.qr_venue_id)
+        form.qr_venue.data = venue.token if venue else ""
+
+
+def _slide_form(lp: Loop, slide: Slide | None, kind: SlideKind) -> Any:
+    s = db.session()
+    # The slide's own columns (weekdays bitmask, window minutes) differ from the
+    # form's types, so the object only fills the form on GET.
+    if request.method == "GET" and slide is not None:
+        form = SlideForm(obj=slide)
+        _fill(form, slide)
+    else:
+        form = SlideForm()
+    if form.validate_on_submit():
+        try:
+            data = _slide_data(form, kind, slide)
+            if slide is None:
+                slide = services.add_slide(s, lp, data)
+            else:
+                services.update_slide(s, slide, data)
+        except DomainError as e:
+            s.rollback()
+            apply_domain_error(form, e.field, _(e.message))
+        else:
+            s.commit()
+            flash(_("Đã lưu trang chiếu. Nhớ phát hành để màn hình nhận."), "success")
+            return redirect(
+                url_for("screens.loop", loop_id=lp.id) + f"#slide-{slide.id}"
+            )
+    status = 422 if request.method == "POST" else 200
+    media = s.get(Media, slide.media_id) if slide and slide.media_id else None
+    return render_template(
+        "screens/slide_form.html",
+        lp=lp,
+        slide=slide,
+        kind=kind,
+        kinds=KIND_LABELS,
+        form=form,
+        media=media,
+        weekday_labels=WEEKDAY_LABELS,
+        min_s=_limits()[0] / 1000,
+    ), status
+
+
+@bp.route("/loops/<int:loop_id>/slides/new", methods=["GET", "POST"])
+@roles_required(*EDITORS)
+def slide_new(loop_id: int) -> Any:
+    lp = _loop(loop_id)
+    try:
+        kind = SlideKind(request.args.get("kind", "poster"))
+    except ValueError:
+        abort(404)
+    return _slide_form(lp, None, kind)
+
+
+@bp.route("/loops/<int:loop_id>/slides/<int:slide_id>", methods=["GET", "POST"])
+@roles_required(*EDITORS)
+def slide_edit(loop_id: int, slide_id: int) -> Any:
+    lp = _loop(loop_id)
+    slide = services.get_slide(db.session(), lp, slide_id)
+    return _slide_form(lp, slide, slide.kind)
+
+
+# Previews and export -------------------------------------------------------------
+
+
+@bp.get("/loops/<int:loop_id>/slides/<int:slide_id>/preview/<size>.png")
+@roles_required(*EDITORS)
+def slide_preview(loop_id: int, slide_id: int, size: str) -> Any:
+    s = db.session()
+    lp = _loop(loop_id)
+    slide = services.get_slide(s, lp, slide_id)
+    try:
+        w, h = parse_size(size)
+    except ValueError:
+        abort(404)
+    snap = services.slide_snapshot(s, slide, _base_url())
+    spec = spec_from_snapshot(snap, media_dir(current_app))
+    path = cached_render(render_dir(current_app), spec, w, h, "png")
+    resp = send_file(path, mimetype="image/png", etag=path.stem, max_age=0)
+    resp.headers["Cache-Control"] = "private, no-cache"
+    return resp
+
+
+@bp.get("/loops/<int:loop_id>/preview")
+@roles_required(*EDITORS)
+def loop_preview(loop_id: int) -> Any:
+    lp = _loop(loop_id)
+    custom = request.args.get("custom", "").strip()
+    sizes = list(SIZES)
+    error = None
+    if custom:
+        try:
+            w, h = parse_size(custom)
+            sizes.append(f"{w}x{h}")
+        except ValueError:
+            error = _("Kích thước có dạng rộng×cao, mỗi cạnh 240–4096 điểm ảnh.")
+    return render_template(
+        "screens/preview.html", lp=lp, sizes=sizes, custom=custom, error=error
+    ), (422 if error else 200)
+
+
+@bp.get("/loops/<int:loop_id>/export")
+@roles_required(*EDITORS)
+def loop_export(loop_id: int) -> Any:
+    s = db.session()
+    lp = _loop(loop_id)
+    version = services.current_version(s, lp)
+    size = request.args.get("size", "")
+    if not size or version is None:
+        return render_template(
+            "screens/export.html", lp=lp, version=version, sizes=SIZE_LABELS
+        )
+    try:
+        w, h = parse_size(request.args.get("custom", "") if size == "custom" else size)
+    except ValueError:
+        flash(_("Kích thước có dạng rộng×cao, mỗi cạnh 240–4096 điểm ảnh."), "error")
+        return render_template(
+            "screens/export.html", lp=lp, version=version, sizes=SIZE_LABELS
+        ), 422
+    data = export.build_zip(
+        name=lp.name,
+        version=version.number,
+        digest=version.hash,
+        slides=version.slides,
+        width=w,
+        height=h,
+        media_dir=media_dir(current_app),
+        cache_dir=render_dir(current_app),
+        video=request.args.get("video", "1") == "1",
+    )
+    fname = f"{export.slug(lp.name, 'vong-chieu')}-v{version.number}-{w}x{h}.zip"
+    return Response(
+        data,
+        mimetype="application/zip",
+        headers={"Content-Disposition": f"attachment; filename={fname}"},
+    )

@@ -1,0 +1,439 @@
+/* signage screen player: plain JavaScript, no build step.
+ *
+ * - Pairing: shows a 6-character code until an editor pairs the screen; the secret
+ *   behind the code becomes the screen's key (localStorage).
+ * - Manifest: polled every poll_seconds (+-15 % jitter) with If-None-Match; a 304
+ *   costs the server one indexed read. The last manifest is kept in localStorage and
+ *   every image in Cache Storage (the service worker serves them), so the screen
+ *   keeps playing with the server or the network down, and after a reload.
+ * - Playback: two stacked <img> layers; the next slide is decoded (img.decode())
+ *   behind the current one and swapped in only when ready: never a black frame. Slide
+ *   ends are planned on the wall clock from the previous planned end, so timer
+ *   lateness never accumulates. Schedules (dates, weekdays, daily window that may
+ *   cross midnight) are evaluated here, in the province's time zone.
+ * - Proof of play: every slide shown is queued (localStorage) with a random id and
+ *   uploaded in batches; only ids the server acknowledges leave the queue, and the
+ *   server stores each id once, so a retry never counts twice.
+ */
+(function () {
+  "use strict";
+
+  var K_KEY = "signage.key";
+  var K_PAIR = "signage.pairing";
+  var K_MANIFEST = "signage.manifest";
+  var K_ETAG = "signage.etag";
+  var K_QUEUE = "signage.plays";
+  var MEDIA_CACHE = "signage-media-v1";
+  var QUEUE_MAX = 40000;
+  var BATCH = 500;
+  var FALLBACK_MS = 10000;
+
+  var layers = [document.getElementById("layer-a"), document.getElementById("layer-b")];
+  var pairingPanel = document.getElementById("pairing");
+  var fallbackPanel = document.getElementById("fallback");
+
+  var state = {
+    key: localStorage.getItem(K_KEY),
+    manifest: readJSON(K_MANIFEST, null),
+    etag: localStorage.getItem(K_ETAG),
+    queue: readJSON(K_QUEUE, []),
+    front: 0,
+    position: -1, // index in manifest.slides of the slide on screen
+    current: null, // {item, start, plannedEnd}
+    next: null, // {item, ready, failed, version}
+    timer: null,
+    pollTimer: null,
+    flushing: false,
+    online: null,
+    transitions: 0,
+    recorded: 0, // proof-of-play records made since the page loaded
+    history: [] // the last 200 slides shown (tests and diagnostics)
+  };
+
+  function readJSON(key, fallback) {
+    try {
+      var v = localStorage.getItem(key);
+      return v ? JSON.parse(v) : fallback;
+    } catch (e) {
+      return fallback;
+    }
+  }
+
+  function writeJSON(key, value) {
+    try {
+      localStorage.setItem(key, JSON.stringify(value));
+    } catch (e) {
+      /* storage full: the queue in memory still works until the next reload */
+    }
+  }
+
+  function uuid() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    var b = new Uint8Array(16);
+    crypto.getRandomValues(b);
+    return Array.prototype.map.call(b, function (x) {
+      return (x + 256).toString(16).slice(1);
+    }).join("");
+  }
+
+  function jitter(seconds) {
+    return seconds * 1000 * (0.85 + Math.random() * 0.3);
+  }
+
+  function authHeaders() {
+    return { Authorization: "Bearer " + state.key };
+  }
+
+  /* Pairing ------------------------------------------------------------------- */
+
+  function showPairing(code, note) {
+    pairingPanel.classList.add("show");
+    document.getElementById("code").textContent = code || "······";
+    document.getElementById("pair-note").textContent = note || "";
+  }
+
+  function pair() {
+    var p = readJSON(K_PAIR, null);
+    var fresh = p && p.expires > Date.now() ? Promise.resolve(p) : fetch("/play/api/pair", { method: "POST" })
+      .then(function (r) {
+        if (!r.ok) throw new Error("pair " + r.status);
+        return r.json();
+      })
+      .then(function (data) {
+        data.expires = Date.now() + 25 * 60 * 1000;
+        writeJSON(K_PAIR, data);
+        return data;
+      });
+    fresh.then(function (data) {
+      showPairing(data.code, "Đang chờ ghép nối…");
+      waitForPairing(data);
+    }).catch(function () {
+      showPairing("", "Không kết nối được máy chủ. Đang thử lại…");
+      setTimeout(pair, 5000);
+    });
+  }
+
+  function waitForPairing(data) {
+    fetch("/play/api/pair", { headers: { Authorization: "Bearer " + data.secret }, cache: "no-store" })
+      .then(function (r) { return r.json(); })
+      .then(function (res) {
+        if (res.status === "paired") {
+          localStorage.setItem(K_KEY, data.secret);
+          localStorage.removeItem(K_PAIR);
+          state.key = data.secret;
+          pairingPanel.classList.remove("show");
+          start();
+        } else if (res.status === "expired") {
+          localStorage.removeItem(K_PAIR);
+          pair();
+        } else {
+          setTimeout(function () { waitForPairing(data); }, jitter(data.poll_seconds || 5));
+        }
+      })
+      .catch(function () {
+        setTimeout(function () { waitForPairing(data); }, 5000);
+      });
+  }
+
+  function unpair() {
+    localStorage.removeItem(K_KEY);
+    localStorage.removeItem(K_MANIFEST);
+    localStorage.removeItem(K_ETAG);
+    state.key = null;
+    state.manifest = null;
+    state.etag = null;
+    clearTimeout(state.timer);
+    clearTimeout(state.pollTimer);
+    layers.forEach(function (img) { img.className = ""; img.removeAttribute("src"); });
+    fallbackPanel.classList.remove("show");
+    pair();
+  }
+
+  /* Manifest ------------------------------------------------------------------ */
+
+  function pollSeconds() {
+    return (state.manifest && state.manifest.poll_seconds) || 30;
+  }
+
+  function poll() {
+    clearTimeout(state.pollTimer);
+    var headers = authHeaders();
+    if (state.manifest && state.etag) headers["If-None-Match"] = state.etag;
+    fetch("/play/api/manifest", { headers: headers, cache: "no-store" })
+      .then(function (r) {
+        state.online = true;
+        if (r.status === 401) {
+          unpair();
+          return null;
+        }
+        if (r.status === 200) {
+          var etag = r.headers.get("ETag");
+          return r.json().then(function (m) { applyManifest(m, etag); });
+        }
+        return null;
+      })
+      .catch(function () {
+        state.online = false;
+      })
+      .then(function () {
+        if (!state.key) return;
+        flush();
+        state.pollTimer = setTimeout(poll, jitter(pollSeconds()));
+      });
+  }
+
+  function applyManifest(m, etag) {
+    var changed = !state.manifest || state.manifest.version !== m.version;
+    state.manifest = m;
+    state.etag = etag;
+    writeJSON(K_MANIFEST, m);
+    if (etag) localStorage.setItem(K_ETAG, etag);
+    if (changed) {
+      state.position = -1; // a new version starts from its first slide
+      state.next = null; // whatever was preloaded belongs to the old version
+    }
+    cacheMedia(m);
+    if (!state.current) advance();
+  }
+
+  function mediaUrls(m) {
+    var urls = m.slides.map(function (s) { return s.src; });
+    if (m.fallback) urls.push(m.fallback);
+    return urls;
+  }
+
+  function cacheMedia(m) {
+    if (!("caches" in window)) return;
+    var wanted = mediaUrls(m);
+    caches.open(MEDIA_CACHE).then(function (cache) {
+      var chain = Promise.resolve();
+      wanted.forEach(function (url) {
+        chain = chain.then(function () {
+          return cache.match(url).then(function (hit) {
+            if (hit) return null;
+            return fetch(url).then(function (r) {
+              if (r.ok) return cache.put(url, r);
+              return null;
+            });
+          });
+        }).catch(function () { /* offline: try again with the next manifest */ });
+      });
+      return chain.then(function () {
+        // Keep the cache to what this version needs.
+        return cache.keys().then(function (keys) {
+          var keep = {};
+          wanted.forEach(function (u) { keep[new URL(u, location.href).href] = true; });
+          return Promise.all(keys.filter(function (req) { return !keep[req.url]; })
+            .map(function (req) { return cache.delete(req); }));
+        });
+      });
+    }).catch(function () {});
+  }
+
+  /* Schedules ----------------------------------------------------------------- */
+
+  var formatter = null;
+  var formatterZone = null;
+  var WEEKDAY = { Mon: 0, Tue: 1, Wed: 2, Thu: 3, Fri: 4, Sat: 5, Sun: 6 };
+
+  function localParts(now, zone) {
+    if (formatterZone !== zone) {
+      try {
+        formatter = new Intl.DateTimeFormat("en-US", {
+          timeZone: zone, year: "numeric", month: "2-digit", day: "2-digit",
+          hour: "2-digit", minute: "2-digit", weekday: "short", hourCycle: "h23"
+        });
+      } catch (e) {
+        formatter = new Intl.DateTimeFormat("en-US", {
+          year: "numeric", month: "2-digit", day: "2-digit",
+          hour: "2-digit", minute: "2-digit", weekday: "short", hourCycle: "h23"
+        });
+      }
+      formatterZone = zone;
+    }
+    var p = {};
+    formatter.formatToParts(now).forEach(function (x) { p[x.type] = x.value; });
+    return {
+      date: p.year + "-" + p.month + "-" + p.day,
+      weekday: WEEKDAY[p.weekday],
+      minutes: (parseInt(p.hour, 10) % 24) * 60 + parseInt(p.minute, 10)
+    };
+  }
+
+  function eligible(slide, parts) {
+    if (slide.start_date && parts.date < slide.start_date) return false;
+    if (slide.end_date && parts.date > slide.end_date) return false;
+    if (!(slide.weekdays & (1 << parts.weekday))) return false;
+    if (slide.window) {
+      var s = slide.window[0], e = slide.window[1], m = parts.minutes;
+      if (s < e ? !(m >= s && m < e) : !(m >= s || m < e)) return false;
+    }
+    return true;
+  }
+
+  /* Picks the next slide after the current position, or the fallback slide. */
+  function pick() {
+    var m = state.manifest;
+    if (!m) return null;
+    var n = m.slides.length;
+    var parts = localParts(new Date(), m.timezone);
+    for (var step = 1; step <= n; step++) {
+      var i = (state.position + step + n) % n;
+      if (eligible(m.slides[i], parts)) {
+        return { index: i, id: m.slides[i].id, src: m.slides[i].src,
+                 duration: m.slides[i].duration_ms, version: m.version };
+      }
+    }
+    if (!m.fallback) return null;
+    return { index: -1, id: 0, src: m.fallback, duration: Math.min(FALLBACK_MS, pollSeconds() * 1000),
+             version: m.version };
+  }
+
+  /* Playback ------------------------------------------------------------------ */
+
+  function preload() {
+    var item = pick();
+    if (!item) {
+      state.next = null;
+      return;
+    }
+    var img = layers[1 - state.front];
+    var next = { item: item, ready: false, failed: false, waiters: [] };
+    state.next = next;
+    if (img.getAttribute("src") !== item.src) img.src = item.src;
+    img.decode().then(function () {
+      next.ready = true;
+    }, function () {
+      next.failed = true;
+    }).then(function () {
+      var w = next.waiters;
+      next.waiters = [];
+      w.forEach(function (fn) { fn(); });
+    });
+  }
+
+  function advance() {
+    clearTimeout(state.timer);
+    var next = state.next;
+    if (!next || (state.manifest && next.item.version !== state.manifest.version)) {
+      preload();
+      next = state.next;
+    }
+    if (!next) {
+      showFallbackPanel();
+      state.timer = setTimeout(advance, 1000);
+      return;
+    }
+    if (!next.ready && !next.failed) {
+      // Not decoded yet: keep the current slide a little longer, never a blank frame.
+      next.waiters.push(function () { advance(); });
+      return;
+    }
+    if (next.failed) {
+      state.next = null;
+      state.position = next.item.index >= 0 ? next.item.index : state.position;
+      if (state.current || next.item.index >= 0) {
+        state.timer = setTimeout(advance, 200); // skip the broken slide
+      } else {
+        showFallbackPanel();
+        state.timer = setTimeout(advance, 5000);
+      }
+      return;
+    }
+    swap(next.item);
+  }
+
+  function swap(item) {
+    var now = Date.now();
+    var prev = state.current;
+    var incoming = layers[1 - state.front];
+    var outgoing = layers[state.front];
+    incoming.className = "on";
+    outgoing.className = "off";
+    state.front = 1 - state.front;
+    fallbackPanel.classList.remove("show");
+    if (prev) record(prev, now);
+    // Plan from the previous planned end (no drift) unless we are far behind it
+    // (the tab slept, the next slide took long to decode): then from now.
+    var base = prev && now - prev.plannedEnd < 1000 ? prev.plannedEnd : now;
+    state.current = { item: item, start: now, plannedEnd: base + item.duration };
+    if (item.index >= 0) state.position = item.index;
+    state.next = null;
+    state.transitions++;
+    document.body.dataset.slide = String(item.id);
+    document.body.dataset.version = item.version || "";
+    state.history.push({ id: item.id, at: now });
+    if (state.history.length > 200) state.history.shift();
+    preload();
+    state.timer = setTimeout(advance, Math.max(0, state.current.plannedEnd - Date.now()));
+  }
+
+  function showFallbackPanel() {
+    layers.forEach(function (img) { img.className = ""; });
+    fallbackPanel.classList.add("show");
+  }
+
+  /* Proof of play ------------------------------------------------------------- */
+
+  function record(shown, end) {
+    if (!shown.item.id) return; // the fallback slide is not campaign airtime
+    state.queue.push({
+      id: uuid(),
+      slide: shown.item.id,
+      version: shown.item.version,
+      start: shown.start,
+      duration: end - shown.start
+    });
+    state.recorded++;
+    if (state.queue.length > QUEUE_MAX) state.queue.splice(0, state.queue.length - QUEUE_MAX);
+    writeJSON(K_QUEUE, state.queue);
+    if (state.queue.length >= 50 && state.online !== false) flush();
+  }
+
+  function flush() {
+    if (state.flushing || !state.queue.length || !state.key) return;
+    state.flushing = true;
+    var batch = state.queue.slice(0, BATCH);
+    var headers = authHeaders();
+    headers["Content-Type"] = "application/json";
+    fetch("/play/api/plays", { method: "POST", headers: headers, body: JSON.stringify({ plays: batch }) })
+      .then(function (r) {
+        if (r.status === 401) {
+          unpair();
+          return null;
+        }
+        return r.ok ? r.json() : null;
+      })
+      .then(function (res) {
+        state.flushing = false;
+        if (!res || !res.ids) return;
+        var acked = {};
+        res.ids.forEach(function (id) { acked[id] = true; });
+        state.queue = state.queue.filter(function (p) { return !acked[p.id]; });
+        writeJSON(K_QUEUE, state.queue);
+        if (state.queue.length && res.ids.length) setTimeout(flush, 100);
+      })
+      .catch(function () {
+        state.flushing = false;
+      });
+  }
+
+  /* Start --------------------------------------------------------------------- */
+
+  function start() {
+    if (state.manifest) {
+      cacheMedia(state.manifest);
+      advance(); // play what we had at once, even offline
+    } else {
+      showFallbackPanel();
+    }
+    poll();
+  }
+
+  if ("serviceWorker" in navigator) {
+    navigator.serviceWorker.register("/play/sw.js", { scope: "/play" }).catch(function () {});
+  }
+  window.signagePlayer = { state: state, flush: flush, poll: poll };
+  if (state.key) start();
+  else pair();
+})();

@@ -1,0 +1,243 @@
+"""The screen player in Debian's headless Chromium: pairing, order and timing, a new
+version arriving, playing on with the server down, proof of play exactly once, and a
+1,000-transition soak with a flat JS heap."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from signage.screens import devices, services
+from signage.screens.models import PlayRecord, Screen, SlideKind
+
+pytestmark = pytest.mark.slow
+
+OBSERVE = """() => {
+  window.__log = [];
+  new MutationObserver(() => {
+    const d = document.body.dataset;
+    window.__log.push([performance.now(), d.slide, d.version]);
+  }).observe(document.body, {attributes: true, attributeFilter: ['data-slide']});
+}"""
+
+
+@pytest.fixture
+def config_overrides() -> dict[str, Any]:
+    return {"SCREENS_MIN_DURATION_MS": 20, "SCREENS_POLL_SECONDS": 1}
+
+
+def _loop(session, app, durations: list[int], name: str = "Chiến dịch"):
+    loop = services.create_loop(session, name, None)
+    for i, ms in enumerate(durations):
+        kind = SlideKind.QR if i % 3 == 2 else SlideKind.POSTER
+        services.add_slide(
+            session,
+            loop,
+            services.SlideData(
+                kind,
+                title=f"Trang {i + 1}",
+                body="Quét mã để cài ứng dụng" if kind is SlideKind.POSTER else "",
+                qr_url="https://hue-s.vn/app",
+                background=["#0b5394", "#c00000", "#1e4620"][i % 3],
+                duration_ms=ms,
+                limits=(20, 3_600_000),
+            ),
+        )
+    session.expire(loop, ["slides"])
+    services.publish(session, loop, app.config["PUBLIC_BASE_URL"])
+    session.commit()
+    return loop
+
+
+def _pair(page, session, loop, size=(1280, 720)) -> Screen:
+    page.wait_for_function(
+        "() => document.getElementById('code').textContent.trim().length === 6"
+    )
+    code = page.locator("#code").inner_text().strip()
+    screen = devices.pair(
+        session, code, devices.ScreenData("TV sảnh", loop.id, *size), None
+    )
+    session.commit()
+    return screen
+
+
+def _visible_image_ok(page) -> bool:
+    return page.evaluate(
+        """() => { const img = document.querySelector('#stage img.on');
+                   return !!img && img.complete && img.naturalWidth > 0; }"""
+    )
+
+
+def _durations(log: list[list[Any]]) -> list[tuple[str, float]]:
+    return [(log[i][1], log[i + 1][0] - log[i][0]) for i in range(len(log) - 1)]
+
+
+def test_pair_play_update_offline_and_proof_of_play_exactly_once(
+    page, live_server, session, app
+):
+    loop = _loop(session, app, [1000, 1500, 2000])
+    ids = [str(s.id) for s in loop.slides]
+    expected = dict(zip(ids, [1000, 1500, 2000], strict=True))
+    page.goto(f"{live_server.url}/play")
+    screen = _pair(page, session, loop)
+    page.wait_for_function(
+        "() => document.body.dataset.slide !== undefined", timeout=10_000
+    )
+    page.evaluate(OBSERVE)
+    page.wait_for_timeout(9_500)
+
+    # Order and timing: after the first change, slides cycle 1, 2, 3 and each lasts
+    # its duration within 10 %.
+    log = page.evaluate("window.__log")
+    shown = _durations(log)
+    assert len(shown) >= 4, log
+    start = ids.index(shown[0][0])
+    assert [s for s, _d in shown] == [
+        ids[(start + i) % 3] for i in range(len(shown))
+    ], shown
+    for slide_id, ms in shown:
+        assert abs(ms - expected[slide_id]) <= 0.1 * expected[slide_id], shown
+    assert _visible_image_ok(page)
+
+    # A new version arrives within one poll (1 s here) plus the slide on screen.
+    loop.slides[0].title = "Phiên bản mới"
+    session.commit()
+    version = services.publish(session, loop, app.config["PUBLIC_BASE_URL"])
+    session.commit()
+    page.wait_for_function(
+        f"() => document.body.dataset.version === '{version.hash}'",
+        timeout=1_000 + 2_500,
+    )
+
+    # The server goes away: playback continues from the caches, never blank.
+    live_server.stop()
+    page.evaluate("window.__log = []")
+    page.wait_for_timeout(5_000)
+    offline = page.evaluate("window.__log")
+    assert len(offline) >= 3, offline
+    assert _visible_image_ok(page)
+    queued = page.evaluate("window.signagePlayer.state.queue.length")
+    assert queued >= 3
+    snapshot = page.evaluate(
+        "JSON.parse(JSON.stringify(window.signagePlayer.state.queue))"
+    )
+
+    # Back online: the queue drains and every play is stored exactly once...
+    live_server.start()
+    page.wait_for_function(
+        "() => window.signagePlayer.state.queue.length === 0", timeout=10_000
+    )
+    recorded = page.evaluate("window.signagePlayer.state.recorded")
+    stored = session.scalar(
+        select(func.count())
+        .select_from(PlayRecord)
+        .where(PlayRecord.screen_id == screen.id)
+    )
+    # (the slide on screen may have ended and been recorded since the queue drained)
+    assert recorded - 1 <= stored <= recorded
+    uids = set(session.scalars(select(PlayRecord.uid)))
+    assert {p["id"] for p in snapshot} <= uids
+    # ...even when the same batch is sent again (a lost response).
+    again = page.evaluate(
+        """async (plays) => {
+             const r = await fetch('/play/api/plays', {method: 'POST',
+               headers: {
+                 'Content-Type': 'application/json',
+                 Authorization: 'Bearer ' + localStorage.getItem('signage.key')},
+               body: JSON.stringify({plays})});
+             return r.json(); }""",
+        snapshot,
+    )
+    assert again["accepted"] == 0 and again["duplicates"] == len(snapshot)
+    assert session.scalar(select(func.count()).select_from(PlayRecord)) == stored
+
+    # The portal sees the screen online with the new version.
+    seen = session.get(Screen, screen.id)
+    session.refresh(seen)
+    assert seen.version_hash == version.hash and seen.last_seen_at is not None
+
+
+def test_reload_while_offline_keeps_playing_from_the_caches(
+    page, live_server, session, app
+):
+    loop = _loop(session, app, [300, 300, 300])
+    page.goto(f"{live_server.url}/play")
+    _pair(page, session, loop)
+    page.wait_for_function(
+        "() => document.body.dataset.slide !== undefined", timeout=10_000
+    )
+    # The service worker controls the page and every slide is in Cache Storage.
+    page.wait_for_function(
+        "() => navigator.serviceWorker.controller !== null", timeout=10_000
+    )
+    page.wait_for_function(
+        """async () => { const c = await caches.open('signage-media-v1');
+                         return (await c.keys()).length === 4; }""",
+        timeout=10_000,
+    )
+    live_server.stop()
+    page.reload()
+    page.wait_for_function(
+        "() => document.body.dataset.slide !== undefined", timeout=10_000
+    )
+    page.evaluate(OBSERVE)
+    page.wait_for_timeout(2_000)
+    assert len(page.evaluate("window.__log")) >= 4
+    assert _visible_image_ok(page)
+    live_server.start()
+
+
+def test_unpaired_or_revoked_screen_shows_a_code_never_a_blank(
+    page, live_server, session, app
+):
+    loop = _loop(session, app, [500])
+    page.goto(f"{live_server.url}/play")
+    screen = _pair(page, session, loop)
+    page.wait_for_function(
+        "() => document.body.dataset.slide !== undefined", timeout=10_000
+    )
+    devices.revoke(session, session.get(Screen, screen.id))
+    session.commit()
+    page.wait_for_function(
+        "() => document.getElementById('pairing').classList.contains('show')",
+        timeout=5_000,
+    )
+    page.wait_for_function(
+        "() => document.getElementById('code').textContent.trim().length === 6"
+    )
+
+
+def test_soak_1000_transitions_heap_stays_flat(page, live_server, session, app):
+    loop = _loop(session, app, [20, 20, 20])
+    page.goto(f"{live_server.url}/play")
+    _pair(page, session, loop, size=(640, 360))
+    cdp = page.context.new_cdp_session(page)
+
+    def transitions() -> int:
+        return int(page.evaluate("window.signagePlayer.state.transitions"))
+
+    def heap() -> float:
+        cdp.send("HeapProfiler.collectGarbage")
+        return float(cdp.send("Runtime.getHeapUsage")["usedSize"])
+
+    page.wait_for_function(
+        "() => window.signagePlayer.state.transitions >= 100", timeout=20_000
+    )
+    base = heap()
+    started = time.monotonic()
+    page.wait_for_function(
+        "() => window.signagePlayer.state.transitions >= 1100",
+        timeout=50_000,
+        polling=500,
+    )
+    end = heap()
+    elapsed = time.monotonic() - started
+    assert transitions() >= 1100
+    assert end <= base * 1.2, f"heap grew from {base:.0f} to {end:.0f} bytes"
+    assert _visible_image_ok(page)
+    print(
+        f"soak: 1000 transitions in {elapsed:.1f} s, heap {base:.0f} -> {end:.0f} bytes"
+    )

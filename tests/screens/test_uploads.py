@@ -1,0 +1,142 @@
+"""Uploads: only real PNG/JPEG/WebP, size and pixel limits, EXIF gone, random names."""
+
+from __future__ import annotations
+
+import io
+import struct
+import zlib
+
+import pytest
+from PIL import Image
+from sqlalchemy import select
+
+from signage.accounts.models import Role
+from signage.screens.media import UploadPolicy, clean_image
+from signage.screens.models import Media, Slide
+from tests.helpers import csrf_token, login
+
+
+def _png_header_only(w: int, h: int) -> bytes:
+    """A PNG that claims w x h pixels with almost no data: the shape of a bomb."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    ihdr = struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0)
+    idat = zlib.compress(b"\x00" * 1000)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", ihdr)
+        + chunk(b"IDAT", idat)
+        + chunk(b"IEND", b"")
+    )
+
+
+def _jpeg(w: int = 800, h: int = 600, exif: bool = False) -> bytes:
+    img = Image.new("RGB", (w, h), (30, 120, 200))
+    buf = io.BytesIO()
+    kw = {}
+    if exif:
+        ex = Image.Exif()
+        ex[0x010F] = "Camera maker"  # Make
+        ex[0x8825] = {2: (16.0, 28.0, 0.0)}  # GPS latitude: personal data
+        ex[0x0112] = 6  # orientation: rotate 90
+        kw["exif"] = ex.tobytes()
+    img.save(buf, "JPEG", **kw)
+    return buf.getvalue()
+
+
+SVG = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
+HTML = b"<!doctype html><html><body><script>alert(1)</script></body></html>"
+
+
+@pytest.fixture
+def editor_client(client, make_user, make_loop):
+    login(client, make_user(Role.EDITOR))
+    loop = make_loop([], publish=False)
+    return client, loop
+
+
+def _upload(client, loop, name, data):
+    url = f"/screens/loops/{loop.id}/slides/new?kind=image"
+    resp = client.post(
+        url,
+        data={
+            "csrf_token": csrf_token(client, url),
+            "image": (io.BytesIO(data), name),
+            "duration": "10",
+            "background": "#000000",
+            "foreground": "#ffffff",
+            "weekdays": [str(i) for i in range(7)],
+            "enabled": "y",
+        },
+        content_type="multipart/form-data",
+    )
+    return resp
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "message"),
+    [
+        ("poster.svg", SVG, "không phải ảnh PNG, JPEG hoặc WebP"),
+        ("poster.png", HTML, "không phải ảnh PNG, JPEG hoặc WebP"),
+        ("bomb.png", _png_header_only(30_000, 30_000), "Ảnh quá lớn"),
+        ("big.png", _png_header_only(8_000, 6_000), "tối đa 40 megapixel"),
+        ("cut.jpg", _jpeg()[:3000], "bị hỏng"),
+        ("empty.jpg", b"", "Hãy chọn một tệp ảnh"),
+    ],
+)
+def test_malicious_or_broken_uploads_are_refused_with_a_message(
+    editor_client, session, name, data, message
+):
+    client, loop = editor_client
+    resp = _upload(client, loop, name, data)
+    assert resp.status_code == 422
+    assert message in resp.get_data(as_text=True)
+    assert session.scalar(select(Media.id)) is None
+    assert session.scalar(select(Slide.id)) is None
+
+
+def test_a_photo_is_stored_reencoded_without_exif_under_a_random_name(
+    editor_client, session, app
+):
+    client, loop = editor_client
+    resp = _upload(client, loop, "ảnh chụp.jpg", _jpeg(exif=True))
+    assert resp.status_code == 302, resp.get_data(as_text=True)[:2000]
+    media = session.scalar(select(Media))
+    assert media is not None and len(media.filename) == 36
+    assert "chụp" not in media.filename
+    with Image.open(f"{app.instance_path}/media/{media.filename}") as stored:
+        assert not stored.getexif()
+        assert "exif" not in stored.info
+        # The orientation tag was applied before it was dropped.
+        assert stored.size == (600, 800) == (media.width, media.height)
+
+
+def test_transparent_png_stays_png_and_webp_is_accepted():
+    png = io.BytesIO()
+    Image.new("RGBA", (10, 10), (0, 0, 0, 0)).save(png, "PNG")
+    data, mime, _w, _h = clean_image(png.getvalue(), UploadPolicy())
+    assert mime == "image/png" and Image.open(io.BytesIO(data)).mode == "RGBA"
+    webp = io.BytesIO()
+    Image.new("RGB", (10, 10), (9, 9, 9)).save(webp, "WEBP")
+    assert clean_image(webp.getvalue(), UploadPolicy())[1] == "image/jpeg"
+
+
+def test_over_20_mb_is_refused(editor_client):
+    client, loop = editor_client
+    resp = _upload(
+        client, loop, "huge.jpg", b"\xff\xd8" + b"0" * (20 * 1024 * 1024 + 10)
+    )
+    assert resp.status_code == 422
+    assert "lớn hơn 20 MB" in resp.get_data(as_text=True)
+    resp.request.input_stream.close()  # the test client spooled the body to a file
+
+
+def test_request_over_the_server_limit_gets_413_page(editor_client, app):
+    client, loop = editor_client
+    app.config["MAX_CONTENT_LENGTH"] = 1024
+    resp = _upload(client, loop, "x.jpg", _jpeg())
+    assert resp.status_code == 413
+    assert "Tệp quá lớn" in resp.get_data(as_text=True)
