@@ -56,6 +56,10 @@ HINT = "Dán ở lối vào, nơi dễ thấy, cao khoảng 1,3 m so với mặt
 TENT_HINT = "Gấp đôi theo đường nét đứt, đặt trên quầy hoặc bàn, nơi khách dễ thấy."
 
 
+class NoBoards(ValueError):
+    """A document needs at least one page."""
+
+
 @dataclass(frozen=True)
 class Campaign:
     """What is the same on every board of the campaign."""
@@ -548,7 +552,7 @@ class BoardWriter:
         least one page)."""
         self._flush_chunk()
         if self.pages == 0:
-            raise ValueError("no boards to render")
+            raise NoBoards("no boards to render")
         c = self.campaign
         self.joiner.close(
             title=self.title, author=nfc(c.authority), subject=nfc(c.title)
@@ -569,7 +573,7 @@ def render(
     """Write one page per board into ``out``; returns the number of pages.
 
     ``progress`` is called with the page count after each page (CLI progress bars).
-    Raises ValueError for an unknown size or when ``boards`` is empty.
+    Raises ValueError for an unknown size, NoBoards when ``boards`` is empty.
     """
     writer = BoardWriter(
         out, size, campaign, compress=compress, title=title, chunk=chunk
