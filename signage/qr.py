@@ -7,6 +7,7 @@ board and a screen slide for the same venue always carry the same symbol.
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Iterator
 from urllib.parse import urlsplit
 
@@ -17,6 +18,7 @@ import segno
 QUIET_ZONE = 4
 ERROR_LEVEL = "m"
 PNG_MIN_PX, PNG_MAX_PX = 1, 40
+_DARK = re.compile(rb"[\x01-\xff]+")
 
 
 def payload(base_url: str, token: str) -> str:
@@ -54,15 +56,9 @@ def dark_runs(code: segno.QRCode) -> Iterator[tuple[int, int, int]]:
     """Horizontal runs of dark modules as ``(row, first column, length)``, in symbol
     coordinates (row 0 at the top, quiet zone not included)."""
     for y, row in enumerate(code.matrix):
-        x, n = 0, len(row)
-        while x < n:
-            if row[x]:
-                start = x
-                while x < n and row[x]:
-                    x += 1
-                yield y, start, x - start
-            else:
-                x += 1
+        # segno's rows are bytearrays of 0/1: a regex finds the runs at C speed.
+        for run in _DARK.finditer(row):
+            yield y, run.start(), run.end() - run.start()
 
 
 def pdf_path(code: segno.QRCode) -> str:

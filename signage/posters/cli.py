@@ -73,14 +73,17 @@ def batch_cmd(org_id: int, size: str, output: BinaryIO) -> None:
     with click.progressbar(
         length=total, label="boards", file=sys.stderr, show_pos=True
     ) as bar:
-        pages = pdf.render(
-            boards,
-            size,
-            campaign,
-            output,
-            title=title,
-            progress=lambda _n: bar.update(1),
-        )
+        try:
+            pages = pdf.render(
+                boards,
+                size,
+                campaign,
+                output,
+                title=title,
+                progress=lambda _n: bar.update(1),
+            )
+        except pdf.NoBoards as e:
+            raise click.ClickException(f"{org.name} has no active venues") from e
     s.commit()
     services.record_downloads(
         s, seen, organisation_id=org.id, size=size, user_id=None, batch=True

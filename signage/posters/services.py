@@ -34,13 +34,18 @@ def campaign(config: Mapping[str, Any]) -> pdf.Campaign:
     if logo_name:
         logo = (ASSETS_DIR / logo_name).resolve()
         if ASSETS_DIR.resolve() not in logo.parents or not logo.is_file():
-            raise Invalid(f"BOARD_LOGO must name a file in assets/: {logo_name}")
+            raise Invalid(
+                "Cấu hình BOARD_LOGO phải là tên một tệp trong thư mục assets/."
+            )
     color = str(config.get("BOARD_COLOR") or config["CAMPAIGN_PRIMARY_COLOR"])
     accent = str(config.get("BOARD_ACCENT_COLOR") or config["CAMPAIGN_ACCENT_COLOR"])
     for value in (color, accent):
         if len(value) != 7 or not value.startswith("#"):
-            raise Invalid(f"board colours are #rrggbb: {value}")
-        int(value[1:], 16)
+            raise Invalid("Cấu hình màu của bảng phải có dạng #rrggbb.")
+        try:
+            int(value[1:], 16)
+        except ValueError as e:
+            raise Invalid("Cấu hình màu của bảng phải có dạng #rrggbb.") from e
     return pdf.Campaign(
         title=str(config.get("BOARD_TITLE") or config["CAMPAIGN_TITLE"]),
         base_url=str(config["PUBLIC_BASE_URL"]),

@@ -7,6 +7,7 @@ fits here fits on paper. Units are PDF points.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
@@ -24,7 +25,7 @@ def block_height(lines: int, size: float) -> float:
 @dataclass(frozen=True)
 class Fitted:
     size: float
-    lines: list[str]
+    lines: tuple[str, ...]
 
     @property
     def leading(self) -> float:
@@ -48,25 +49,44 @@ def _split_word(word: str, font: str, size: float, width: float) -> list[str]:
     return [*parts, cur] if cur else parts
 
 
+class _Words:
+    """A text's words with their widths at 1 pt: widths scale with the size and
+    reportlab does not kern, so a line's width is the sum of its words and spaces
+    and one measurement serves every size tried."""
+
+    def __init__(self, text: str, font: str) -> None:
+        self.font = font
+        self.words = text.split()
+        self.widths = [stringWidth(w, font, 1) for w in self.words]
+        self.space = stringWidth(" ", font, 1)
+
+    def lines(self, size: float, width: float) -> list[str]:
+        lines: list[str] = []
+        cur: list[str] = []
+        cur_w = 0.0
+        space = self.space * size
+        for word, w1 in zip(self.words, self.widths, strict=True):
+            w = w1 * size
+            if cur and cur_w + space + w <= width:
+                cur.append(word)
+                cur_w += space + w
+                continue
+            if cur:
+                lines.append(" ".join(cur))
+            if w <= width:
+                cur, cur_w = [word], w
+            else:
+                *full, last = _split_word(word, self.font, size, width)
+                lines.extend(full)
+                cur, cur_w = [last], stringWidth(last, self.font, size)
+        if cur:
+            lines.append(" ".join(cur))
+        return lines
+
+
 def wrap(text: str, font: str, size: float, width: float) -> list[str]:
     """Greedy word wrap at ``size`` points into lines at most ``width`` wide."""
-    lines: list[str] = []
-    cur = ""
-    for word in text.split():
-        trial = f"{cur} {word}" if cur else word
-        if stringWidth(trial, font, size) <= width:
-            cur = trial
-            continue
-        if cur:
-            lines.append(cur)
-        if stringWidth(word, font, size) <= width:
-            cur = word
-        else:
-            *full, cur = _split_word(word, font, size, width)
-            lines.extend(full)
-    if cur:
-        lines.append(cur)
-    return lines
+    return _Words(text, font).lines(size, width)
 
 
 def fit(
@@ -87,31 +107,35 @@ def fit(
     height, and below that the size keeps shrinking: the text always ends up inside
     the box and is never cut.
     """
+    words = _Words(text, font)
     size = max_size
     while size >= min_size - 1e-9:
-        lines = wrap(text, font, size, width)
+        lines = words.lines(size, width)
         if len(lines) <= max_lines and block_height(len(lines), size) <= height:
-            return Fitted(size, lines)
+            return Fitted(size, tuple(lines))
         size -= step
     size = min_size
     while size > 1:
-        lines = wrap(text, font, size, width)
+        lines = words.lines(size, width)
         if block_height(len(lines), size) <= height:
-            return Fitted(size, lines)
+            return Fitted(size, tuple(lines))
         size *= 0.92
-    return Fitted(size, wrap(text, font, size, width))
+    return Fitted(size, tuple(words.lines(size, width)))
 
 
+@lru_cache(maxsize=512)
 def fit_line(
     text: str, font: str, *, width: float, max_size: float, min_size: float
 ) -> Fitted:
     """One line: shrink down to ``min_size``; past that, end the text with an ellipsis
-    (used for secondary lines such as a long address, never for the venue name)."""
-    size = max_size
-    while size > min_size and stringWidth(text, font, size) > width:
-        size = max(min_size, size * 0.95)
-    if stringWidth(text, font, size) <= width:
-        return Fitted(size, [text])
+    (used for secondary lines such as a long address, never for the venue name).
+    Cached: the organisation line is the same on every page of a batch."""
+    natural = stringWidth(text, font, 1)
+    if natural * max_size <= width:
+        return Fitted(max_size, (text,))
+    size = max(min_size, width / natural) if natural else max_size
+    if natural * size <= width + 1e-6:
+        return Fitted(size, (text,))
     while text and stringWidth(text + "…", font, size) > width:
         text = text[:-1]
-    return Fitted(size, [text.rstrip() + "…"])
+    return Fitted(size, (text.rstrip() + "…",))

@@ -31,6 +31,7 @@ from . import pdf, services
 bp = Blueprint("posters", __name__)
 PORTAL = (Role.ADMIN, Role.MANAGER)
 PX_DEFAULT = 10
+PX_MESSAGE = "Kích thước điểm ảnh mỗi ô phải là số nguyên từ 1 đến 40."
 
 
 def _size() -> str:
@@ -91,7 +92,12 @@ def org_boards(org_id: int) -> Any:
         seen: list[int] = []
         boards = services.iter_org_boards(s, org, today_local(), seen)
         title = f"{campaign.title} – {org.name}"
-        pdf.render(boards, size, campaign, out, title=title)
+        try:
+            pdf.render(boards, size, campaign, out, title=title)
+        except pdf.NoBoards:  # every venue was paused since the count above
+            out.close()
+            flash(_("Tổ chức chưa có địa điểm nào đang dùng để in bảng."), "error")
+            return redirect(url_for("venues.org_home", org_id=org_id))
         s.commit()
         services.record_downloads(
             s, seen, organisation_id=org_id, size=size, user_id=user_id, batch=True
@@ -113,10 +119,7 @@ def _payload(org_id: int, venue_id: int) -> tuple[int, str]:
 def _px() -> int:
     raw = request.args.get("px", str(PX_DEFAULT)).strip()
     if not raw.isdigit() or not qr.PNG_MIN_PX <= int(raw) <= qr.PNG_MAX_PX:
-        raise Invalid(
-            f"Kích thước điểm ảnh phải là số nguyên từ {qr.PNG_MIN_PX} "
-            f"đến {qr.PNG_MAX_PX}."
-        )
+        raise Invalid(PX_MESSAGE)
     return int(raw)
 
 

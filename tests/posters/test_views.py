@@ -210,3 +210,22 @@ def test_a_logo_outside_assets_is_refused(app, client, owner_world):
     org, venue, user = owner_world
     login(client, user)
     assert client.get(_board_url(org, venue)).status_code == 422
+
+
+def test_board_panel_speaks_english(client, owner_world):
+    org, venue, user = owner_world
+    login(client, user)
+    client.set_cookie("lang", "en")
+    page = client.get(f"/orgs/{org.id}/venues/{venue.id}").get_data(as_text=True)
+    assert "Printable QR boards" in page and "Download PDF" in page
+    resp = client.get(f"/orgs/{org.id}/venues/{venue.id}/qr.png?px=99")
+    assert resp.status_code == 422
+    assert "Pixels per module must be a whole number" in resp.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("color", ["blue", "#12345", "#gggggg"])
+def test_a_bad_colour_setting_is_refused_not_a_crash(app, client, owner_world, color):
+    app.config["BOARD_COLOR"] = color
+    org, venue, user = owner_world
+    login(client, user)
+    assert client.get(_board_url(org, venue)).status_code == 422
