@@ -10,11 +10,12 @@ from wtforms.validators import InputRequired, Length
 
 from ..forms import CleanForm
 from .models import FEEDBACK_MAX
+from .people import N_
 
 CATEGORY_LABELS = {
-    "hygiene": "Vệ sinh, phòng dịch (5K)",
-    "service": "Phục vụ",
-    "other": "Khác",
+    "hygiene": N_("Vệ sinh, phòng dịch (5K)"),
+    "service": N_("Phục vụ"),
+    "other": N_("Khác"),
 }
 
 

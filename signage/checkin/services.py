@@ -20,6 +20,7 @@ from ..text import clean_text
 from ..venues.models import Venue
 from . import people
 from .models import FEEDBACK_MAX, CheckIn, Feedback, FeedbackCategory
+from .people import N_
 
 # The same phone at the same venue within this window is one visit, not two.
 DEDUPE_WINDOW = timedelta(minutes=10)
@@ -193,7 +194,7 @@ def get_by_ref(session: Session, venue: Stay, ref: str) -> CheckIn:
         )
     )
     if row is None:
-        raise NotFound("Không tìm thấy lượt khai báo này.")
+        raise NotFound(N_("Không tìm thấy lượt khai báo này."))
     return row
 
 
@@ -213,15 +214,12 @@ def add_feedback(
     try:
         cat = FeedbackCategory(category)
     except ValueError:
-        raise Invalid("Hãy chọn loại phản hồi.", field="category") from None
+        raise Invalid(N_("Hãy chọn loại phản hồi."), field="category") from None
     text = clean_text(message, multiline=True)
     if not text:
-        raise Invalid("Hãy viết nội dung phản hồi.", field="message")
+        raise Invalid(N_("Hãy viết nội dung phản hồi."), field="message")
     if len(text) > FEEDBACK_MAX:
-        raise Invalid(
-            f"Nội dung tối đa {FEEDBACK_MAX} ký tự (hiện có {len(text)}).",
-            field="message",
-        )
+        raise Invalid(N_("Nội dung tối đa 1000 ký tự."), field="message")
     sent = session.scalar(
         select(Feedback.id)
         .where(Feedback.checkin_id == row.id)
@@ -229,7 +227,7 @@ def add_feedback(
         .limit(1)
     )
     if sent is not None:
-        raise Invalid("Bạn đã gửi đủ số phản hồi cho lượt này.", field="message")
+        raise Invalid(N_("Bạn đã gửi đủ số phản hồi cho lượt này."), field="message")
     fb = Feedback(venue_id=row.venue_id, checkin_id=row.id, category=cat, message=text)
     session.add(fb)
     session.flush()
