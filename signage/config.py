@@ -78,7 +78,6 @@ BOARD_LOGO = "logo.png"
 # generous; the per-venue limit caps a flood aimed at one board.
 CHECKIN_LIMIT_PER_IP = "300 per minute"
 CHECKIN_LIMIT_PER_VENUE = "600 per minute"
-CHECKIN_SCAN_LIMIT_PER_IP = "600 per minute"
 CHECKIN_PURGE_BATCH = 5000
 # "Remember me on this phone": how long the signed cookie with name and phone lives.
 CHECKIN_REMEMBER_DAYS = 180
