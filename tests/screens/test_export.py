@@ -139,3 +139,18 @@ def test_frame_counts_round_on_the_running_total():
 )
 def test_slug(text, expected):
     assert slug(text, "x") == expected
+
+
+def test_demo_loop_is_published_once(app, session):
+    from sqlalchemy import func, select
+
+    from signage.screens import demo
+    from signage.screens.models import Loop
+
+    runner = app.test_cli_runner()
+    for _ in range(2):
+        assert runner.invoke(args=["demo", "load"]).exit_code == 0
+    assert session.scalar(select(func.count()).select_from(Loop)) == 1
+    loop = session.scalar(select(Loop))
+    assert loop.name == demo.LOOP_NAME and loop.version == 1
+    assert [s.kind.value for s in loop.slides] == ["poster", "poster", "qr"]
