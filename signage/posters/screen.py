@@ -183,9 +183,7 @@ def _caption(spec: SlideSpec, box: Box, min_px: int) -> tuple[list[str], int, An
 
 def _qr_block_height(spec: SlideSpec, box: Box, min_px: int) -> int:
     _lines, caption_h, _font_ = _caption(spec, box, min_px)
-    return qr_image(spec.qr_payload, max(1, min(box.w, box.h - caption_h))).height + (
-        caption_h
-    )
+    return qr_side(spec.qr_payload, max(1, min(box.w, box.h - caption_h))) + caption_h
 
 
 def _draw_qr_block(
@@ -213,9 +211,10 @@ def _draw_qr_block(
         ty += round(font.size * 1.3)
 
 
-def qr_image(payload: str, max_px: int) -> Image.Image:
-    """The QR (error level M, 4-module quiet zone) at the largest integer scale that
-    fits in ``max_px`` pixels (at least 1 pixel per module)."""
+@lru_cache(maxsize=64)
+def _qr_base(payload: str) -> Image.Image:
+    """The code at one pixel per module with its quiet zone (cached: a loop shows the
+    same few codes at every size)."""
     qr = segno.make_qr(payload, error="m")
     rows = [bytes(255 if not dark else 0 for dark in row) for row in qr.matrix]
     n = len(rows) + 2 * QUIET_ZONE
@@ -224,8 +223,21 @@ def qr_image(payload: str, max_px: int) -> Image.Image:
         Image.frombytes("L", (len(rows), len(rows)), b"".join(rows)),
         (QUIET_ZONE, QUIET_ZONE),
     )
-    scale = max(1, max_px // n)
-    return base.resize((n * scale, n * scale), Image.Resampling.NEAREST).convert("RGB")
+    return base
+
+
+def qr_side(payload: str, max_px: int) -> int:
+    """The side in pixels of :func:`qr_image` for the same arguments."""
+    n = _qr_base(payload).width
+    return n * max(1, max_px // n)
+
+
+def qr_image(payload: str, max_px: int) -> Image.Image:
+    """The QR (error level M, 4-module quiet zone) at the largest integer scale that
+    fits in ``max_px`` pixels (at least 1 pixel per module)."""
+    base = _qr_base(payload)
+    side = qr_side(payload, max_px)
+    return base.resize((side, side), Image.Resampling.NEAREST).convert("RGB")
 
 
 def _paste_contained(img: Image.Image, path: str, box: Box) -> None:
