@@ -54,7 +54,7 @@ def _loop(session, app, durations: list[int], name: str = "Chiến dịch"):
 
 def _pair(page, session, loop, size=(1280, 720)) -> Screen:
     page.wait_for_function(
-        "() => document.getElementById('code').textContent.trim().length === 6"
+        "() => /^[2-9A-Z]{6}$/.test(document.getElementById('code').textContent.trim())"
     )
     code = page.locator("#code").inner_text().strip()
     screen = devices.pair(
@@ -206,7 +206,7 @@ def test_unpaired_or_revoked_screen_shows_a_code_never_a_blank(
         timeout=5_000,
     )
     page.wait_for_function(
-        "() => document.getElementById('code').textContent.trim().length === 6"
+        "() => /^[2-9A-Z]{6}$/.test(document.getElementById('code').textContent.trim())"
     )
 
 
