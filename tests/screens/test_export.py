@@ -121,6 +121,64 @@ def test_portal_export_without_video(client, make_user, make_loop, tmp_path):
     )
 
 
+def test_mp4_shows_each_slide_for_its_duration_even_hour_long_ones(tmp_path):
+    """Slides longer than one encoded unit (10 s) are repeated units: the frames at
+    each time show the right slide, and the length is exact."""
+    import subprocess
+
+    import imageio_ffmpeg
+
+    from signage.posters.screen import SlideSpec
+    from signage.screens.export import make_mp4
+    from signage.screens.renders import cached_render
+
+    colours = {"red": "#ff0000", "green": "#00ff00", "blue": "#0000ff"}
+    paths = {
+        name: cached_render(
+            tmp_path, SlideSpec("poster", title=" ", background=c), 320, 240
+        )
+        for name, c in colours.items()
+    }
+    mp4 = tmp_path / "loop.mp4"
+    mp4.write_bytes(
+        make_mp4(
+            [(paths["red"], 23.3), (paths["green"], 1.2), (paths["blue"], 11.0)],
+            320,
+            240,
+        )
+    )
+    assert abs(probe(mp4)["duration"] - 35.5) < 0.05
+    exe = imageio_ffmpeg.get_ffmpeg_exe()
+    for t, expected in (
+        (1, "red"),
+        (15, "red"),
+        (23.1, "red"),
+        (23.9, "green"),
+        (25, "blue"),
+        (35.3, "blue"),
+    ):
+        frame = tmp_path / f"{t}.png"
+        subprocess.run(
+            [
+                exe,
+                "-v",
+                "error",
+                "-y",
+                "-ss",
+                str(t),
+                "-i",
+                str(mp4),
+                "-frames:v",
+                "1",
+                str(frame),
+            ],
+            check=True,
+        )
+        r, g, b = Image.open(frame).convert("RGB").getpixel((160, 120))
+        got = max(("red", r), ("green", g), ("blue", b), key=lambda x: x[1])[0]
+        assert got == expected, (t, (r, g, b))
+
+
 def test_frame_counts_round_on_the_running_total():
     assert _frame_counts([2.5, 2.5]) == [62, 63] or _frame_counts([2.5, 2.5]) == [
         63,
