@@ -5,7 +5,9 @@ version arriving, playing on with the server down, proof of play exactly once, a
 from __future__ import annotations
 
 import time
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
@@ -188,6 +190,87 @@ def test_reload_while_offline_keeps_playing_from_the_caches(
     assert len(page.evaluate("window.__log")) >= 4
     assert _visible_image_ok(page)
     live_server.start()
+
+
+def _publish(session, app, slides: list[dict[str, Any]]):
+    loop = services.create_loop(session, "Lịch chiếu", None)
+    for spec in slides:
+        services.add_slide(
+            session,
+            loop,
+            services.SlideData(SlideKind.POSTER, limits=(20, 3_600_000), **spec),
+        )
+    session.expire(loop, ["slides"])
+    services.publish(session, loop, app.config["PUBLIC_BASE_URL"])
+    session.commit()
+    return loop
+
+
+def test_schedules_are_evaluated_on_the_screen(page, live_server, session, app):
+    now = datetime.now(ZoneInfo(app.config["TIMEZONE"]))
+    m = now.hour * 60 + now.minute
+    today = now.date()
+    loop = _publish(
+        session,
+        app,
+        [
+            {"title": "Luôn chiếu", "duration_ms": 300},
+            # A window later today: not now.
+            {
+                "title": "Buổi khác",
+                "duration_ms": 300,
+                "window_start": (m + 60) % 1440,
+                "window_end": (m + 120) % 1440,
+            },
+            # A window that crosses midnight and covers now.
+            {
+                "title": "Qua nửa đêm",
+                "duration_ms": 300,
+                "window_start": (m + 60) % 1440,
+                "window_end": (m + 30) % 1440,
+            },
+            {
+                "title": "Đã hết hạn",
+                "duration_ms": 300,
+                "end_date": today - timedelta(days=1),
+            },
+            {
+                "title": "Chưa tới",
+                "duration_ms": 300,
+                "start_date": today + timedelta(days=1),
+            },
+            {
+                "title": "Ngày khác",
+                "duration_ms": 300,
+                "weekdays": 0b1111111 & ~(1 << today.weekday()),
+            },
+        ],
+    )
+    ids = [str(s.id) for s in loop.slides]
+    page.goto(f"{live_server.url}/play")
+    _pair(page, session, loop)
+    page.wait_for_function(
+        "() => document.body.dataset.slide !== undefined", timeout=10_000
+    )
+    page.evaluate(OBSERVE)
+    page.wait_for_timeout(2_500)
+    shown = {entry[1] for entry in page.evaluate("window.__log")}
+    assert shown == {ids[0], ids[2]}, shown
+
+
+def test_nothing_scheduled_shows_the_fallback_slide(page, live_server, session, app):
+    today = datetime.now(ZoneInfo(app.config["TIMEZONE"])).date()
+    loop = _publish(
+        session,
+        app,
+        [{"title": "Ngày khác", "weekdays": 0b1111111 & ~(1 << today.weekday())}],
+    )
+    page.goto(f"{live_server.url}/play")
+    _pair(page, session, loop)
+    page.wait_for_function("() => document.body.dataset.slide === '0'", timeout=10_000)
+    assert _visible_image_ok(page)
+    src = page.evaluate("document.querySelector('#stage img.on').getAttribute('src')")
+    assert src.startswith("/play/fallback/1280x720/")
 
 
 def test_unpaired_or_revoked_screen_shows_a_code_never_a_blank(

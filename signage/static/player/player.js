@@ -136,6 +136,10 @@
   }
 
   function unpair() {
+    // Revoked: plays not yet uploaded can no longer be proven for this screen, and
+    // must not be counted for whatever screen this device is paired as next.
+    state.queue = [];
+    localStorage.removeItem(K_QUEUE);
     localStorage.removeItem(K_KEY);
     localStorage.removeItem(K_MANIFEST);
     localStorage.removeItem(K_ETAG);
