@@ -28,7 +28,7 @@ OBSERVE = """() => {
 
 @pytest.fixture
 def config_overrides() -> dict[str, Any]:
-    return {"SCREENS_MIN_DURATION_MS": 20, "SCREENS_POLL_SECONDS": 1}
+    return {"SCREENS_MIN_DURATION_MS": 10, "SCREENS_POLL_SECONDS": 1}
 
 
 def _loop(session, app, durations: list[int], name: str = "Chiến dịch"):
@@ -45,7 +45,7 @@ def _loop(session, app, durations: list[int], name: str = "Chiến dịch"):
                 qr_url="https://hue-s.vn/app",
                 background=["#0b5394", "#c00000", "#1e4620"][i % 3],
                 duration_ms=ms,
-                limits=(20, 3_600_000),
+                limits=(10, 3_600_000),
             ),
         )
     session.expire(loop, ["slides"])
@@ -89,7 +89,7 @@ def test_pair_play_update_offline_and_proof_of_play_exactly_once(
         "() => document.body.dataset.slide !== undefined", timeout=10_000
     )
     page.evaluate(OBSERVE)
-    page.wait_for_timeout(9_500)
+    page.wait_for_timeout(7_000)
 
     # Order and timing: after the first change, slides cycle 1, 2, 3 and each lasts
     # its duration within 10 %.
@@ -117,12 +117,12 @@ def test_pair_play_update_offline_and_proof_of_play_exactly_once(
     # The server goes away: playback continues from the caches, never blank.
     live_server.stop()
     page.evaluate("window.__log = []")
-    page.wait_for_timeout(5_000)
+    page.wait_for_timeout(4_000)
     offline = page.evaluate("window.__log")
-    assert len(offline) >= 3, offline
+    assert len(offline) >= 2, offline  # the longest slide is 2 s
     assert _visible_image_ok(page)
     queued = page.evaluate("window.signagePlayer.state.queue.length")
-    assert queued >= 3
+    assert queued >= 2
     snapshot = page.evaluate(
         "JSON.parse(JSON.stringify(window.signagePlayer.state.queue))"
     )
@@ -198,7 +198,7 @@ def _publish(session, app, slides: list[dict[str, Any]]):
         services.add_slide(
             session,
             loop,
-            services.SlideData(SlideKind.POSTER, limits=(20, 3_600_000), **spec),
+            services.SlideData(SlideKind.POSTER, limits=(10, 3_600_000), **spec),
         )
     session.expire(loop, ["slides"])
     services.publish(session, loop, app.config["PUBLIC_BASE_URL"])
@@ -294,7 +294,7 @@ def test_unpaired_or_revoked_screen_shows_a_code_never_a_blank(
 
 
 def test_soak_1000_transitions_heap_stays_flat(page, live_server, session, app):
-    loop = _loop(session, app, [20, 20, 20])
+    loop = _loop(session, app, [10, 10, 10])
     page.goto(f"{live_server.url}/play")
     _pair(page, session, loop, size=(640, 360))
     cdp = page.context.new_cdp_session(page)
