@@ -26,6 +26,19 @@ OBSERVE = """() => {
 }"""
 
 
+# Every animation frame: is the image on top a fully decoded picture? (no black flash)
+BLANK_FRAMES = """() => {
+  window.__frames = 0; window.__blank = 0;
+  const tick = () => {
+    const img = document.querySelector('#stage img.on');
+    window.__frames++;
+    if (!(img && img.complete && img.naturalWidth > 0)) window.__blank++;
+    requestAnimationFrame(tick);
+  };
+  requestAnimationFrame(tick);
+}"""
+
+
 @pytest.fixture
 def config_overrides() -> dict[str, Any]:
     return {"SCREENS_MIN_DURATION_MS": 10, "SCREENS_POLL_SECONDS": 1}
