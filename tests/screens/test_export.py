@@ -102,7 +102,7 @@ def test_cli_refuses_unpublished_loops_and_bad_sizes(app, make_loop, tmp_path):
     assert runner.invoke(args=["loops", "export", "999", "-o", out]).exit_code != 0
 
 
-def test_portal_export_without_video(client, make_user, make_loop, tmp_path):
+def test_portal_export_without_video(client, session, make_user, make_loop, tmp_path):
     login(client, make_user(Role.EDITOR))
     loop = make_loop(SLIDES)
     assert "Tải gói ZIP" in client.get(f"/screens/loops/{loop.id}/export").get_data(
@@ -113,6 +113,14 @@ def test_portal_export_without_video(client, make_user, make_loop, tmp_path):
     )
     assert resp.status_code == 200 and resp.mimetype == "application/zip"
     _check_zip(resp.get_data(), (1366, 768), tmp_path, video=False)
+    from sqlalchemy import select
+
+    from signage.audit import AuditEvent
+
+    event = session.scalar(
+        select(AuditEvent).where(AuditEvent.action == "screens.export")
+    )
+    assert event is not None and event.target == f"loop:{loop.id}"
     assert (
         client.get(
             f"/screens/loops/{loop.id}/export?size=custom&custom=1x1"

@@ -318,6 +318,7 @@
 
   function advance() {
     clearTimeout(state.timer);
+    if (!state.key) return; // unpaired: the pairing panel is up, nothing to play
     var next = state.next;
     if (!next || (state.manifest && next.item.version !== state.manifest.version)) {
       preload();
