@@ -146,6 +146,9 @@
     state.key = null;
     state.manifest = null;
     state.etag = null;
+    state.current = null;
+    state.next = null;
+    state.position = -1;
     clearTimeout(state.timer);
     clearTimeout(state.pollTimer);
     layers.forEach(function (img) { img.className = ""; img.removeAttribute("src"); });
