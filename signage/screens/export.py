@@ -74,9 +74,11 @@ def build_zip(
             z.write(path, fname, compress_type=zipfile.ZIP_STORED)
         playlist = ["# tệp\tgiây"] + [f"{f}\t{d:g}" for f, _p, d in files]
         z.writestr("playlist.txt", "\n".join(playlist) + "\n")
+        # BOM and CRLF: read on Windows laptops (Notepad) as often as anywhere.
         z.writestr(
             "README.txt",
-            README.format(
+            "\ufeff"
+            + README.replace("\n", "\r\n").format(
                 name=name,
                 version=version,
                 digest=digest,
