@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, Response, current_app, render_template
+from flask import Blueprint, current_app, render_template
 
 from .. import db, geo, timefmt
 from ..accounts.forms import ORG_KIND_LABELS
 from ..accounts.models import Role
 from ..auth import roles_required
-from ..checkin.exports import neutralise
 from ..db import utcnow
+from ..web import csv_download
 from . import services
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
@@ -70,22 +68,6 @@ def deployment() -> Any:
     )
 
 
-def _csv(rows: list[list[Any]], filename: str) -> Response:
-    buf = io.StringIO()
-    buf.write("\ufeff")
-    writer = csv.writer(buf, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
-    for row in rows:
-        writer.writerow([neutralise(str(c)) for c in row])
-    return Response(
-        buf.getvalue().encode("utf-8"),
-        mimetype="text/csv",
-        headers={
-            "Content-Disposition": f'attachment; filename="{filename}"',
-            "Cache-Control": "no-store",
-        },
-    )
-
-
 HEADER = [
     "ma_phuong_xa",
     "phuong_xa",
@@ -130,7 +112,7 @@ def deployment_csv() -> Any:
         ]
     )
     stamp = timefmt.today_local().isoformat()
-    return _csv(rows, f"trien-khai-{stamp}.csv")
+    return csv_download(rows, f"trien-khai-{stamp}.csv")
 
 
 @bp.get("/laggards.csv")
@@ -163,4 +145,4 @@ def laggards_csv() -> Any:
             ]
         )
     stamp = timefmt.today_local().isoformat()
-    return _csv(rows, f"chua-in-bang-{stamp}.csv")
+    return csv_download(rows, f"chua-in-bang-{stamp}.csv")

@@ -37,14 +37,14 @@ def province(session, make_org, make_venue):
         )
     now = utcnow()
     for i, (venue, age) in enumerate(((v1, 1), (v1, 2), (v2, 10), (v3, 0))):
-        row, _ = checkins.check_in(
+        checkins.check_in(
             session,
             venue,
             checkins.Visitor(f"Người {i}", f"+8490123456{i}"),
             submission_id=checkins.new_submission_id(),
             secret="x",
+            now=now - timedelta(days=age, minutes=1),
         )
-        row.checked_in_at = now - timedelta(days=age, minutes=1)
     session.commit()
     return {
         "school": school,
