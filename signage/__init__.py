@@ -79,6 +79,7 @@ def _register_blueprints(app: Flask) -> None:
     from .screens.player_views import bp as screens_player_bp
     from .screens.screen_views import bp as screens_admin_bp
     from .screens.views import bp as screens_bp
+    from .tracing.views import bp as tracing_bp
     from .venues.views import bp as venues_bp
 
     for bp in (
@@ -92,6 +93,7 @@ def _register_blueprints(app: Flask) -> None:
         screens_admin_bp,
         screens_player_bp,
         reports_bp,
+        tracing_bp,
     ):
         app.register_blueprint(bp)
     from .accounts.cli import bp as accounts_cli
