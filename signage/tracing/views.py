@@ -13,6 +13,7 @@ from flask import (
     current_app,
     render_template,
     request,
+    url_for,
 )
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -45,11 +46,13 @@ def _no_store(resp: Response) -> Response:
 
 
 def _forms() -> tuple[CaseForm, VenueForm]:
+    """Both forms; the one not submitted gets its defaults (the last days/hours)."""
     case, venue = CaseForm(prefix="case"), VenueForm(prefix="venue")
     today = timefmt.today_local()
-    if request.method == "GET":
+    if request.path != url_for("tracing.case"):
         case.start.data = today - timedelta(days=DEFAULT_DAYS)
         case.end.data = today
+    if request.path != url_for("tracing.venue"):
         now = datetime.now(timefmt.zone()).replace(second=0, microsecond=0, tzinfo=None)
         venue.start.data = now - timedelta(hours=4)
         venue.end.data = now
