@@ -21,6 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
@@ -41,18 +42,16 @@ CAMPAIGN = pdf.Campaign(
 )
 
 
-def boards(n: int, seed_tokens: list[str] | None = None) -> list[pdf.Board]:
-    tokens = seed_tokens or [new_token() for _ in range(n)]
-    return [
-        pdf.Board(
+def iter_boards(n: int, tokens: list[str] | None = None) -> Iterator[pdf.Board]:
+    """n boards made one at a time, like rows streamed from the database."""
+    for i in range(n):
+        yield pdf.Board(
             name=f"Cửa hàng tiện lợi số {i} – {secrets.token_hex(3)}",
             organisation="Công ty CP Du lịch Hương Giang",
             address=f"{i} Lê Lợi, Phường Thuận Hóa",
-            token=tokens[i],
+            token=tokens[i] if tokens else new_token(),
             generated=date(2026, 11, 29),
         )
-        for i in range(n)
-    ]
 
 
 def render_to_file(items: list[pdf.Board], size: str = "a4") -> tuple[float, int]:
@@ -65,7 +64,7 @@ def render_to_file(items: list[pdf.Board], size: str = "a4") -> tuple[float, int
 
 def timing(n: int) -> None:
     tokens = [new_token() for _ in range(n)]
-    items = boards(n, tokens)
+    items = list(iter_boards(n, tokens))
     payloads = [qr.payload(BASE_URL, t) for t in tokens]
     render_to_file(items[:20])  # warm up: fonts parsed, modules imported
     gc.collect()
@@ -92,7 +91,7 @@ def child(n: int, size: str) -> None:
     """Run in a subprocess: render n boards to a temporary file, print peak RSS."""
     import resource
 
-    items = (b for b in boards(n))  # generated lazily, like rows from the database
+    items = iter_boards(n)
     with tempfile.TemporaryFile() as out:
         pdf.render(items, size, CAMPAIGN, out)
         written = out.tell()

@@ -20,12 +20,14 @@ import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 from typing import BinaryIO
 
 from reportlab import rl_config
 from reportlab.lib.colors import Color, HexColor, white
 from reportlab.lib.units import mm
+from reportlab.lib.utils import ImageReader
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
@@ -117,6 +119,13 @@ def nfc(text: str) -> str:
     return unicodedata.normalize("NFC", clean_text(text))
 
 
+@lru_cache(maxsize=8)
+def _logo_reader(path: Path) -> ImageReader:
+    """The logo decoded once per process, not once per chunk of a batch: decoding it
+    again for every chunk cost time and left the allocator's memory fragmented."""
+    return ImageReader(str(path))
+
+
 class _Face:
     """Drawing helpers in millimetres from the face's top-left corner.
 
@@ -206,7 +215,7 @@ class _Face:
         if path is not None:
             s = r * 2 * 0.88
             self.c.drawImage(
-                str(path),
+                _logo_reader(path),
                 (cx - s / 2) * mm,
                 self.y(cy + s / 2),
                 s * mm,
