@@ -79,7 +79,7 @@ def test_slide_validation_messages(client, session, make_user, make_loop):
     url = f"/screens/loops/{loop.id}/slides/new?kind=poster"
     cases = [
         ({"duration": "0.05"}, "Thời lượng từ 0.1 đến 3600 giây"),
-        ({"duration": "4000"}, "Number must be between"),
+        ({"duration": "4000"}, "Thời lượng từ 3 giây đến 1 giờ."),
         ({"background": "red"}, "Màu có dạng #RRGGBB"),
         ({"weekdays": []}, "Chọn ít nhất một ngày"),
         ({"window_start": "08:00"}, "Nhập cả giờ bắt đầu và giờ kết thúc"),
@@ -193,6 +193,9 @@ def test_pair_form_lists_screen_online_then_offline_and_revoke(
     _editor(client, make_user)
     loop = make_loop()
     started = client.post("/play/api/pair").get_json()
+    empty = post_form(client, "/screens/pair", {"code": "", "name": ""})
+    assert empty.status_code == 422
+    assert empty.get_data(as_text=True).count("Hãy nhập thông tin này.") == 2
     bad = post_form(
         client,
         "/screens/pair",
