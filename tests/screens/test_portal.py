@@ -294,3 +294,22 @@ def test_report_minutes_per_loop_slide_screen_and_day_with_csv(
         ("Cài ứng dụng", "TV sảnh", "4", "2.00"),
         ("'=cmd|'/c calc'!A1", "TV sảnh", "1", "1.50"),
     }
+
+
+def test_publishing_refuses_the_checkin_qr_of_an_inactive_venue(
+    client, session, make_user, make_loop, make_venue
+):
+    from signage.venues import services as venues
+
+    _editor(client, make_user)
+    venue = make_venue()
+    loop = make_loop(
+        [{"kind": "qr", "qr_venue_id": venue.id, "title": "Quét mã"}], publish=False
+    )
+    venues.set_active(session, venue, False)
+    session.commit()
+    page = f"/screens/loops/{loop.id}"
+    resp = post_form(client, f"{page}/publish", {}, page)
+    assert resp.status_code == 302
+    assert "địa điểm của mã QR đã tạm ngừng" in client.get(page).get_data(as_text=True)
+    assert session.scalar(select(LoopVersion.id)) is None
