@@ -80,6 +80,32 @@ def bench_render(slides: list[dict], tmp: Path) -> None:
         )
 
 
+def bench_cached_http(url: str, key: str, tmp: Path) -> None:
+    """A cached slide served through the app (routing, file response), in ms."""
+    from signage import create_app
+    from signage.db import get_db
+
+    app = create_app({"ENV": "development", "DATABASE_URL": url})
+    app.instance_path = str(tmp / "instance")
+    client = app.test_client()
+    manifest = client.get(
+        "/play/api/manifest", headers={"Authorization": f"Bearer {key}"}
+    ).get_json()
+    src = manifest["slides"][0]["src"]
+    times = []
+    for _ in range(200):
+        t = time.perf_counter()
+        resp = client.get(src)
+        resp.get_data()
+        resp.close()
+        times.append((time.perf_counter() - t) * 1000)
+    get_db(app).engine.dispose()
+    print(
+        f"  cached slide through the app (GET {src[:24]}…): "
+        f"{statistics.median(times):.2f} ms median"
+    )
+
+
 def _client(port: int, path: str, headers: dict, seconds: float, out) -> None:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
     n = 0
@@ -174,6 +200,7 @@ def main() -> None:
         tmp = Path(d)
         url, key, slides = setup(tmp)
         bench_render(slides, tmp)
+        bench_cached_http(url, key, tmp)
         bench_http(url, key, tmp, args.seconds, args.clients)
 
 

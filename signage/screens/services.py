@@ -203,13 +203,24 @@ def checkin_url(base_url: str, token: str) -> str:
     return url
 
 
-def slide_snapshot(session: Session, slide: Slide, base_url: str) -> dict[str, Any]:
-    """Everything a player and a renderer need, resolved (venue token, media file)."""
+def slide_snapshot(
+    session: Session, slide: Slide, base_url: str, strict: bool = False
+) -> dict[str, Any]:
+    """Everything a player and a renderer need, resolved (venue token, media file).
+
+    ``strict`` (publishing) refuses a check-in QR whose venue is gone or inactive: a
+    screen must never invite people to scan a code that answers "not in use".
+    """
     payload = slide.qr_url
     if slide.qr_venue_id is not None:
         venue = session.get(Venue, slide.qr_venue_id)
         if venue is not None and venue.active:
             payload = checkin_url(base_url, venue.token)
+        elif strict:
+            raise Invalid(
+                f"Trang “{slide.title or slide.qr_caption or slide.id}”: địa điểm của "
+                "mã QR đã tạm ngừng. Hãy chọn địa điểm khác hoặc tắt trang này."
+            )
     media = session.get(Media, slide.media_id) if slide.media_id else None
     return {
         "id": slide.id,
@@ -238,7 +249,11 @@ def publish(
     session: Session, loop: Loop, base_url: str, user_id: int | None = None
 ) -> LoopVersion:
     """Freeze the enabled slides into a new immutable version (numbered, hashed)."""
-    slides = [slide_snapshot(session, s, base_url) for s in loop.slides if s.enabled]
+    slides = [
+        slide_snapshot(session, s, base_url, strict=True)
+        for s in loop.slides
+        if s.enabled
+    ]
     if not slides:
         raise Invalid("Vòng chiếu chưa có trang nào đang bật để phát hành.")
     body = json.dumps({"slides": slides}, ensure_ascii=False, sort_keys=True)

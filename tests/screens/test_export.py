@@ -220,3 +220,27 @@ def test_demo_loop_is_published_once(app, session):
     loop = session.scalar(select(Loop))
     assert loop.name == demo.LOOP_NAME and loop.version == 1
     assert [s.kind.value for s in loop.slides] == ["poster", "poster", "qr"]
+
+
+def test_purged_renders_come_back_on_demand(app, client, make_loop, pair_screen):
+    import os
+
+    loop = make_loop([{"title": "A"}])
+    _screen, key = pair_screen(loop)
+    m = client.get(
+        "/play/api/manifest", headers={"Authorization": f"Bearer {key}"}
+    ).get_json()
+    first = client.get(m["slides"][0]["src"])
+    body = first.get_data()
+    first.close()
+    renders = list(Path(app.instance_path, "renders").glob("*/*.jpg"))
+    assert renders
+    for p in renders:
+        os.utime(p, (0, 0))
+    result = app.test_cli_runner().invoke(
+        args=["loops", "purge-renders", "--days", "1"]
+    )
+    assert f"removed {len(renders)}" in result.output
+    again = client.get(m["slides"][0]["src"])
+    assert again.status_code == 200 and again.get_data() == body
+    again.close()
