@@ -250,9 +250,13 @@ def scan(token: str) -> Any:
 @bp.errorhandler(CSRFError)
 def _stale_form(_e: CSRFError) -> Any:
     """An expired or missing CSRF token: show the form again, keeping what was typed."""
-    token = (request.view_args or {}).get("token", "")
+    args = request.view_args or {}
+    token = args.get("token", "")
+    if request.endpoint in ("checkin.check_out", "checkin.feedback"):
+        # Back to the confirmation, where the buttons carry a fresh token.
+        return redirect(url_for("checkin.confirmed", token=token, ref=args["ref"]), 303)
     if request.endpoint != "checkin.checkin":
-        return render_template("checkin/unknown.html", raw=token[:40]), 400
+        return redirect(url_for("checkin.scan", token=token), 303)
     venue = _venue(token)
     typed = Typed.from_request()
     typed.form_errors.append(_("Trang đã mở quá lâu. Hãy bấm Khai báo lần nữa."))
