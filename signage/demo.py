@@ -140,6 +140,9 @@ def load_cmd() -> None:
     from .screens import demo as screens_demo
 
     screens_demo.load(s, current_app.config["PUBLIC_BASE_URL"])
+    from .checkin import demo as checkin_demo
+
+    checkin_demo.load(s, current_app.config["SECRET_KEY"])
     s.commit()
     click.echo("Demo accounts (email / password / role):")
     for u in users:

@@ -15,7 +15,6 @@ from typing import Any
 
 from flask import (
     Blueprint,
-    Response,
     current_app,
     redirect,
     render_template,
@@ -25,7 +24,6 @@ from flask import (
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError, generate_csrf
-from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
@@ -34,15 +32,13 @@ from ..errors import Gone, Invalid, NotFound
 from ..extensions import limiter
 from ..venues import services as venues
 from ..venues import tokens
-from . import people, ratelimit, services, verify
+from . import people, ratelimit, remember, services, verify
 from .forms import CATEGORY_LABELS, FeedbackForm
 from .models import CheckIn
 
 bp = Blueprint("checkin", __name__)
 bp.record_once(lambda state: ratelimit.keep_one_sweeper(state.app))
 
-REMEMBER_COOKIE = "ci_me"
-_REMEMBER_SALT = "signage.checkin.remember"
 _SUBMISSION = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
 
@@ -111,36 +107,6 @@ def _autocommit() -> Connection:
     if engine.dialect.name == "sqlite":
         return engine.connect().execution_options(sqlite_autocommit=True)
     return engine.connect().execution_options(isolation_level="AUTOCOMMIT")
-
-
-# Remember me ------------------------------------------------------------------------
-
-
-def _remember_serializer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=_REMEMBER_SALT)
-
-
-def remembered() -> services.Visitor | None:
-    raw = request.cookies.get(REMEMBER_COOKIE)
-    if not raw:
-        return None
-    try:
-        data = _remember_serializer().loads(raw)
-        return services.Visitor(str(data["n"]), str(data["p"])).check()
-    except (BadSignature, KeyError, TypeError, Invalid):
-        return None
-
-
-def _set_remember(resp: Response, visitor: services.Visitor) -> None:
-    resp.set_cookie(
-        REMEMBER_COOKIE,
-        _remember_serializer().dumps({"n": visitor.name, "p": visitor.phone}),
-        max_age=current_app.config["CHECKIN_REMEMBER_DAYS"] * 86400,
-        path="/C",
-        httponly=True,
-        samesite="Lax",
-        secure=bool(current_app.config["SESSION_COOKIE_SECURE"]),
-    )
 
 
 # The check-in form ------------------------------------------------------------------
@@ -244,26 +210,30 @@ def scan(token: str) -> Any:
     venue = _venue(token)
     if token != venue.token:  # lower case, hyphens: one canonical URL
         return redirect(url_for("checkin.scan", token=venue.token), 301)
-    return _scan_page(venue, Typed(), remembered())
+    return _scan_page(venue, Typed(), remember.visitor())
 
 
 @bp.errorhandler(CSRFError)
 def _stale_form(_e: CSRFError) -> Any:
     """An expired or missing CSRF token: show the form again, keeping what was typed."""
-    token = (request.view_args or {}).get("token", "")
+    args = request.view_args or {}
+    token = args.get("token", "")
+    if request.endpoint in ("checkin.check_out", "checkin.feedback"):
+        # Back to the confirmation, where the buttons carry a fresh token.
+        return redirect(url_for("checkin.confirmed", token=token, ref=args["ref"]), 303)
     if request.endpoint != "checkin.checkin":
-        return render_template("checkin/unknown.html", raw=token[:40]), 400
+        return redirect(url_for("checkin.scan", token=token), 303)
     venue = _venue(token)
     typed = Typed.from_request()
     typed.form_errors.append(_("Trang đã mở quá lâu. Hãy bấm Khai báo lần nữa."))
-    return _scan_page(venue, typed, remembered(), 400)
+    return _scan_page(venue, typed, remember.visitor(), 400)
 
 
 @bp.post("/C/<token>")
 @_limits
 def checkin(token: str) -> Any:
     typed = Typed.from_request()
-    saved = remembered() if request.form.get("use_saved") else None
+    saved = remember.visitor() if request.form.get("use_saved") else None
     visitor = saved or _checked(typed)
     submission = typed.submission_id
     if not _SUBMISSION.match(submission):
@@ -289,7 +259,7 @@ def checkin(token: str) -> Any:
             ).public_ref
     resp = redirect(url_for("checkin.confirmed", token=venue.token, ref=ref), 303)
     if saved is None and typed.remember:
-        _set_remember(resp, visitor)
+        remember.set_cookie(resp, visitor)
     return resp
 
 
@@ -317,7 +287,7 @@ def forget(token: str) -> Any:
     """'Not you?': drop the remembered details from this phone."""
     venue = _venue(token)
     resp = redirect(url_for("checkin.scan", token=venue.token), 303)
-    resp.delete_cookie(REMEMBER_COOKIE, path="/C")
+    remember.forget(resp)
     return resp
 
 
