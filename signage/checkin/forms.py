@@ -5,8 +5,8 @@ The check-in form itself is a plain dataclass in views.py (the hot path).
 
 from __future__ import annotations
 
-from wtforms import DateField, HiddenField, StringField, TextAreaField
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms import HiddenField, StringField, TextAreaField
+from wtforms.validators import InputRequired, Length
 
 from ..forms import CleanForm
 from .models import FEEDBACK_MAX
@@ -26,11 +26,4 @@ class FeedbackForm(CleanForm):
 
 class RevealForm(CleanForm):
     checkin_id = HiddenField(validators=[InputRequired()])
-    reason = StringField(validators=[InputRequired(), Length(min=5, max=300)])
-
-
-class TracingForm(CleanForm):
-    phone = StringField(validators=[InputRequired(), Length(max=40)])
-    date_from = DateField(validators=[Optional()])
-    date_to = DateField(validators=[Optional()])
     reason = StringField(validators=[InputRequired(), Length(min=5, max=300)])

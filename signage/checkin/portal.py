@@ -7,7 +7,7 @@ why): viewing a log page, revealing one phone number, each export.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from flask import (
@@ -19,19 +19,17 @@ from flask import (
     request,
     stream_with_context,
 )
-from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
 from .. import audit, db, timefmt
 from ..accounts.models import Organisation, Role
 from ..auth import org_or_404, roles_required
-from ..errors import Invalid, NotFound
+from ..errors import NotFound
 from ..venues import services as venues
 from ..venues.models import Venue
 from . import exports, logs, people, verify
-from . import tracing as tracing_q
-from .forms import CATEGORY_LABELS, RevealForm, TracingForm
+from .forms import CATEGORY_LABELS, RevealForm
 from .models import CheckIn
 
 bp = Blueprint("checkin_portal", __name__)
@@ -260,59 +258,3 @@ def checkin_panel(venue: Venue) -> dict[str, Any]:
         )
     )
     return {"today": int(count or 0), "code": today_code(venue)}
-
-
-# Exposure queries (health officers) ----------------------------------------------
-
-TRACING_DEFAULT_DAYS = 14
-
-
-@bp.route("/tracing", methods=["GET", "POST"])
-@roles_required(Role.HEALTH, Role.ADMIN)
-def tracing() -> Any:
-    """A person's visits and the people who overlapped them. POST only, so phone
-    numbers never sit in URLs, histories or access logs; audited with the reason."""
-    form = TracingForm()
-    today = timefmt.today_local()
-    if request.method == "GET":
-        form.date_from.data = today - timedelta(days=TRACING_DEFAULT_DAYS)
-        form.date_to.data = today
-    results = None
-    phone = ""
-    if form.validate_on_submit():
-        try:
-            phone = people.clean_phone(form.phone.data or "")
-        except Invalid as e:
-            form.phone.errors = [_(e.message)]
-        else:
-            start = form.date_from.data or today - timedelta(days=TRACING_DEFAULT_DAYS)
-            end = form.date_to.data or today
-            s = db.session()
-            results = tracing_q.exposures(
-                s,
-                phone=phone,
-                secret=current_app.config["SECRET_KEY"],
-                date_from=start,
-                date_to=end,
-                tz=timefmt.zone(),
-            )
-            audit.record(
-                s,
-                user_id=current_user.id,
-                action="tracing.query",
-                target=f"phone:{people.mask(phone)}",
-                reason=form.reason.data or "",
-                ip=request.remote_addr or "",
-                date_from=start,
-                date_to=end,
-                visits=len(results),
-                contacts=sum(len(v.contacts) for v in results),
-            )
-            s.commit()
-    status = 422 if request.method == "POST" and results is None else 200
-    return render_template(
-        "checkin/tracing.html",
-        form=form,
-        results=results,
-        phone=people.national(phone) if phone else "",
-    ), status
