@@ -71,6 +71,8 @@ def _check_config(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     # One entry per line, so areas add theirs without touching each other's.
     from .accounts.views import bp as accounts_bp
+    from .api.admin import bp as api_admin_bp
+    from .api.views import bp as api_bp
     from .checkin.portal import bp as checkin_portal_bp
     from .checkin.views import bp as checkin_bp
     from .core.views import bp as core_bp
@@ -94,6 +96,8 @@ def _register_blueprints(app: Flask) -> None:
         screens_player_bp,
         reports_bp,
         tracing_bp,
+        api_bp,
+        api_admin_bp,
     ):
         app.register_blueprint(bp)
     from .accounts.cli import bp as accounts_cli

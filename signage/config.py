@@ -36,6 +36,8 @@ CAMPAIGN_ACCENT_COLOR = "#c00000"
 CAMPAIGN_DEADLINE = ""  # ISO date, e.g. "2026-12-31"; shown on reports
 # A venue counts as "in use" on reports when it had a check-in within this many days.
 REPORTS_ACTIVE_DAYS = 7
+# JSON API (signage/api): check-ins one client key may post.
+API_CHECKIN_LIMIT = "600 per minute"
 
 # Sessions: signed cookies plus a server-side login record, so logout really ends them.
 SESSION_COOKIE_NAME = "signage_session"
