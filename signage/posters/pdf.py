@@ -259,9 +259,9 @@ def _domain_warning(campaign: Campaign) -> str:
     )
 
 
-def _type_hint(campaign: Campaign, where: str = ":") -> str:
+def _type_hint(campaign: Campaign) -> str:
     url = qr.short_url(campaign.base_url)
-    return f"Không quét được? Mở trang {url} và nhập mã{where}"
+    return f"Không quét được? Mở trang {url} và nhập mã:"
 
 
 class _Portrait:
@@ -407,7 +407,10 @@ class _TentFace:
         f.corners(cls.ZONE_X, cls.ZONE_TOP, cls.ZONE, color)
         x, w = cls.COL_X, cls.COL_W
         f.text(x, 62.5, "MÃ ĐỊA ĐIỂM", BOLD, 6.5, LIGHT)
-        hint = wrap(_type_hint(campaign, " ở trên."), REGULAR, 6.8, w * mm)
+        url = qr.short_url(campaign.base_url)
+        hint = wrap(
+            f"Không quét được? Vào {url}, nhập mã ở trên.", REGULAR, 6.8, w * mm
+        )
         for j, line in enumerate(hint[:2]):
             f.text(x, 75.5 + j * 3.1, line, REGULAR, 6.8, GREY)
         for i, step in enumerate(STEPS):

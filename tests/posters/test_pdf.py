@@ -185,3 +185,15 @@ def test_bytes_per_page_after_the_first_stay_small(campaign):
 def test_unknown_size_is_refused(campaign):
     with pytest.raises(ValueError):
         pdf.render_one(make_board(), "letter", campaign)
+
+
+def test_the_tent_has_a_dashed_fold_line_across_the_middle(campaign):
+    data = pdf.render_one(make_board(), "a5", campaign, compress=False)
+    _pages, forms = _content_streams(data)
+    ops = operators(forms[0])
+    assert b"d" in ops  # a dash pattern is set...
+    middle = f"{297 / 2 * 72 / 25.4:.4f}".rstrip("0").encode()[:6]
+    # ...and a line is drawn at half the sheet's height (148.5 mm).
+    assert re.search(
+        rb"0 " + re.escape(middle) + rb"\d* m [\d.]+ " + re.escape(middle), forms[0]
+    )

@@ -229,3 +229,18 @@ def test_a_bad_colour_setting_is_refused_not_a_crash(app, client, owner_world, c
     org, venue, user = owner_world
     login(client, user)
     assert client.get(_board_url(org, venue)).status_code == 422
+
+
+def test_the_printed_short_url_and_grouped_token_reach_the_venue(client, owner_world):
+    org, venue, user = owner_world
+    login(client, user)
+    doc = pdfium.PdfDocument(client.get(_board_url(org, venue)).data)
+    text = " ".join(doc[0].get_textpage().get_text_range().split())
+    doc.close()
+    grouped = f"{venue.token[:3]}-{venue.token[3:6]}-{venue.token[6:]}"
+    assert "qr.example.vn/C" in text and grouped in text
+    typed = client.application.test_client().get(
+        f"/C?t={grouped.lower()}", follow_redirects=True
+    )
+    assert typed.status_code == 200
+    assert "Nhà hàng Cố Đô" in typed.get_data(as_text=True)
