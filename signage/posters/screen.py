@@ -21,10 +21,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import segno
 from PIL import Image, ImageCms, ImageDraw, ImageFont
 
 from ..fonts import BOLD, REGULAR
+from ..qr import make as make_qr
 
 # Bump when the layout changes: every cached render and its URL change with it.
 RENDERER_VERSION = 4
@@ -215,7 +215,7 @@ def _draw_qr_block(
 def _qr_base(payload: str) -> Image.Image:
     """The code at one pixel per module with its quiet zone (cached: a loop shows the
     same few codes at every size)."""
-    qr = segno.make_qr(payload, error="m")
+    qr = make_qr(payload)
     rows = [bytes(255 if not dark else 0 for dark in row) for row in qr.matrix]
     n = len(rows) + 2 * QUIET_ZONE
     base = Image.new("L", (n, n), 255)

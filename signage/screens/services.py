@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from .. import qr
 from ..accounts.models import Role, User
 from ..db import utcnow
 from ..errors import Invalid, NotFound
@@ -194,13 +195,8 @@ def move(session: Session, loop: Loop, slide: Slide, step: int) -> None:
 
 
 def checkin_url(base_url: str, token: str) -> str:
-    # The campaign's one QR payload (see DESIGN.md): upper case when the base URL has
-    # no path, so segno picks the compact alphanumeric mode.
-    url = f"{base_url.rstrip('/')}/C/{token}"
-    parts = base_url.split("://", 1)
-    if len(parts) == 2 and "/" not in parts[1]:
-        url = url.upper()
-    return url
+    """The venue's check-in payload: the campaign's one QR policy (signage/qr.py)."""
+    return qr.payload(base_url, token)
 
 
 def slide_snapshot(
