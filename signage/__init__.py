@@ -73,6 +73,7 @@ def _register_blueprints(app: Flask) -> None:
     from .accounts.views import bp as accounts_bp
     from .api.admin import bp as api_admin_bp
     from .api.views import bp as api_bp
+    from .cards.views import bp as cards_bp
     from .checkin.portal import bp as checkin_portal_bp
     from .checkin.views import bp as checkin_bp
     from .core.views import bp as core_bp
@@ -98,9 +99,11 @@ def _register_blueprints(app: Flask) -> None:
         tracing_bp,
         api_bp,
         api_admin_bp,
+        cards_bp,
     ):
         app.register_blueprint(bp)
     from .accounts.cli import bp as accounts_cli
+    from .cards.cli import bp as cards_cli
     from .checkin.cli import bp as checkin_cli
     from .core.cli import bp as core_cli
     from .demo import bp as demo_cli
@@ -118,5 +121,6 @@ def _register_blueprints(app: Flask) -> None:
         boards_cli,
         screens_cli,
         reports_cli,
+        cards_cli,
     ):
         app.register_blueprint(bp)

@@ -38,6 +38,9 @@ CAMPAIGN_DEADLINE = ""  # ISO date, e.g. "2026-12-31"; shown on reports
 REPORTS_ACTIVE_DAYS = 7
 # JSON API (signage/api): check-ins one client key may post.
 API_CHECKIN_LIMIT = "600 per minute"
+# Personal QR cards (signage/cards): deleted when unused this long; cards made per IP.
+CARDS_RETENTION_DAYS = 90
+CARDS_LIMIT_PER_IP = "30 per hour"
 
 # Sessions: signed cookies plus a server-side login record, so logout really ends them.
 SESSION_COOKIE_NAME = "signage_session"

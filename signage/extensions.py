@@ -26,6 +26,7 @@ TRANSLATION_DIRS = ";".join(
         "screens/",
         "reports/",
         "tracing/",
+        "cards/",
         "api/",
     )
 )

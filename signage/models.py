@@ -3,6 +3,7 @@
 from .accounts.models import LoginSession, Organisation, User
 from .api.models import ApiClient
 from .audit import AuditEvent
+from .cards.models import PersonalCard
 from .checkin.models import CheckIn, Feedback
 from .db import Base
 from .posters.models import BoardDownload
@@ -30,6 +31,7 @@ __all__ = [
     "LoopVersion",
     "Media",
     "Organisation",
+    "PersonalCard",
     "PairingCode",
     "PlayRecord",
     "RetiredToken",

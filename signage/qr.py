@@ -93,3 +93,11 @@ def svg(data: str) -> bytes:
         svgns=True,
     )
     return out.getvalue()
+
+
+def card_payload(base_url: str, code: str) -> str:
+    """A resident's personal card: ``{base_url}/P/{CODE}``, cased like :func:`payload`
+    (upper case, so alphanumeric mode, when the base URL has no path)."""
+    base = base_url.rstrip("/")
+    url = f"{base}/P/{code.upper()}"
+    return url.upper() if urlsplit(base).path in ("", "/") else url

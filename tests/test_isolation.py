@@ -58,6 +58,12 @@ PUBLIC = {
     "screens_player.plays",
     "screens_player.slide_image",
     "screens_player.fallback_image",
+    # Personal QR cards: the resident's own pages, reached by the card's secret code.
+    "cards.new_card",
+    "cards.card",
+    "cards.card_png",
+    "cards.delete",
+    "cards.scanned_by_a_camera",
     # JSON API: key-authenticated (401 without a key), never a login page.
     "api.openapi",
     "api.venue",

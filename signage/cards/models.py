@@ -1,0 +1,28 @@
+"""A resident's personal QR card (made by the resident, on their own phone)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..checkin.models import NAME_MAX
+from ..db import Base, UTCDateTime, created_ts, intpk
+
+CODE_LENGTH = 16  # Crockford base32: 80 random bits
+
+
+class PersonalCard(Base):
+    __tablename__ = "personal_cards"
+
+    id: Mapped[intpk]
+    # What the QR carries ({PUBLIC_BASE_URL}/P/{code}); unguessable, never the id.
+    code: Mapped[str] = mapped_column(String(CODE_LENGTH), unique=True)
+    name: Mapped[str] = mapped_column(String(NAME_MAX))
+    phone: Mapped[str] = mapped_column(String(20))  # E.164 text
+    created_at: Mapped[created_ts]
+    # Cards unused for CARDS_RETENTION_DAYS are deleted (flask cards purge).
+    last_used_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (Index("ix_personal_cards_last_used_at", "last_used_at"),)
