@@ -103,6 +103,11 @@ _INSERT_NEW = insert(CheckIn).from_select(
     select(*(bindparam(c, type_=CheckIn.__table__.c[c].type) for c in _COLUMNS)).where(
         ~exists().where(_SAME_VISIT)
     ),
+).execution_options(
+    # psycopg reports an INSERT's rowcount only when asked to keep it (SQLAlchemy
+    # otherwise answers -1 there), and "was a row inserted" is what tells a new
+    # check-in from a repeated one.
+    preserve_rowcount=True
 )
 _EARLIER = (
     select(CheckIn.public_ref)

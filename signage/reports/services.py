@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from ..accounts.models import Organisation, OrgKind
 from ..checkin.models import CheckIn
 from ..posters.models import BoardDownload
+from ..posters.services import BOARD_SIZES
 from ..venues.models import Venue
 
 
@@ -80,8 +81,17 @@ class Deployment:
         return (self.deadline - today).days if self.deadline else None
 
 
+# A venue counts as printed when a whole board (not only a bare QR) was produced.
+_BOARD = BoardDownload.size.in_(BOARD_SIZES)
+
+
 def _printed_venues() -> Any:
-    return select(BoardDownload.venue_id.label("venue_id")).distinct().subquery()
+    return (
+        select(BoardDownload.venue_id.label("venue_id"))
+        .where(_BOARD)
+        .distinct()
+        .subquery()
+    )
 
 
 def _used_venues(since: datetime) -> Any:
@@ -129,7 +139,10 @@ def _org_counts(
 ) -> dict[Any, tuple[int, int]]:
     """Organisations per key, and how many of them printed at least one board."""
     printed_sub = (
-        select(BoardDownload.organisation_id.label("org_id")).distinct().subquery()
+        select(BoardDownload.organisation_id.label("org_id"))
+        .where(_BOARD)
+        .distinct()
+        .subquery()
     )
     stmt = (
         select(key, func.count(Organisation.id), func.count(printed_sub.c.org_id))
@@ -214,7 +227,7 @@ class Laggard:
 def laggards(session: Session, *, province_code: int) -> list[Laggard]:
     """Active organisations that have not printed a single board yet (the ones the
     Department calls), with how many venues they registered."""
-    printed = select(BoardDownload.organisation_id).distinct()
+    printed = select(BoardDownload.organisation_id).where(_BOARD).distinct()
     venue_counts = (
         select(Venue.organisation_id, func.count(Venue.id).label("n"))
         .group_by(Venue.organisation_id)

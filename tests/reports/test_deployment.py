@@ -29,7 +29,8 @@ def province(session, make_org, make_venue):
     v2 = make_venue(school, name="Nhà đa năng", ward_code=WARD_A)
     v3 = make_venue(business, name="Sảnh nhà máy", ward_code=WARD_B)
     v4 = make_venue(idle, name="Quầy thu ngân", ward_code=WARD_B)
-    for venue, size in ((v1, "a4"), (v1, "a3"), (v3, "a4")):
+    # A bare QR (png/svg) is not a board: v4's organisation still has none.
+    for venue, size in ((v1, "a4"), (v1, "a3"), (v3, "a4"), (v4, "png"), (v4, "svg")):
         session.add(
             BoardDownload(
                 venue_id=venue.id, organisation_id=venue.organisation_id, size=size
