@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
 areas=("$@")
-[ ${#areas[@]} -eq 0 ] && areas=(root accounts venues checkin posters screens reports api)
+[ ${#areas[@]} -eq 0 ] && areas=(root accounts venues checkin posters screens reports tracing api)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 for area in "${areas[@]}"; do
@@ -25,7 +25,7 @@ for area in "${areas[@]}"; do
         --no-location --sort-output --omit-header -o "$tmp/$area.pot" . >/dev/null 2>&1
     po="$dir/translations/en/LC_MESSAGES/messages.po"
     if [ -f "$po" ]; then
-        "$BIN/pybabel" update -N --no-location --omit-header -i "$tmp/$area.pot" -d "$dir/translations" -l en >/dev/null
+        "$BIN/pybabel" update -N --ignore-obsolete -i "$tmp/$area.pot" -d "$dir/translations" -l en >/dev/null
     else
         "$BIN/pybabel" init -i "$tmp/$area.pot" -d "$dir/translations" -l en >/dev/null
     fi

@@ -71,13 +71,17 @@ def _check_config(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     # One entry per line, so areas add theirs without touching each other's.
     from .accounts.views import bp as accounts_bp
+    from .api.admin import bp as api_admin_bp
+    from .api.views import bp as api_bp
     from .checkin.portal import bp as checkin_portal_bp
     from .checkin.views import bp as checkin_bp
     from .core.views import bp as core_bp
     from .posters.views import bp as posters_bp
+    from .reports.views import bp as reports_bp
     from .screens.player_views import bp as screens_player_bp
     from .screens.screen_views import bp as screens_admin_bp
     from .screens.views import bp as screens_bp
+    from .tracing.views import bp as tracing_bp
     from .venues.views import bp as venues_bp
 
     for bp in (
@@ -90,6 +94,10 @@ def _register_blueprints(app: Flask) -> None:
         screens_bp,
         screens_admin_bp,
         screens_player_bp,
+        reports_bp,
+        tracing_bp,
+        api_bp,
+        api_admin_bp,
     ):
         app.register_blueprint(bp)
     from .accounts.cli import bp as accounts_cli
@@ -97,6 +105,7 @@ def _register_blueprints(app: Flask) -> None:
     from .core.cli import bp as core_cli
     from .demo import bp as demo_cli
     from .posters.cli import bp as boards_cli
+    from .reports.cli import bp as reports_cli
     from .screens.cli import bp as screens_cli
     from .venues.cli import bp as venues_cli
 
@@ -108,5 +117,6 @@ def _register_blueprints(app: Flask) -> None:
         checkin_cli,
         boards_cli,
         screens_cli,
+        reports_cli,
     ):
         app.register_blueprint(bp)

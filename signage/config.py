@@ -34,6 +34,10 @@ CAMPAIGN_AUTHORITY = "UBND tỉnh / thành phố"
 CAMPAIGN_PRIMARY_COLOR = "#0b5394"
 CAMPAIGN_ACCENT_COLOR = "#c00000"
 CAMPAIGN_DEADLINE = ""  # ISO date, e.g. "2026-12-31"; shown on reports
+# A venue counts as "in use" on reports when it had a check-in within this many days.
+REPORTS_ACTIVE_DAYS = 7
+# JSON API (signage/api): check-ins one client key may post.
+API_CHECKIN_LIMIT = "600 per minute"
 
 # Sessions: signed cookies plus a server-side login record, so logout really ends them.
 SESSION_COOKIE_NAME = "signage_session"
@@ -76,7 +80,6 @@ BOARD_LOGO = "logo.png"
 # generous; the per-venue limit caps a flood aimed at one board.
 CHECKIN_LIMIT_PER_IP = "300 per minute"
 CHECKIN_LIMIT_PER_VENUE = "600 per minute"
-CHECKIN_SCAN_LIMIT_PER_IP = "600 per minute"
 CHECKIN_PURGE_BATCH = 5000
 # "Remember me on this phone": how long the signed cookie with name and phone lives.
 CHECKIN_REMEMBER_DAYS = 180

@@ -137,6 +137,12 @@ def load_cmd() -> None:
 
     s = db.session(write=True)
     users = load(s, hash_policy(), current_app.config["DEFAULT_PROVINCE_CODE"])
+    from .screens import demo as screens_demo
+
+    screens_demo.load(s, current_app.config["PUBLIC_BASE_URL"])
+    from .checkin import demo as checkin_demo
+
+    checkin_demo.load(s, current_app.config["SECRET_KEY"])
     s.commit()
     click.echo("Demo accounts (email / password / role):")
     for u in users:

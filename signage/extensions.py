@@ -25,6 +25,7 @@ TRANSLATION_DIRS = ";".join(
         "posters/",
         "screens/",
         "reports/",
+        "tracing/",
         "api/",
     )
 )

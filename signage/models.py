@@ -1,6 +1,7 @@
 """Every table, imported once so Alembic and tests see the whole schema."""
 
 from .accounts.models import LoginSession, Organisation, User
+from .api.models import ApiClient
 from .audit import AuditEvent
 from .checkin.models import CheckIn, Feedback
 from .db import Base
@@ -19,6 +20,7 @@ from .venues.models import RetiredToken, Venue
 metadata = Base.metadata
 
 __all__ = [
+    "ApiClient",
     "AuditEvent",
     "BoardDownload",
     "CheckIn",

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import csv
+import io
+from collections.abc import Iterable
 from typing import Any
 
 from flask import Flask, Response, jsonify, render_template, request
@@ -94,3 +97,23 @@ def init_app(app: Flask) -> None:
         if resp.mimetype == "text/html":
             h.setdefault("Cache-Control", "no-store")
         return resp
+
+
+def csv_download(rows: Iterable[Iterable[Any]], filename: str) -> Response:
+    """A small CSV for Excel: UTF-8 with BOM, every field quoted, CRLF, cells that a
+    spreadsheet would run as a formula neutralised; never cached."""
+    from .checkin.exports import neutralise
+
+    buf = io.StringIO()
+    buf.write("\ufeff")
+    writer = csv.writer(buf, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
+    for row in rows:
+        writer.writerow([neutralise(str(c)) for c in row])
+    return Response(
+        buf.getvalue().encode("utf-8"),
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "no-store",
+        },
+    )

@@ -58,6 +58,11 @@ PUBLIC = {
     "screens_player.plays",
     "screens_player.slide_image",
     "screens_player.fallback_image",
+    # JSON API: key-authenticated (401 without a key), never a login page.
+    "api.openapi",
+    "api.venue",
+    "api.venue_list",
+    "api.checkin",
 }
 
 # Allowed users get a redirect from these (to their own page) instead of a 200.
@@ -92,6 +97,7 @@ ARGS: dict[str, Callable[[World], Any]] = {
     "size": lambda w: "1280x720",
     "digest": lambda w: _screens(w)["loop"].version_hash,
     "key": lambda w: "0" * 32,
+    "client_id": lambda w: _api_client(w),
 }
 # The same argument pointing at organisation B's object (for the mixed-id check).
 OTHER_ARGS: dict[str, Callable[[World], Any]] = {
@@ -108,11 +114,23 @@ def _checkin_ref(w: World) -> str:
 
     s = object_session(w.venue)
     visitor = checkins.Visitor("Nguyễn Văn A", "+84901234567")
-    row, _ = checkins.check_in(
+    done = checkins.check_in(
         s, w.venue, visitor, submission_id=checkins.new_submission_id(), secret="x"
     )
     s.commit()
-    return row.public_ref
+    return done.public_ref
+
+
+def _api_client(w: World) -> int:
+    from sqlalchemy.orm import object_session
+
+    from signage.api import services as api
+    from signage.api.models import Scope
+
+    s = object_session(w.org)
+    client, _key = api.create_client(s, "Ứng dụng thử", [Scope.VENUES_READ])
+    s.commit()
+    return client.id
 
 
 def _screens(w: World) -> dict[str, Any]:

@@ -28,25 +28,30 @@ DEFAULT_REGION = "VN"
 _WS = re.compile(r"\s+")
 
 
+def N_(message: str) -> str:
+    """Marks a message for the catalogue; views translate it when they show it."""
+    return message
+
+
 def clean_name(raw: str) -> str:
     """The name as stored: NFC, single spaces; raises Invalid with a message."""
     text = unicodedata.normalize("NFC", raw or "")
     if has_invisible(text.replace("\t", " ").replace("\n", " ").replace("\r", " ")):
-        raise Invalid("Họ tên có ký tự ẩn hoặc ký tự điều khiển.", field="name")
+        raise Invalid(N_("Họ tên có ký tự ẩn hoặc ký tự điều khiển."), field="name")
     text = _WS.sub(" ", text).strip()
     if len(text) < NAME_MIN:
-        raise Invalid("Hãy nhập họ và tên (ít nhất 2 ký tự).", field="name")
+        raise Invalid(N_("Hãy nhập họ và tên (ít nhất 2 ký tự)."), field="name")
     if len(text) > NAME_MAX:
-        raise Invalid(f"Họ tên tối đa {NAME_MAX} ký tự.", field="name")
+        raise Invalid(N_("Họ tên tối đa 100 ký tự."), field="name")
     run = 0
     for ch in text:
         run = run + 1 if unicodedata.combining(ch) else 0
         if run > MAX_MARKS_PER_CHAR:
-            raise Invalid("Họ tên có quá nhiều dấu chồng lên nhau.", field="name")
+            raise Invalid(N_("Họ tên có quá nhiều dấu chồng lên nhau."), field="name")
     if unicodedata.combining(text[0]):
-        raise Invalid("Họ tên không được bắt đầu bằng dấu.", field="name")
+        raise Invalid(N_("Họ tên không được bắt đầu bằng dấu."), field="name")
     if not any(ch.isalpha() for ch in text):
-        raise Invalid("Họ tên phải có chữ cái.", field="name")
+        raise Invalid(N_("Họ tên phải có chữ cái."), field="name")
     return text
 
 
@@ -62,18 +67,20 @@ def clean_phone(raw: str) -> str:
     """
     text = unicodedata.normalize("NFKC", raw or "").strip()
     if not text:
-        raise Invalid("Hãy nhập số điện thoại.", field="phone")
+        raise Invalid(N_("Hãy nhập số điện thoại."), field="phone")
     if len(text) > PHONE_MAX_INPUT or has_invisible(text):
-        raise Invalid("Số điện thoại không hợp lệ.", field="phone")
+        raise Invalid(N_("Số điện thoại không hợp lệ."), field="phone")
     try:
         number = phonenumbers.parse(text, DEFAULT_REGION)
     except phonenumbers.NumberParseException:
         raise Invalid(
-            "Số điện thoại không hợp lệ. Ví dụ: 0901234567.", field="phone"
+            N_("Số điện thoại không hợp lệ. Ví dụ: 0901234567."), field="phone"
         ) from None
     if not phonenumbers.is_valid_number(number):
         raise Invalid(
-            "Số điện thoại không đúng (thiếu hoặc thừa chữ số?). Ví dụ: 0901234567.",
+            N_(
+                "Số điện thoại không đúng (thiếu hoặc thừa chữ số?). Ví dụ: 0901234567."
+            ),
             field="phone",
         )
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)

@@ -8,16 +8,19 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 
-from sqlalchemy import delete, select
+from sqlalchemy import Connection, and_, bindparam, delete, exists, insert, or_, select
 from sqlalchemy.orm import Session
 
+from ..accounts.models import Organisation
 from ..db import utcnow
 from ..errors import Invalid, NotFound
 from ..text import clean_text
 from ..venues.models import Venue
 from . import people
 from .models import FEEDBACK_MAX, CheckIn, Feedback, FeedbackCategory
+from .people import N_
 
 # The same phone at the same venue within this window is one visit, not two.
 DEDUPE_WINDOW = timedelta(minutes=10)
@@ -35,6 +38,89 @@ class Visitor:
         return Visitor(people.clean_name(self.name), people.clean_phone(self.phone))
 
 
+@dataclass(frozen=True)
+class PublicVenue:
+    """What the public pages need of a venue, read as plain columns (the scan page
+    is the hottest path in the system: no ORM identity map, no relationship load)."""
+
+    id: int
+    token: str
+    name: str
+    organisation: str
+    address: str
+    ward_code: int | None
+    active: bool
+    stay_minutes: int
+
+
+class Stay(Protocol):
+    id: int
+    stay_minutes: int
+
+
+# Built once: building a statement costs more than running it on SQLite.
+_BY_TOKEN = (
+    select(
+        Venue.id,
+        Venue.token,
+        Venue.name,
+        Organisation.name,
+        Venue.address,
+        Venue.ward_code,
+        Venue.active,
+        Venue.stay_minutes,
+    )
+    .join(Organisation, Organisation.id == Venue.organisation_id)
+    .where(Venue.token == bindparam("token"))
+)
+_SAME_VISIT = and_(
+    CheckIn.venue_id == bindparam("venue_id"),
+    or_(
+        CheckIn.submission_id == bindparam("submission_id"),
+        and_(
+            CheckIn.phone_hash == bindparam("phone_hash"),
+            CheckIn.checked_in_at > bindparam("since"),
+            CheckIn.checked_out_at.is_(None),
+        ),
+    ),
+)
+_COLUMNS = (
+    "venue_id",
+    "public_ref",
+    "submission_id",
+    "name",
+    "name_fold",
+    "phone",
+    "phone_hash",
+    "checked_in_at",
+    "auto_out_at",
+)
+# INSERT ... SELECT <values> WHERE NOT EXISTS (<the same visit>): the look-up and the
+# insert are one statement, so on SQLite the write lock is held only while the engine
+# runs it (no Python in between), and it needs no enclosing transaction.
+_INSERT_NEW = insert(CheckIn).from_select(
+    list(_COLUMNS),
+    select(*(bindparam(c, type_=CheckIn.__table__.c[c].type) for c in _COLUMNS)).where(
+        ~exists().where(_SAME_VISIT)
+    ),
+)
+_EARLIER = (
+    select(CheckIn.public_ref)
+    .where(_SAME_VISIT)
+    .order_by(CheckIn.checked_in_at.desc())
+    .limit(1)
+)
+
+
+def public_venue(conn: Connection | Session, token: str) -> PublicVenue | None:
+    """The venue a canonical token names, or None (see venues.resolve_token for
+    telling a retired token from an unknown one)."""
+    if isinstance(conn, Session):
+        conn = conn.connection()
+    row = conn.execute(_BY_TOKEN, {"token": token}).first()
+    return PublicVenue(*row) if row is not None else None
+
+
 def new_submission_id() -> str:
     return secrets.token_urlsafe(16)
 
@@ -43,63 +129,64 @@ def _new_ref() -> str:
     return secrets.token_urlsafe(12)  # 96 random bits, 16 URL-safe characters
 
 
+@dataclass(frozen=True)
+class Recorded:
+    public_ref: str
+    created: bool
+
+
 def check_in(
-    session: Session,
-    venue: Venue,
+    conn: Connection | Session,
+    venue: Stay,
     visitor: Visitor,
     *,
     submission_id: str,
     secret: str,
     now: datetime | None = None,
-) -> tuple[CheckIn, bool]:
-    """Record a visit at server time; returns (check-in, created).
+) -> Recorded:
+    """Record a visit at server time, unless it is already recorded.
 
-    A submission id seen before returns that check-in; so does the same phone at the
-    same venue within DEDUPE_WINDOW. ``visitor`` must already be checked. The
-    session must be a write session (BEGIN IMMEDIATE on SQLite), so the look-ups and
-    the insert are one serialised step.
+    The same submission id at this venue returns that check-in (a double tap, a
+    retried POST); so does the same phone at the same venue within DEDUPE_WINDOW
+    unless it checked out. ``visitor`` must already be checked.
+
+    Works on an autocommit connection (the public POST: one atomic statement, the
+    shortest possible write lock) or inside a Session's transaction. A submission id
+    replayed at another venue violates the unique constraint: IntegrityError, and the
+    caller retries with a fresh id.
     """
     now = now or utcnow()
-    earlier = session.scalar(
-        select(CheckIn).where(CheckIn.submission_id == submission_id)
-    )
-    if earlier is not None:
-        return earlier, False
-    digest = people.phone_hash(secret, visitor.phone)
-    recent = session.scalar(
-        select(CheckIn)
-        .where(
-            CheckIn.phone_hash == digest,
-            CheckIn.venue_id == venue.id,
-            CheckIn.checked_in_at > now - DEDUPE_WINDOW,
-            CheckIn.checked_out_at.is_(None),
+    if isinstance(conn, Session):
+        conn = conn.connection()
+    params = {
+        "venue_id": venue.id,
+        "public_ref": _new_ref(),
+        "submission_id": submission_id,
+        "name": visitor.name,
+        "name_fold": people.name_key(visitor.name),
+        "phone": visitor.phone,
+        "phone_hash": people.phone_hash(secret, visitor.phone),
+        "checked_in_at": now,
+        "auto_out_at": now + timedelta(minutes=venue.stay_minutes),
+        "since": now - DEDUPE_WINDOW,
+    }
+    if conn.execute(_INSERT_NEW, params).rowcount == 1:
+        return Recorded(params["public_ref"], True)
+    earlier = conn.execute(_EARLIER, params).scalar()
+    if earlier is None:  # checked out in between: record anew
+        return check_in(
+            conn, venue, visitor, submission_id=new_submission_id(), secret=secret
         )
-        .order_by(CheckIn.checked_in_at.desc())
-        .limit(1)
+    return Recorded(earlier, False)
+
+
+def find_by_submission(session: Session, submission_id: str) -> str | None:
+    return session.scalar(
+        select(CheckIn.public_ref).where(CheckIn.submission_id == submission_id)
     )
-    if recent is not None:
-        return recent, False
-    row = CheckIn(
-        venue_id=venue.id,
-        public_ref=_new_ref(),
-        submission_id=submission_id,
-        name=visitor.name,
-        name_fold=people.name_key(visitor.name),
-        phone=visitor.phone,
-        phone_hash=digest,
-        checked_in_at=now,
-        auto_out_at=now + timedelta(minutes=venue.stay_minutes),
-    )
-    session.add(row)
-    session.flush()
-    return row, True
 
 
-def find_by_submission(session: Session, submission_id: str) -> CheckIn | None:
-    return session.scalar(select(CheckIn).where(CheckIn.submission_id == submission_id))
-
-
-def get_by_ref(session: Session, venue: Venue, ref: str) -> CheckIn:
+def get_by_ref(session: Session, venue: Stay, ref: str) -> CheckIn:
     """The check-in behind a confirmation URL, only at that venue (else NotFound)."""
     row = session.scalar(
         select(CheckIn).where(
@@ -107,7 +194,7 @@ def get_by_ref(session: Session, venue: Venue, ref: str) -> CheckIn:
         )
     )
     if row is None:
-        raise NotFound("Không tìm thấy lượt khai báo này.")
+        raise NotFound(N_("Không tìm thấy lượt khai báo này."))
     return row
 
 
@@ -127,15 +214,12 @@ def add_feedback(
     try:
         cat = FeedbackCategory(category)
     except ValueError:
-        raise Invalid("Hãy chọn loại phản hồi.", field="category") from None
+        raise Invalid(N_("Hãy chọn loại phản hồi."), field="category") from None
     text = clean_text(message, multiline=True)
     if not text:
-        raise Invalid("Hãy viết nội dung phản hồi.", field="message")
+        raise Invalid(N_("Hãy viết nội dung phản hồi."), field="message")
     if len(text) > FEEDBACK_MAX:
-        raise Invalid(
-            f"Nội dung tối đa {FEEDBACK_MAX} ký tự (hiện có {len(text)}).",
-            field="message",
-        )
+        raise Invalid(N_("Nội dung tối đa 1000 ký tự."), field="message")
     sent = session.scalar(
         select(Feedback.id)
         .where(Feedback.checkin_id == row.id)
@@ -143,7 +227,7 @@ def add_feedback(
         .limit(1)
     )
     if sent is not None:
-        raise Invalid("Bạn đã gửi đủ số phản hồi cho lượt này.", field="message")
+        raise Invalid(N_("Bạn đã gửi đủ số phản hồi cho lượt này."), field="message")
     fb = Feedback(venue_id=row.venue_id, checkin_id=row.id, category=cat, message=text)
     session.add(fb)
     session.flush()

@@ -9,38 +9,36 @@ never lists or looks up anyone else's data.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from flask import (
     Blueprint,
-    Response,
     current_app,
     redirect,
     render_template,
     request,
     url_for,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_wtf.csrf import CSRFError
-from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import select
+from flask_wtf.csrf import CSRFError, generate_csrf
+from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
 
 from .. import db, timefmt
 from ..errors import Gone, Invalid, NotFound
 from ..extensions import limiter
 from ..venues import services as venues
 from ..venues import tokens
-from ..venues.models import Venue
-from . import people, services, verify
-from .forms import CATEGORY_LABELS, CheckInForm, FeedbackForm
+from . import people, ratelimit, remember, services, verify
+from .forms import CATEGORY_LABELS, FeedbackForm
 from .models import CheckIn
 
 bp = Blueprint("checkin", __name__)
+bp.record_once(lambda state: ratelimit.keep_one_sweeper(state.app))
 
-REMEMBER_COOKIE = "ci_me"
-_REMEMBER_SALT = "signage.checkin.remember"
 _SUBMISSION = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
 
@@ -82,20 +80,17 @@ def _closed(e: _Closed) -> Any:
     return e.response
 
 
-def _venue(token: str) -> Venue:
+def _venue(token: str, conn: Connection | None = None) -> services.PublicVenue:
     """The open venue for a token, or a _Closed carrying the 404/410 page."""
-    s = db.session()
     canonical = tokens.normalise(token)
     venue = None
-    if canonical is not None:
-        venue = s.scalar(
-            select(Venue)
-            .where(Venue.token == canonical)
-            .options(joinedload(Venue.organisation))
-        )
+    if canonical:
+        venue = services.public_venue(conn or db.session(), canonical)
     if venue is None:
         try:
-            venues.resolve_token(s, token)  # raises: retired (410) or unknown (404)
+            venues.resolve_token(
+                db.session(), token
+            )  # raises: retired (410) or unknown (404)
         except Gone:
             raise _Closed((render_template("checkin/replaced.html"), 410)) from None
         except NotFound:
@@ -106,52 +101,96 @@ def _venue(token: str) -> Venue:
     return venue
 
 
-# Remember me ------------------------------------------------------------------------
+def _autocommit() -> Connection:
+    """A connection on which every statement commits on its own (see check_in)."""
+    engine = db.get_db(current_app).engine
+    if engine.dialect.name == "sqlite":
+        return engine.connect().execution_options(sqlite_autocommit=True)
+    return engine.connect().execution_options(isolation_level="AUTOCOMMIT")
 
 
-def _remember_serializer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=_REMEMBER_SALT)
+# The check-in form ------------------------------------------------------------------
+# A plain dataclass, not WTForms: this form is rendered and posted hundreds of times a
+# second at peak, and binding seven WTForms fields cost more than the database work.
+# CSRF is still enforced for every POST by the app-wide CSRFProtect.
 
 
-def remembered() -> services.Visitor | None:
-    raw = request.cookies.get(REMEMBER_COOKIE)
-    if not raw:
-        return None
-    try:
-        data = _remember_serializer().loads(raw)
-        return services.Visitor(str(data["n"]), str(data["p"])).check()
-    except (BadSignature, KeyError, TypeError, Invalid):
-        return None
+@dataclass
+class Typed:
+    """What the visitor typed, sent back with messages when something is wrong."""
 
+    name: str = ""
+    phone: str = ""
+    consent: bool = False
+    remember: bool = False
+    submission_id: str = ""
+    errors: dict[str, str] = field(default_factory=dict)
+    form_errors: list[str] = field(default_factory=list)
 
-def _set_remember(resp: Response, visitor: services.Visitor) -> None:
-    resp.set_cookie(
-        REMEMBER_COOKIE,
-        _remember_serializer().dumps({"n": visitor.name, "p": visitor.phone}),
-        max_age=current_app.config["CHECKIN_REMEMBER_DAYS"] * 86400,
-        path="/C",
-        httponly=True,
-        samesite="Lax",
-        secure=bool(current_app.config["SESSION_COOKIE_SECURE"]),
-    )
-
-
-# Pages ------------------------------------------------------------------------------
+    @classmethod
+    def from_request(cls) -> Typed:
+        f = request.form
+        return cls(
+            # Caps only bound the work spent on hostile input; the rules and their
+            # messages are in people.clean_name / clean_phone.
+            name=f.get("name", "")[:2000],
+            phone=f.get("phone", "")[:200],
+            consent=bool(f.get("consent")),
+            remember=bool(f.get("remember")),
+            submission_id=f.get("submission_id", "")[:64],
+        )
 
 
 def _scan_page(
-    venue: Venue, form: CheckInForm, saved: services.Visitor | None, status: int = 200
+    venue: services.PublicVenue,
+    typed: Typed,
+    saved: services.Visitor | None,
+    status: int = 200,
 ) -> Any:
-    if not form.submission_id.data or not _SUBMISSION.match(form.submission_id.data):
-        form.submission_id.data = services.new_submission_id()
+    if not _SUBMISSION.match(typed.submission_id):
+        typed.submission_id = services.new_submission_id()
+    if saved is None and not typed.errors and not typed.form_errors and not typed.name:
+        page = _blank_page(
+            venue,
+            str(get_locale()),
+            request.full_path,
+            current_app.config["RETENTION_DAYS"],
+        )
+        page = page.replace(_CSRF_SLOT, generate_csrf(), 1)
+        return page.replace(_SUBMISSION_SLOT, typed.submission_id, 1), status
     return render_template(
         "checkin/scan.html",
         venue=venue,
-        form=form,
+        form=typed,
         saved=saved,
         saved_phone=people.mask(saved.phone) if saved else "",
         retention_days=current_app.config["RETENTION_DAYS"],
+        csrf=generate_csrf(),
     ), status
+
+
+# The blank scan page is the same for every visitor of a venue except for two hidden
+# values, and rendering it cost more than everything else in the request together. So
+# it is rendered once per (venue's current data, language, URL) with two slots filled
+# per request. The key is the venue row itself, read on every request, so an edit,
+# rotation or deactivation shows at once; the cache is per process and bounded.
+_CSRF_SLOT = "\x00csrf\x00"
+_SUBMISSION_SLOT = "\x00submission\x00"
+
+
+@lru_cache(maxsize=1024)
+def _blank_page(
+    venue: services.PublicVenue, locale: str, full_path: str, retention_days: int
+) -> str:
+    return render_template(
+        "checkin/scan.html",
+        venue=venue,
+        form=Typed(submission_id=_SUBMISSION_SLOT),
+        saved=None,
+        saved_phone="",
+        retention_days=retention_days,
+        csrf=_CSRF_SLOT,
+    )
 
 
 @bp.get("/C")
@@ -166,90 +205,80 @@ def enter_token() -> Any:
 
 
 @bp.get("/C/<token>")
+@limiter.exempt  # read-only and cheap: floods are the reverse proxy's job
 def scan(token: str) -> Any:
     venue = _venue(token)
     if token != venue.token:  # lower case, hyphens: one canonical URL
         return redirect(url_for("checkin.scan", token=venue.token), 301)
-    return _scan_page(venue, CheckInForm(formdata=None), remembered())
+    return _scan_page(venue, Typed(), remember.visitor())
 
 
 @bp.errorhandler(CSRFError)
 def _stale_form(_e: CSRFError) -> Any:
     """An expired or missing CSRF token: show the form again, keeping what was typed."""
-    token = (request.view_args or {}).get("token", "")
+    args = request.view_args or {}
+    token = args.get("token", "")
+    if request.endpoint in ("checkin.check_out", "checkin.feedback"):
+        # Back to the confirmation, where the buttons carry a fresh token.
+        return redirect(url_for("checkin.confirmed", token=token, ref=args["ref"]), 303)
     if request.endpoint != "checkin.checkin":
-        return render_template("checkin/unknown.html", raw=token[:40]), 400
+        return redirect(url_for("checkin.scan", token=token), 303)
     venue = _venue(token)
-    form = CheckInForm(meta={"csrf": False})
-    form.form_errors.append(_("Trang đã mở quá lâu. Hãy bấm Khai báo lần nữa."))
-    return _scan_page(venue, form, remembered(), 400)
+    typed = Typed.from_request()
+    typed.form_errors.append(_("Trang đã mở quá lâu. Hãy bấm Khai báo lần nữa."))
+    return _scan_page(venue, typed, remember.visitor(), 400)
 
 
 @bp.post("/C/<token>")
 @_limits
 def checkin(token: str) -> Any:
-    form = CheckInForm()
-    venue = _venue(token)
-    saved = remembered() if form.use_saved.data else None
-    if not form.validate():  # CSRF already checked globally; lengths here
-        form.form_errors.append(_("Dữ liệu gửi lên không hợp lệ."))
-        return _scan_page(venue, form, None, 422)
-    if saved is None:
-        try:
-            visitor = services.Visitor(form.name.data or "", form.phone.data or "")
-            visitor = _checked(form, visitor)
-        except Invalid:
-            return _scan_page(venue, form, None, 422)
-    else:
-        visitor = saved
-    submission = form.submission_id.data or ""
+    typed = Typed.from_request()
+    saved = remember.visitor() if request.form.get("use_saved") else None
+    visitor = saved or _checked(typed)
+    submission = typed.submission_id
     if not _SUBMISSION.match(submission):
         submission = services.new_submission_id()
-    s = db.session()
-    try:
-        row, _created = services.check_in(
-            s,
-            venue,
-            visitor,
-            submission_id=submission,
-            secret=current_app.config["SECRET_KEY"],
-        )
-        s.commit()
-    except IntegrityError:  # the same submission raced in on another connection
-        s.rollback()
-        row = services.find_by_submission(s, submission)
-        if row is None:
-            raise
-    resp = redirect(
-        url_for("checkin.confirmed", token=venue.token, ref=row.public_ref), 303
-    )
-    if saved is None and form.remember.data:
-        _set_remember(resp, visitor)
+    secret = current_app.config["SECRET_KEY"]
+    # No Session (and so no BEGIN IMMEDIATE) on this path: the venue is read and the
+    # check-in written by single statements on an autocommit connection.
+    with _autocommit() as conn:
+        venue = _venue(token, conn)
+        if visitor is None:
+            return _scan_page(venue, typed, None, 422)
+        try:
+            ref = services.check_in(
+                conn, venue, visitor, submission_id=submission, secret=secret
+            ).public_ref
+        except IntegrityError:  # a submission id replayed from another venue's form
+            ref = services.check_in(
+                conn,
+                venue,
+                visitor,
+                submission_id=services.new_submission_id(),
+                secret=secret,
+            ).public_ref
+    resp = redirect(url_for("checkin.confirmed", token=venue.token, ref=ref), 303)
+    if saved is None and typed.remember:
+        remember.set_cookie(resp, visitor)
     return resp
 
 
-def _checked(form: CheckInForm, visitor: services.Visitor) -> services.Visitor:
+def _checked(typed: Typed) -> services.Visitor | None:
     """Normalise name and phone, putting every message under its field."""
-    errors = False
     name = phone = ""
     try:
-        name = people.clean_name(visitor.name)
+        name = people.clean_name(typed.name)
     except Invalid as e:
-        form.name.errors = [_(e.message)]
-        errors = True
+        typed.errors["name"] = _(e.message)
     try:
-        phone = people.clean_phone(visitor.phone)
+        phone = people.clean_phone(typed.phone)
     except Invalid as e:
-        form.phone.errors = [_(e.message)]
-        errors = True
-    if not form.consent.data:
-        form.consent.errors = [
-            _("Hãy đánh dấu đồng ý để khai báo (thông tin chỉ dùng cho phòng dịch).")
-        ]
-        errors = True
-    if errors:
-        raise Invalid("form")
-    return services.Visitor(name, phone)
+        typed.errors["phone"] = _(e.message)
+    if not typed.consent:
+        typed.errors["consent"] = _(
+            "Hãy đánh dấu đồng ý để khai báo (thông tin chỉ dùng cho phòng dịch)."
+        )
+    return None if typed.errors else services.Visitor(name, phone)
 
 
 @bp.post("/C/<token>/forget")
@@ -258,12 +287,12 @@ def forget(token: str) -> Any:
     """'Not you?': drop the remembered details from this phone."""
     venue = _venue(token)
     resp = redirect(url_for("checkin.scan", token=venue.token), 303)
-    resp.delete_cookie(REMEMBER_COOKIE, path="/C")
+    remember.forget(resp)
     return resp
 
 
 def _confirmation(
-    venue: Venue, row: CheckIn, fb_form: FeedbackForm, status: int = 200
+    venue: services.PublicVenue, row: CheckIn, fb_form: FeedbackForm, status: int = 200
 ) -> Any:
     tz = timefmt.zone()
     now = db.utcnow()

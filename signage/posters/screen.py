@@ -19,14 +19,15 @@ import unicodedata
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
-import segno
 from PIL import Image, ImageCms, ImageDraw, ImageFont
 
 from ..fonts import BOLD, REGULAR
+from ..qr import make as make_qr
 
 # Bump when the layout changes: every cached render and its URL change with it.
-RENDERER_VERSION = 3
+RENDERER_VERSION = 4
 SIZES: dict[str, tuple[int, int]] = {
     "1920x1080": (1920, 1080),
     "1080x1920": (1080, 1920),
@@ -149,33 +150,58 @@ def _poster_layout(
 def _qr_layout(
     img: Image.Image, spec: SlideSpec, box: Box, fg: tuple[int, int, int], min_px: int
 ) -> None:
-    if spec.title:
-        title_h = round(box.h * (0.16 if box.w >= box.h else 0.14))
-        _draw_text(
-            img, spec.title, "", Box(box.x, box.y, box.w, title_h), fg, min_px, True
-        )
-        gap = round(box.h * 0.03)
-        box = Box(box.x, box.y + title_h + gap, box.w, box.h - title_h - gap)
-    _draw_qr_block(img, spec, box, fg, min_px)
+    """Headline, code and caption as one group, centred vertically."""
+    if not spec.title:
+        _draw_qr_block(img, spec, box, fg, min_px)
+        return
+    title = unicodedata.normalize("NFC", spec.title.strip())
+    budget = round(box.h * (0.16 if box.w >= box.h else 0.14))
+    # A headline over the code: the minimum size applies to it directly.
+    max_px = round(box.h * 0.09)
+    fit = _fit(title, "", Box(box.x, box.y, box.w, budget), min_px, 1.0, max_px)
+    text_h = min(budget, fit.height())
+    gap = round(box.h * 0.03)
+    rest = Box(box.x, box.y + text_h + gap, box.w, box.h - text_h - gap)
+    group_h = text_h + gap + _qr_block_height(spec, rest, min_px)
+    top = box.y + max(0, (box.h - group_h) // 2)
+    _draw_text(
+        img, title, "", Box(box.x, top, box.w, text_h), fg, min_px, True, 1.0, max_px
+    )
+    _draw_qr_block(
+        img, spec, Box(box.x, top + text_h + gap, box.w, rest.h), fg, min_px, top=True
+    )
+
+
+def _caption(spec: SlideSpec, box: Box, min_px: int) -> tuple[list[str], int, Any]:
+    if not spec.qr_caption:
+        return [], 0, _font(False, min_px)
+    size = max(min_px, round(box.h * 0.05))
+    font = _font(False, size)
+    lines = _wrap(spec.qr_caption, font, box.w)[:2]
+    return lines, round(len(lines) * size * 1.3 + size * 0.4), font
+
+
+def _qr_block_height(spec: SlideSpec, box: Box, min_px: int) -> int:
+    _lines, caption_h, _font_ = _caption(spec, box, min_px)
+    return qr_side(spec.qr_payload, max(1, min(box.w, box.h - caption_h))) + caption_h
 
 
 def _draw_qr_block(
-    img: Image.Image, spec: SlideSpec, box: Box, fg: tuple[int, int, int], min_px: int
+    img: Image.Image,
+    spec: SlideSpec,
+    box: Box,
+    fg: tuple[int, int, int],
+    min_px: int,
+    top: bool = False,
 ) -> None:
-    """A QR code as large as fits (integer pixels per module) with its caption."""
+    """A QR code as large as fits (integer pixels per module) with its caption,
+    centred in the box (or at its top)."""
     if not spec.qr_payload:
         return
-    caption_h = 0
-    lines: list[str] = []
-    font = _font(False, min_px)
-    if spec.qr_caption:
-        size = max(min_px, round(box.h * 0.05))
-        font = _font(False, size)
-        lines = _wrap(spec.qr_caption, font, box.w)[:2]
-        caption_h = round(len(lines) * size * 1.3 + size * 0.4)
+    lines, caption_h, font = _caption(spec, box, min_px)
     qr = qr_image(spec.qr_payload, max(1, min(box.w, box.h - caption_h)))
     x = box.x + (box.w - qr.width) // 2
-    y = box.y + max(0, (box.h - caption_h - qr.height) // 2)
+    y = box.y if top else box.y + max(0, (box.h - caption_h - qr.height) // 2)
     img.paste(qr, (x, y))
     draw = ImageDraw.Draw(img)
     ty = y + qr.height + round(font.size * 0.4)
@@ -185,10 +211,11 @@ def _draw_qr_block(
         ty += round(font.size * 1.3)
 
 
-def qr_image(payload: str, max_px: int) -> Image.Image:
-    """The QR (error level M, 4-module quiet zone) at the largest integer scale that
-    fits in ``max_px`` pixels (at least 1 pixel per module)."""
-    qr = segno.make_qr(payload, error="m")
+@lru_cache(maxsize=64)
+def _qr_base(payload: str) -> Image.Image:
+    """The code at one pixel per module with its quiet zone (cached: a loop shows the
+    same few codes at every size)."""
+    qr = make_qr(payload)
     rows = [bytes(255 if not dark else 0 for dark in row) for row in qr.matrix]
     n = len(rows) + 2 * QUIET_ZONE
     base = Image.new("L", (n, n), 255)
@@ -196,8 +223,21 @@ def qr_image(payload: str, max_px: int) -> Image.Image:
         Image.frombytes("L", (len(rows), len(rows)), b"".join(rows)),
         (QUIET_ZONE, QUIET_ZONE),
     )
-    scale = max(1, max_px // n)
-    return base.resize((n * scale, n * scale), Image.Resampling.NEAREST).convert("RGB")
+    return base
+
+
+def qr_side(payload: str, max_px: int) -> int:
+    """The side in pixels of :func:`qr_image` for the same arguments."""
+    n = _qr_base(payload).width
+    return n * max(1, max_px // n)
+
+
+def qr_image(payload: str, max_px: int) -> Image.Image:
+    """The QR (error level M, 4-module quiet zone) at the largest integer scale that
+    fits in ``max_px`` pixels (at least 1 pixel per module)."""
+    base = _qr_base(payload)
+    side = qr_side(payload, max_px)
+    return base.resize((side, side), Image.Resampling.NEAREST).convert("RGB")
 
 
 def _paste_contained(img: Image.Image, path: str, box: Box) -> None:
@@ -255,8 +295,10 @@ class _Fit:
         return round(t + gap + b)
 
 
-def _layout(title: str, body: str, box: Box, body_px: int) -> _Fit:
-    title_px = round(body_px * 1.6)
+def _layout(
+    title: str, body: str, box: Box, body_px: int, title_ratio: float = 1.6
+) -> _Fit:
+    title_px = round(body_px * title_ratio)
     return _Fit(
         _wrap(title, _font(True, title_px), box.w) if title else [],
         _wrap(body, _font(False, body_px), box.w) if body else [],
@@ -265,13 +307,21 @@ def _layout(title: str, body: str, box: Box, body_px: int) -> _Fit:
     )
 
 
-def _fit(title: str, body: str, box: Box, min_px: int) -> _Fit:
-    """The largest body size (title 1.6x) whose wrapped text fits the box height."""
-    lo, hi = min_px, max(min_px, round(box.h * 0.12))
-    best = _layout(title, body, box, lo)
+def _fit(
+    title: str,
+    body: str,
+    box: Box,
+    min_px: int,
+    title_ratio: float = 1.6,
+    max_px: int | None = None,
+) -> _Fit:
+    """The largest body size (title ``title_ratio`` times larger) whose wrapped text
+    fits the box height; never below ``min_px``."""
+    lo, hi = min_px, max(min_px, max_px or round(box.h * 0.12))
+    best = _layout(title, body, box, lo, title_ratio)
     while lo <= hi:
         mid = (lo + hi) // 2
-        fit = _layout(title, body, box, mid)
+        fit = _layout(title, body, box, mid, title_ratio)
         if fit.height() <= box.h:
             best, lo = fit, mid + 1
         else:
@@ -287,12 +337,14 @@ def _draw_text(
     fg: tuple[int, int, int],
     min_px: int,
     centre: bool,
+    title_ratio: float = 1.6,
+    max_px: int | None = None,
 ) -> None:
     title = unicodedata.normalize("NFC", title.strip())
     body = unicodedata.normalize("NFC", body.strip())
     if not title and not body:
         return
-    fit = _fit(title, body, box, min_px)
+    fit = _fit(title, body, box, min_px, title_ratio, max_px)
     _truncate(fit, box)
     draw = ImageDraw.Draw(img)
     y = box.y + max(0, (box.h - fit.height()) // 2)

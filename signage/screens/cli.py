@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import sys
+import time
 from pathlib import Path
 
 import click
@@ -71,3 +72,18 @@ def export_cmd(loop_id: int, size: str, output: Path, no_video: bool) -> None:
         f"wrote {output} ({len(data) / 1e6:.1f} MB): {len(version.slides)} slides, "
         f"version {version.number}, {w}x{h}"
     )
+
+
+@bp.cli.command("purge-renders")
+@click.option("--days", type=int, default=30, show_default=True)
+def purge_renders_cmd(days: int) -> None:
+    """Delete cached slide renders older than DAYS (they are re-rendered on demand
+    from the published snapshot, so this only frees disk)."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    cutoff = time.time() - days * 86400
+    removed = 0
+    for path in render_dir(app).glob("*/*.*"):
+        if path.stat().st_mtime < cutoff:
+            path.unlink(missing_ok=True)
+            removed += 1
+    click.echo(f"removed {removed} cached renders older than {days} days")

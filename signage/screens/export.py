@@ -74,9 +74,11 @@ def build_zip(
             z.write(path, fname, compress_type=zipfile.ZIP_STORED)
         playlist = ["# tệp\tgiây"] + [f"{f}\t{d:g}" for f, _p, d in files]
         z.writestr("playlist.txt", "\n".join(playlist) + "\n")
+        # BOM and CRLF: read on Windows laptops (Notepad) as often as anywhere.
         z.writestr(
             "README.txt",
-            README.format(
+            "\ufeff"
+            + README.replace("\n", "\r\n").format(
                 name=name,
                 version=version,
                 digest=digest,
@@ -95,57 +97,66 @@ def build_zip(
     return buf.getvalue()
 
 
-def make_mp4(items: list[tuple[Path, float]], width: int, height: int) -> bytes:
-    """Each image held for its duration (seconds), concatenated: H.264 High, yuv420p,
-    25 fps, moov atom first (+faststart) so players start at once."""
-    exe = imageio_ffmpeg.get_ffmpeg_exe()
+# Frames per encoded unit: x264's default keyframe interval (10 s at 25 fps). A slide
+# is encoded once as one unit (plus its remainder) and the unit is repeated in the
+# stream, so an hour-long slide costs what a 10-second one does, with the same
+# keyframe spacing (and file size) as encoding every frame.
+UNIT = 250
+
+
+def _encode(
+    exe: str, image: Path, frames: int, width: int, height: int, out: Path
+) -> None:
     # x264 with yuv420p needs even dimensions; odd custom sizes are padded by one.
     even_w, even_h = width + width % 2, height + height % 2
-    args = [exe, "-hide_banner", "-loglevel", "error", "-y"]
-    for path, seconds in items:
-        # A little longer than needed; trim below cuts each to an exact frame count.
-        args += ["-loop", "1", "-framerate", str(FPS), "-t", f"{seconds + 1:.3f}"]
-        args += ["-i", str(path)]
     # JPEGs decode to full-range YUV (yuvj420p); players expect limited range.
-    chains = "".join(
-        f"[{i}:v]scale={width}:{height}:in_range=pc:out_range=tv,"
-        f"pad={even_w}:{even_h},setsar=1,fps={FPS},"
-        f"trim=end_frame={frames},setpts=PTS-STARTPTS,format=yuv420p[v{i}];"
-        for i, frames in enumerate(_frame_counts([s for _p, s in items]))
+    vf = (
+        f"scale={width}:{height}:in_range=pc:out_range=tv,"
+        f"pad={even_w}:{even_h},setsar=1,format=yuv420p"
     )
-    joined = "".join(f"[v{i}]" for i in range(len(items)))
-    graph = f"{chains}{joined}concat=n={len(items)}:v=1:a=0[out]"
+    args = [
+        exe, "-hide_banner", "-loglevel", "error", "-y",
+        "-loop", "1", "-framerate", str(FPS), "-i", str(image),
+        "-frames:v", str(frames), "-vf", vf,
+        "-c:v", "libx264", "-profile:v", "high", "-preset", "veryfast",
+        "-tune", "stillimage", "-crf", "20", "-pix_fmt", "yuv420p",
+        # No B-frames: each unit is a closed run of frames in presentation order,
+        # so units can be joined byte for byte (Annex B) and re-timed at 25 fps.
+        "-bf", "0", "-g", str(UNIT),
+        "-color_primaries", "bt709", "-color_trc", "bt709", "-colorspace", "bt709",
+        "-f", "h264", str(out),
+    ]  # fmt: skip
+    proc = subprocess.run(args, capture_output=True, timeout=600, check=False)
+    if proc.returncode != 0:
+        raise RuntimeError(proc.stderr.decode(errors="replace")[-2000:])
+
+
+def make_mp4(items: list[tuple[Path, float]], width: int, height: int) -> bytes:
+    """Each image held for its duration (seconds), in order: H.264 High, yuv420p,
+    25 fps, moov atom first (+faststart) so players start at once."""
+    exe = imageio_ffmpeg.get_ffmpeg_exe()
     with tempfile.TemporaryDirectory() as tmp:
-        out = Path(tmp) / "loop.mp4"
-        args += [
-            "-filter_complex",
-            graph,
-            "-map",
-            "[out]",
-            "-c:v",
-            "libx264",
-            "-profile:v",
-            "high",
-            "-preset",
-            "veryfast",
-            "-tune",
-            "stillimage",
-            "-crf",
-            "20",
-            "-pix_fmt",
-            "yuv420p",
-            "-r",
-            str(FPS),
-            "-color_primaries",
-            "bt709",
-            "-color_trc",
-            "bt709",
-            "-colorspace",
-            "bt709",
-            "-movflags",
-            "+faststart",
-            str(out),
-        ]
+        d = Path(tmp)
+        stream = d / "loop.h264"
+        with stream.open("wb") as joined:
+            for i, ((image, _s), frames) in enumerate(
+                zip(items, _frame_counts([s for _p, s in items]), strict=True)
+            ):
+                units, rest = divmod(frames, UNIT)
+                for count, n in ((units, UNIT), (1 if rest else 0, rest)):
+                    if not count:
+                        continue
+                    part = d / f"{i}-{n}.h264"
+                    _encode(exe, image, n, width, height, part)
+                    data = part.read_bytes()
+                    for _ in range(count):
+                        joined.write(data)
+        out = d / "loop.mp4"
+        args = [
+            exe, "-hide_banner", "-loglevel", "error", "-y",
+            "-framerate", str(FPS), "-i", str(stream),
+            "-c:v", "copy", "-movflags", "+faststart", str(out),
+        ]  # fmt: skip
         proc = subprocess.run(args, capture_output=True, timeout=600, check=False)
         if proc.returncode != 0:
             raise RuntimeError(proc.stderr.decode(errors="replace")[-2000:])

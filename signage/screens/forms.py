@@ -43,6 +43,15 @@ SIZE_LABELS = {
     "720x1280": _l("720×1280 – màn hình dọc nhỏ"),
 }
 CUSTOM = "custom"
+REQUIRED = _l("Hãy nhập thông tin này.")
+
+
+def _required() -> DataRequired:
+    return DataRequired(message=REQUIRED)
+
+
+def _max(n: int) -> Length:
+    return Length(max=n, message=_l("Tối đa %(max)d ký tự."))
 
 
 def size_choices() -> list[Any]:
@@ -56,31 +65,32 @@ class MultiCheckboxField(SelectMultipleField):
 
 
 class LoopForm(CleanForm):
-    name = StringField(
-        _l("Tên vòng chiếu"), validators=[DataRequired(), Length(max=120)]
-    )
+    name = StringField(_l("Tên vòng chiếu"), validators=[_required(), _max(120)])
 
 
 class SlideForm(CleanForm):
-    title = StringField(_l("Tiêu đề"), validators=[Length(max=200)])
-    body = TextAreaField(_l("Nội dung"), validators=[Length(max=1000)])
+    title = StringField(_l("Tiêu đề"), validators=[_max(200)])
+    body = TextAreaField(_l("Nội dung"), validators=[_max(1000)])
     background = StringField(_l("Màu nền"), default="#0b5394")
     foreground = StringField(_l("Màu chữ"), default="#ffffff")
     image = FileField(_l("Ảnh (PNG, JPEG hoặc WebP, tối đa 20 MB)"))
     remove_image = BooleanField(_l("Bỏ ảnh hiện tại"))
-    qr_url = StringField(
-        _l("Địa chỉ của mã QR (https://…)"), validators=[Length(max=500)]
-    )
+    qr_url = StringField(_l("Địa chỉ của mã QR (https://…)"), validators=[_max(500)])
     qr_venue = StringField(
         _l("…hoặc mã địa điểm (10 ký tự in trên bảng QR) để hiện mã check-in"),
-        validators=[Length(max=20)],
+        validators=[_max(20)],
     )
-    qr_caption = StringField(_l("Dòng chữ dưới mã QR"), validators=[Length(max=200)])
+    qr_caption = StringField(_l("Dòng chữ dưới mã QR"), validators=[_max(200)])
     duration = DecimalField(
         _l("Thời lượng (giây)"),
         places=None,
         default=10,
-        validators=[DataRequired(), NumberRange(min=0.01, max=3600)],
+        validators=[
+            _required(),
+            NumberRange(
+                min=0.01, max=3600, message=_l("Thời lượng từ 3 giây đến 1 giờ.")
+            ),
+        ],
     )
     start_date = DateField(_l("Từ ngày"), validators=[Optional()])
     end_date = DateField(_l("Đến ngày"), validators=[Optional()])
@@ -97,16 +107,16 @@ class SlideForm(CleanForm):
 class PairForm(CleanForm):
     code = StringField(
         _l("Mã ghép nối (6 ký tự hiện trên màn hình)"),
-        validators=[DataRequired(), Length(max=12)],
+        validators=[_required(), _max(12)],
     )
-    name = StringField(_l("Tên màn hình"), validators=[DataRequired(), Length(max=120)])
+    name = StringField(_l("Tên màn hình"), validators=[_required(), _max(120)])
     loop_id = SelectField(_l("Vòng chiếu"), coerce=str)
     size = SelectField(_l("Kích thước màn hình"), coerce=str)
     custom_size = StringField(_l("Kích thước khác (rộng×cao, ví dụ 1366x768)"))
 
 
 class ScreenForm(CleanForm):
-    name = StringField(_l("Tên màn hình"), validators=[DataRequired(), Length(max=120)])
+    name = StringField(_l("Tên màn hình"), validators=[_required(), _max(120)])
     loop_id = SelectField(_l("Vòng chiếu"), coerce=str)
     size = SelectField(_l("Kích thước màn hình"), coerce=str)
     custom_size = StringField(_l("Kích thước khác (rộng×cao, ví dụ 1366x768)"))

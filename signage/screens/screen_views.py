@@ -60,7 +60,12 @@ def _screen_data(form: PairForm | ScreenForm) -> devices.ScreenData:
         ) from e
     loop_id = int(form.loop_id.data) if (form.loop_id.data or "").isdigit() else None
     if loop_id is not None:
-        services.get_loop(db.session(), loop_id, current_user)  # type: ignore[arg-type]
+        try:
+            services.get_loop(db.session(), loop_id, current_user)  # type: ignore[arg-type]
+        except DomainError as e:
+            raise Invalid(
+                "Hãy chọn một vòng chiếu trong danh sách.", field="loop_id"
+            ) from e
     return devices.ScreenData(
         name=form.name.data or "", loop_id=loop_id, width=w, height=h
     )

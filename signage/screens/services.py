@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from .. import qr
 from ..accounts.models import Role, User
 from ..db import utcnow
 from ..errors import Invalid, NotFound
@@ -194,22 +195,28 @@ def move(session: Session, loop: Loop, slide: Slide, step: int) -> None:
 
 
 def checkin_url(base_url: str, token: str) -> str:
-    # The campaign's one QR payload (see DESIGN.md): upper case when the base URL has
-    # no path, so segno picks the compact alphanumeric mode.
-    url = f"{base_url.rstrip('/')}/C/{token}"
-    parts = base_url.split("://", 1)
-    if len(parts) == 2 and "/" not in parts[1]:
-        url = url.upper()
-    return url
+    """The venue's check-in payload: the campaign's one QR policy (signage/qr.py)."""
+    return qr.payload(base_url, token)
 
 
-def slide_snapshot(session: Session, slide: Slide, base_url: str) -> dict[str, Any]:
-    """Everything a player and a renderer need, resolved (venue token, media file)."""
+def slide_snapshot(
+    session: Session, slide: Slide, base_url: str, strict: bool = False
+) -> dict[str, Any]:
+    """Everything a player and a renderer need, resolved (venue token, media file).
+
+    ``strict`` (publishing) refuses a check-in QR whose venue is gone or inactive: a
+    screen must never invite people to scan a code that answers "not in use".
+    """
     payload = slide.qr_url
     if slide.qr_venue_id is not None:
         venue = session.get(Venue, slide.qr_venue_id)
         if venue is not None and venue.active:
             payload = checkin_url(base_url, venue.token)
+        elif strict:
+            raise Invalid(
+                f"Trang “{slide.title or slide.qr_caption or slide.id}”: địa điểm của "
+                "mã QR đã tạm ngừng. Hãy chọn địa điểm khác hoặc tắt trang này."
+            )
     media = session.get(Media, slide.media_id) if slide.media_id else None
     return {
         "id": slide.id,
@@ -238,7 +245,11 @@ def publish(
     session: Session, loop: Loop, base_url: str, user_id: int | None = None
 ) -> LoopVersion:
     """Freeze the enabled slides into a new immutable version (numbered, hashed)."""
-    slides = [slide_snapshot(session, s, base_url) for s in loop.slides if s.enabled]
+    slides = [
+        slide_snapshot(session, s, base_url, strict=True)
+        for s in loop.slides
+        if s.enabled
+    ]
     if not slides:
         raise Invalid("Vòng chiếu chưa có trang nào đang bật để phát hành.")
     body = json.dumps({"slides": slides}, ensure_ascii=False, sort_keys=True)

@@ -372,6 +372,7 @@ def loop_preview(loop_id: int) -> Any:
 
 @bp.get("/loops/<int:loop_id>/export")
 @roles_required(*EDITORS)
+@db.writes  # the download is audited
 def loop_export(loop_id: int) -> Any:
     s = db.session()
     lp = _loop(loop_id)
@@ -399,6 +400,16 @@ def loop_export(loop_id: int) -> Any:
         cache_dir=render_dir(current_app),
         video=request.args.get("video", "1") == "1",
     )
+    audit.record(
+        s,
+        user_id=current_user.id,
+        action="screens.export",
+        target=f"loop:{lp.id}",
+        ip=request.remote_addr or "",
+        version=version.number,
+        size=f"{w}x{h}",
+    )
+    s.commit()
     fname = f"{export.slug(lp.name, 'vong-chieu')}-v{version.number}-{w}x{h}.zip"
     return Response(
         data,

@@ -5,7 +5,9 @@ version arriving, playing on with the server down, proof of play exactly once, a
 from __future__ import annotations
 
 import time
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
@@ -24,9 +26,22 @@ OBSERVE = """() => {
 }"""
 
 
+# Every animation frame: is the image on top a fully decoded picture? (no black flash)
+BLANK_FRAMES = """() => {
+  window.__frames = 0; window.__blank = 0;
+  const tick = () => {
+    const img = document.querySelector('#stage img.on');
+    window.__frames++;
+    if (!(img && img.complete && img.naturalWidth > 0)) window.__blank++;
+    requestAnimationFrame(tick);
+  };
+  requestAnimationFrame(tick);
+}"""
+
+
 @pytest.fixture
 def config_overrides() -> dict[str, Any]:
-    return {"SCREENS_MIN_DURATION_MS": 20, "SCREENS_POLL_SECONDS": 1}
+    return {"SCREENS_MIN_DURATION_MS": 10, "SCREENS_POLL_SECONDS": 1}
 
 
 def _loop(session, app, durations: list[int], name: str = "Chiến dịch"):
@@ -43,7 +58,7 @@ def _loop(session, app, durations: list[int], name: str = "Chiến dịch"):
                 qr_url="https://hue-s.vn/app",
                 background=["#0b5394", "#c00000", "#1e4620"][i % 3],
                 duration_ms=ms,
-                limits=(20, 3_600_000),
+                limits=(10, 3_600_000),
             ),
         )
     session.expire(loop, ["slides"])
@@ -54,7 +69,7 @@ def _loop(session, app, durations: list[int], name: str = "Chiến dịch"):
 
 def _pair(page, session, loop, size=(1280, 720)) -> Screen:
     page.wait_for_function(
-        "() => document.getElementById('code').textContent.trim().length === 6"
+        "() => /^[2-9A-Z]{6}$/.test(document.getElementById('code').textContent.trim())"
     )
     code = page.locator("#code").inner_text().strip()
     screen = devices.pair(
@@ -87,7 +102,7 @@ def test_pair_play_update_offline_and_proof_of_play_exactly_once(
         "() => document.body.dataset.slide !== undefined", timeout=10_000
     )
     page.evaluate(OBSERVE)
-    page.wait_for_timeout(9_500)
+    page.wait_for_timeout(7_000)
 
     # Order and timing: after the first change, slides cycle 1, 2, 3 and each lasts
     # its duration within 10 %.
@@ -115,12 +130,12 @@ def test_pair_play_update_offline_and_proof_of_play_exactly_once(
     # The server goes away: playback continues from the caches, never blank.
     live_server.stop()
     page.evaluate("window.__log = []")
-    page.wait_for_timeout(5_000)
+    page.wait_for_timeout(4_000)
     offline = page.evaluate("window.__log")
-    assert len(offline) >= 3, offline
+    assert len(offline) >= 2, offline  # the longest slide is 2 s
     assert _visible_image_ok(page)
     queued = page.evaluate("window.signagePlayer.state.queue.length")
-    assert queued >= 3
+    assert queued >= 2
     snapshot = page.evaluate(
         "JSON.parse(JSON.stringify(window.signagePlayer.state.queue))"
     )
@@ -190,6 +205,87 @@ def test_reload_while_offline_keeps_playing_from_the_caches(
     live_server.start()
 
 
+def _publish(session, app, slides: list[dict[str, Any]]):
+    loop = services.create_loop(session, "Lịch chiếu", None)
+    for spec in slides:
+        services.add_slide(
+            session,
+            loop,
+            services.SlideData(SlideKind.POSTER, limits=(10, 3_600_000), **spec),
+        )
+    session.expire(loop, ["slides"])
+    services.publish(session, loop, app.config["PUBLIC_BASE_URL"])
+    session.commit()
+    return loop
+
+
+def test_schedules_are_evaluated_on_the_screen(page, live_server, session, app):
+    now = datetime.now(ZoneInfo(app.config["TIMEZONE"]))
+    m = now.hour * 60 + now.minute
+    today = now.date()
+    loop = _publish(
+        session,
+        app,
+        [
+            {"title": "Luôn chiếu", "duration_ms": 300},
+            # A window later today: not now.
+            {
+                "title": "Buổi khác",
+                "duration_ms": 300,
+                "window_start": (m + 60) % 1440,
+                "window_end": (m + 120) % 1440,
+            },
+            # A window that crosses midnight and covers now.
+            {
+                "title": "Qua nửa đêm",
+                "duration_ms": 300,
+                "window_start": (m + 60) % 1440,
+                "window_end": (m + 30) % 1440,
+            },
+            {
+                "title": "Đã hết hạn",
+                "duration_ms": 300,
+                "end_date": today - timedelta(days=1),
+            },
+            {
+                "title": "Chưa tới",
+                "duration_ms": 300,
+                "start_date": today + timedelta(days=1),
+            },
+            {
+                "title": "Ngày khác",
+                "duration_ms": 300,
+                "weekdays": 0b1111111 & ~(1 << today.weekday()),
+            },
+        ],
+    )
+    ids = [str(s.id) for s in loop.slides]
+    page.goto(f"{live_server.url}/play")
+    _pair(page, session, loop)
+    page.wait_for_function(
+        "() => document.body.dataset.slide !== undefined", timeout=10_000
+    )
+    page.evaluate(OBSERVE)
+    page.wait_for_timeout(2_500)
+    shown = {entry[1] for entry in page.evaluate("window.__log")}
+    assert shown == {ids[0], ids[2]}, shown
+
+
+def test_nothing_scheduled_shows_the_fallback_slide(page, live_server, session, app):
+    today = datetime.now(ZoneInfo(app.config["TIMEZONE"])).date()
+    loop = _publish(
+        session,
+        app,
+        [{"title": "Ngày khác", "weekdays": 0b1111111 & ~(1 << today.weekday())}],
+    )
+    page.goto(f"{live_server.url}/play")
+    _pair(page, session, loop)
+    page.wait_for_function("() => document.body.dataset.slide === '0'", timeout=10_000)
+    assert _visible_image_ok(page)
+    src = page.evaluate("document.querySelector('#stage img.on').getAttribute('src')")
+    assert src.startswith("/play/fallback/1280x720/")
+
+
 def test_unpaired_or_revoked_screen_shows_a_code_never_a_blank(
     page, live_server, session, app
 ):
@@ -205,13 +301,17 @@ def test_unpaired_or_revoked_screen_shows_a_code_never_a_blank(
         "() => document.getElementById('pairing').classList.contains('show')",
         timeout=5_000,
     )
+    # Paired again (a new key), it plays again without a reload.
+    page.evaluate("delete document.body.dataset.slide")
+    _pair(page, session, loop)
     page.wait_for_function(
-        "() => document.getElementById('code').textContent.trim().length === 6"
+        "() => document.body.dataset.slide !== undefined", timeout=10_000
     )
+    assert _visible_image_ok(page)
 
 
 def test_soak_1000_transitions_heap_stays_flat(page, live_server, session, app):
-    loop = _loop(session, app, [20, 20, 20])
+    loop = _loop(session, app, [10, 10, 10])
     page.goto(f"{live_server.url}/play")
     _pair(page, session, loop, size=(640, 360))
     cdp = page.context.new_cdp_session(page)

@@ -19,7 +19,7 @@ from ..helpers import login
 
 
 def _add(session, venue, name, phone, at=None, **kw):
-    row, _ = services.check_in(
+    done = services.check_in(
         session,
         venue,
         services.Visitor(name, phone).check(),
@@ -28,7 +28,9 @@ def _add(session, venue, name, phone, at=None, **kw):
         now=at,
     )
     session.commit()
-    return row
+    return session.scalars(
+        select(CheckIn).where(CheckIn.public_ref == done.public_ref)
+    ).one()
 
 
 def _manager(make_user, client, org):

@@ -71,7 +71,7 @@ def test_purge_cli_is_registered(app):
 def config_overrides():
     return {
         "CHECKIN_LIMIT_PER_IP": "3 per minute",
-        "CHECKIN_LIMIT_PER_VENUE": "1000/minute",
+        "CHECKIN_LIMIT_PER_VENUE": "5/minute",
     }
 
 
@@ -85,6 +85,21 @@ def test_rate_limit_answers_429_in_vietnamese(client, make_venue, check_in):
     resp = check_in(client, venue, phone="0901234599")
     assert "quá nhiều" in resp.get_data(as_text=True)
     assert client.get(f"/C/{venue.token}").status_code == 200  # reading still works
+
+
+def test_per_venue_limit_counts_every_client(app, make_venue, check_in):
+    venue, other = make_venue(), make_venue()
+    codes = []
+    for i in range(6):  # six phones on six different addresses
+        phone_client = app.test_client()
+        phone_client.environ_base["REMOTE_ADDR"] = f"10.0.0.{i + 1}"
+        codes.append(
+            check_in(phone_client, venue, phone=f"09123456{i:02d}").status_code
+        )
+    assert codes == [303] * 5 + [429]
+    fresh = app.test_client()
+    fresh.environ_base["REMOTE_ADDR"] = "10.0.1.1"
+    assert check_in(fresh, other).status_code == 303  # another board is unaffected
 
 
 def _export_peak(client, url):

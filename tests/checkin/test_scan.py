@@ -42,7 +42,7 @@ def test_check_in_redirects_303_to_confirmation(client, session, make_venue, che
     row = rows[0]
     assert row.phone == "+84901234567"
     assert resp.headers["Location"].endswith(f"/C/{venue.token}/ok/{row.public_ref}")
-    assert str(row.id) not in row.public_ref or len(row.public_ref) >= 16
+    assert len(row.public_ref) >= 16 and not row.public_ref.isdigit()
     assert (row.auto_out_at - row.checked_in_at).total_seconds() == 90 * 60
     page = client.get(resp.headers["Location"]).get_data(as_text=True)
     assert "Đã khai báo" in page and "Thư viện" in page and "Trần Thị Bình" in page
@@ -178,6 +178,15 @@ def test_check_out_and_feedback(client, session, make_venue, check_in):
     assert too_long.status_code == 422
     assert "tối đa 1000 ký tự" in too_long.get_data(as_text=True)
     assert session.scalar(select(func.count(Feedback.id))) == 1
+
+
+def test_stale_check_out_returns_to_confirmation(client, session, make_venue, check_in):
+    venue = make_venue()
+    loc = check_in(client, venue).headers["Location"]
+    resp = client.post(loc + "/out", data={"csrf_token": "stale"})
+    assert resp.status_code == 303 and resp.headers["Location"].endswith(loc)
+    (row,) = _rows(session, venue)
+    assert row.checked_out_at is None
 
 
 def form_fields_csrf(page: str) -> str:

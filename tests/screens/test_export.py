@@ -102,7 +102,7 @@ def test_cli_refuses_unpublished_loops_and_bad_sizes(app, make_loop, tmp_path):
     assert runner.invoke(args=["loops", "export", "999", "-o", out]).exit_code != 0
 
 
-def test_portal_export_without_video(client, make_user, make_loop, tmp_path):
+def test_portal_export_without_video(client, session, make_user, make_loop, tmp_path):
     login(client, make_user(Role.EDITOR))
     loop = make_loop(SLIDES)
     assert "Tải gói ZIP" in client.get(f"/screens/loops/{loop.id}/export").get_data(
@@ -113,12 +113,78 @@ def test_portal_export_without_video(client, make_user, make_loop, tmp_path):
     )
     assert resp.status_code == 200 and resp.mimetype == "application/zip"
     _check_zip(resp.get_data(), (1366, 768), tmp_path, video=False)
+    from sqlalchemy import select
+
+    from signage.audit import AuditEvent
+
+    event = session.scalar(
+        select(AuditEvent).where(AuditEvent.action == "screens.export")
+    )
+    assert event is not None and event.target == f"loop:{loop.id}"
     assert (
         client.get(
             f"/screens/loops/{loop.id}/export?size=custom&custom=1x1"
         ).status_code
         == 422
     )
+
+
+def test_mp4_shows_each_slide_for_its_duration_even_hour_long_ones(tmp_path):
+    """Slides longer than one encoded unit (10 s) are repeated units: the frames at
+    each time show the right slide, and the length is exact."""
+    import subprocess
+
+    import imageio_ffmpeg
+
+    from signage.posters.screen import SlideSpec
+    from signage.screens.export import make_mp4
+    from signage.screens.renders import cached_render
+
+    colours = {"red": "#ff0000", "green": "#00ff00", "blue": "#0000ff"}
+    paths = {
+        name: cached_render(
+            tmp_path, SlideSpec("poster", title=" ", background=c), 320, 240
+        )
+        for name, c in colours.items()
+    }
+    mp4 = tmp_path / "loop.mp4"
+    mp4.write_bytes(
+        make_mp4(
+            [(paths["red"], 23.3), (paths["green"], 1.2), (paths["blue"], 11.0)],
+            320,
+            240,
+        )
+    )
+    assert abs(probe(mp4)["duration"] - 35.5) < 0.05
+    exe = imageio_ffmpeg.get_ffmpeg_exe()
+    for t, expected in (
+        (1, "red"),
+        (15, "red"),
+        (23.1, "red"),
+        (23.9, "green"),
+        (25, "blue"),
+        (35.3, "blue"),
+    ):
+        frame = tmp_path / f"{t}.png"
+        subprocess.run(
+            [
+                exe,
+                "-v",
+                "error",
+                "-y",
+                "-ss",
+                str(t),
+                "-i",
+                str(mp4),
+                "-frames:v",
+                "1",
+                str(frame),
+            ],
+            check=True,
+        )
+        r, g, b = Image.open(frame).convert("RGB").getpixel((160, 120))
+        got = max(("red", r), ("green", g), ("blue", b), key=lambda x: x[1])[0]
+        assert got == expected, (t, (r, g, b))
 
 
 def test_frame_counts_round_on_the_running_total():
@@ -139,3 +205,42 @@ def test_frame_counts_round_on_the_running_total():
 )
 def test_slug(text, expected):
     assert slug(text, "x") == expected
+
+
+def test_demo_loop_is_published_once(app, session):
+    from sqlalchemy import func, select
+
+    from signage.screens import demo
+    from signage.screens.models import Loop
+
+    runner = app.test_cli_runner()
+    for _ in range(2):
+        assert runner.invoke(args=["demo", "load"]).exit_code == 0
+    assert session.scalar(select(func.count()).select_from(Loop)) == 1
+    loop = session.scalar(select(Loop))
+    assert loop.name == demo.LOOP_NAME and loop.version == 1
+    assert [s.kind.value for s in loop.slides] == ["poster", "poster", "qr"]
+
+
+def test_purged_renders_come_back_on_demand(app, client, make_loop, pair_screen):
+    import os
+
+    loop = make_loop([{"title": "A"}])
+    _screen, key = pair_screen(loop)
+    m = client.get(
+        "/play/api/manifest", headers={"Authorization": f"Bearer {key}"}
+    ).get_json()
+    first = client.get(m["slides"][0]["src"])
+    body = first.get_data()
+    first.close()
+    renders = list(Path(app.instance_path, "renders").glob("*/*.jpg"))
+    assert renders
+    for p in renders:
+        os.utime(p, (0, 0))
+    result = app.test_cli_runner().invoke(
+        args=["loops", "purge-renders", "--days", "1"]
+    )
+    assert f"removed {len(renders)}" in result.output
+    again = client.get(m["slides"][0]["src"])
+    assert again.status_code == 200 and again.get_data() == body
+    again.close()

@@ -79,7 +79,7 @@ def test_slide_validation_messages(client, session, make_user, make_loop):
     url = f"/screens/loops/{loop.id}/slides/new?kind=poster"
     cases = [
         ({"duration": "0.05"}, "Thời lượng từ 0.1 đến 3600 giây"),
-        ({"duration": "4000"}, "Number must be between"),
+        ({"duration": "4000"}, "Thời lượng từ 3 giây đến 1 giờ."),
         ({"background": "red"}, "Màu có dạng #RRGGBB"),
         ({"weekdays": []}, "Chọn ít nhất một ngày"),
         ({"window_start": "08:00"}, "Nhập cả giờ bắt đầu và giờ kết thúc"),
@@ -193,6 +193,9 @@ def test_pair_form_lists_screen_online_then_offline_and_revoke(
     _editor(client, make_user)
     loop = make_loop()
     started = client.post("/play/api/pair").get_json()
+    empty = post_form(client, "/screens/pair", {"code": "", "name": ""})
+    assert empty.status_code == 422
+    assert empty.get_data(as_text=True).count("Hãy nhập thông tin này.") == 2
     bad = post_form(
         client,
         "/screens/pair",
@@ -291,3 +294,22 @@ def test_report_minutes_per_loop_slide_screen_and_day_with_csv(
         ("Cài ứng dụng", "TV sảnh", "4", "2.00"),
         ("'=cmd|'/c calc'!A1", "TV sảnh", "1", "1.50"),
     }
+
+
+def test_publishing_refuses_the_checkin_qr_of_an_inactive_venue(
+    client, session, make_user, make_loop, make_venue
+):
+    from signage.venues import services as venues
+
+    _editor(client, make_user)
+    venue = make_venue()
+    loop = make_loop(
+        [{"kind": "qr", "qr_venue_id": venue.id, "title": "Quét mã"}], publish=False
+    )
+    venues.set_active(session, venue, False)
+    session.commit()
+    page = f"/screens/loops/{loop.id}"
+    resp = post_form(client, f"{page}/publish", {}, page)
+    assert resp.status_code == 302
+    assert "địa điểm của mã QR đã tạm ngừng" in client.get(page).get_data(as_text=True)
+    assert session.scalar(select(LoopVersion.id)) is None

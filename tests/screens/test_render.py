@@ -106,3 +106,27 @@ def test_jpeg_is_baseline_srgb():
 def test_parse_size_refuses_nonsense(bad):
     with pytest.raises(ValueError):
         screen.parse_size(bad)
+
+
+def test_decomposed_vietnamese_renders_like_precomposed():
+    import unicodedata
+
+    from PIL import ImageChops
+
+    text = "Quét mã để cài ứng dụng – Phường Thuận Hóa"
+    nfd = unicodedata.normalize("NFD", text)
+    assert nfd != text
+    a = render(SlideSpec("poster", title=text, body=text), 1280, 720)
+    b = render(SlideSpec("poster", title=nfd, body=nfd), 1280, 720)
+    assert ImageChops.difference(a, b).getbbox() is None
+    # ...and the marks are drawn: the text differs from the same text without them.
+    plain = render(
+        SlideSpec(
+            "poster",
+            title="Quet ma de cai ung dung – Phuong Thuan Hoa",
+            body="Quet ma de cai ung dung – Phuong Thuan Hoa",
+        ),
+        1280,
+        720,
+    )
+    assert ImageChops.difference(a, plain).getbbox() is not None

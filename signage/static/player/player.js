@@ -136,12 +136,19 @@
   }
 
   function unpair() {
+    // Revoked: plays not yet uploaded can no longer be proven for this screen, and
+    // must not be counted for whatever screen this device is paired as next.
+    state.queue = [];
+    localStorage.removeItem(K_QUEUE);
     localStorage.removeItem(K_KEY);
     localStorage.removeItem(K_MANIFEST);
     localStorage.removeItem(K_ETAG);
     state.key = null;
     state.manifest = null;
     state.etag = null;
+    state.current = null;
+    state.next = null;
+    state.position = -1;
     clearTimeout(state.timer);
     clearTimeout(state.pollTimer);
     layers.forEach(function (img) { img.className = ""; img.removeAttribute("src"); });
@@ -314,6 +321,7 @@
 
   function advance() {
     clearTimeout(state.timer);
+    if (!state.key) return; // unpaired: the pairing panel is up, nothing to play
     var next = state.next;
     if (!next || (state.manifest && next.item.version !== state.manifest.version)) {
       preload();

@@ -1,0 +1,262 @@
+"""Benchmark the check-in hot path against /healthz with wrk (not part of the tests).
+
+    .venv/bin/python bench/checkin.py [--duration 10] [--connections 16]
+
+Builds a fresh SQLite database in a temporary directory (migrations, one organisation,
+one venue), serves the app with the README's production command
+(`gunicorn -c gunicorn.conf.py wsgi:app`, 4 workers), then runs wrk on 127.0.0.1
+against, in one run:
+
+- ``GET /healthz`` (the baseline: routing, one ``SELECT 1``, JSON);
+- ``GET /C/<TOKEN>`` (the scan page);
+- ``POST /C/<TOKEN>`` with a valid CSRF token and session cookie and a different phone
+  number and submission id on every request, so each one writes a row.
+
+Rate limits stay on, set high enough for the run. Prints requests/s, p99 latency,
+non-2xx/3xx counts and the ratios against /healthz. Needs wrk
+(`apt-get install wrk`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+
+POST_LUA = r"""
+local counter = 0
+local id = 0
+local threads = {}
+function setup(thread)
+  thread:set("tid", #threads)
+  table.insert(threads, thread)
+end
+function init(args)
+  id = tonumber(tid)
+  math.randomseed(os.time() + id * 7919)
+end
+local chars = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+local function sub_id()
+  local t = {}
+  for i = 1, 22 do
+    local k = math.random(1, #chars)
+    t[i] = chars:sub(k, k)
+  end
+  return table.concat(t)
+end
+request = function()
+  counter = counter + 1
+  local phone = string.format("09%d%07d", id, counter)
+  local body = "csrf_token=" .. CSRF .. "&submission_id=" .. sub_id() ..
+    "&name=Kh%C3%A1ch+" .. counter .. "&phone=" .. phone .. "&consent=y"
+  return wrk.format("POST", PATH, {
+    ["Content-Type"] = "application/x-www-form-urlencoded",
+    ["Cookie"] = COOKIE,
+  }, body)
+end
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def prepare(env: dict[str, str]) -> str:
+    """Migrate the database and create one venue; returns its token."""
+    subprocess.run(
+        [str(BIN / "flask"), "--app", "wsgi", "db", "upgrade"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    code = (
+        "from signage import create_app\n"
+        "from signage import db\n"
+        "from signage.accounts import services as a\n"
+        "from signage.accounts.models import OrgKind\n"
+        "from signage.venues import services as v\n"
+        "app = create_app()\n"
+        "with app.app_context():\n"
+        "    s = db.session()\n"
+        "    org = a.create_org(s, a.OrgData(name='Bench', kind=OrgKind.BUSINESS,"
+        " province_code=46, ward_code=19786, address='1 Lê Lợi'))\n"
+        "    venue = v.create_venue(s, org, v.VenueData(name='Sảnh chính',"
+        " address='1 Lê Lợi', ward_code=19786))\n"
+        "    s.commit()\n"
+        "    print(venue.token)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return out.stdout.strip().splitlines()[-1]
+
+
+def wait_ready(port: int) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+        try:
+            conn.request("GET", "/healthz")
+            if conn.getresponse().status == 200:
+                return
+        except OSError:
+            time.sleep(0.2)
+        finally:
+            conn.close()
+    raise SystemExit("server did not start")
+
+
+def form_state(port: int, token: str) -> tuple[str, str]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    conn.request("GET", f"/C/{token}")
+    resp = conn.getresponse()
+    page = resp.read().decode()
+    cookie = (resp.getheader("Set-Cookie") or "").split(";", 1)[0]
+    conn.close()
+    match = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    if not match or not cookie:
+        raise SystemExit("no CSRF token or cookie on the scan page")
+    return match.group(1), cookie
+
+
+def parse_wrk(text: str) -> dict[str, float]:
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
+    p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)\b", text)
+    scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}[p99.group(2)]
+    bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", text)
+    errors = re.search(r"Socket errors:.*", text)
+    return {
+        "rps": rps,
+        "p99_ms": float(p99.group(1)) * scale,
+        "bad": float(bad.group(1)) if bad else 0.0,
+        "socket_errors": 1.0 if errors else 0.0,
+    }
+
+
+def run_wrk(url: str, args: argparse.Namespace, script: Path | None = None) -> dict:
+    cmd = [
+        "wrk",
+        f"-t{args.threads}",
+        f"-c{args.connections}",
+        f"-d{args.duration}s",
+        "--latency",
+    ]
+    if script is not None:
+        cmd += ["-s", str(script)]
+    out = subprocess.run([*cmd, url], capture_output=True, text=True, check=True)
+    return parse_wrk(out.stdout)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--duration", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=4)
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is missing: apt-get install wrk")
+
+    tmp = Path(tempfile.mkdtemp(prefix="signage-bench-"))
+    port = free_port()
+    env = {
+        **os.environ,
+        "SIGNAGE_ENV": "production",
+        "SIGNAGE_SECRET_KEY": "bench-secret-key-0123456789abcdef0123",
+        "SIGNAGE_PUBLIC_BASE_URL": "https://qr.example.vn",
+        "SIGNAGE_DATABASE_URL": f"sqlite:///{tmp / 'bench.db'}",
+        "SIGNAGE_BIND": f"127.0.0.1:{port}",
+        "SIGNAGE_WORKERS": str(args.workers),
+        "SIGNAGE_CHECKIN_LIMIT_PER_IP": "10000000 per minute",
+        "SIGNAGE_CHECKIN_LIMIT_PER_VENUE": "10000000 per minute",
+    }
+    token = prepare(env)
+    log = (tmp / "gunicorn.log").open("wb")
+    server = subprocess.Popen(
+        [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "wsgi:app"],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        wait_ready(port)
+        csrf, cookie = form_state(port, token)
+        script = tmp / "post.lua"
+        script.write_text(
+            f'PATH = "/C/{token}"\nCSRF = "{csrf}"\nCOOKIE = "{cookie}"\n' + POST_LUA
+        )
+        base = f"http://127.0.0.1:{port}"
+        run_wrk(base + "/healthz", argparse.Namespace(**{**vars(args), "duration": 2}))
+        results = {
+            "GET /healthz": run_wrk(base + "/healthz", args),
+            "GET /C/<TOKEN>": run_wrk(f"{base}/C/{token}", args),
+            "POST /C/<TOKEN>": run_wrk(f"{base}/C/{token}", args, script),
+        }
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+        log.close()
+    rows = int(
+        subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                "import sqlite3,sys; print(sqlite3.connect(sys.argv[1])"
+                ".execute('select count(*) from checkins').fetchone()[0])",
+                str(tmp / "bench.db"),
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    )
+    locked = "database is locked" in (tmp / "gunicorn.log").read_text(errors="replace")
+    shutil.rmtree(tmp, ignore_errors=True)
+
+    base_rps = results["GET /healthz"]["rps"]
+    print(
+        f"wrk -t{args.threads} -c{args.connections} -d{args.duration}s, "
+        f"gunicorn {args.workers} workers (gthread), SQLite WAL"
+    )
+    print(f"{'endpoint':<18}{'req/s':>10}{'p99 ms':>10}{'ratio':>8}{'non-2xx/3xx':>13}")
+    for name, r in results.items():
+        print(
+            f"{name:<18}{r['rps']:>10.0f}{r['p99_ms']:>10.1f}"
+            f"{r['rps'] / base_rps:>8.2f}{int(r['bad']):>13}"
+        )
+    print(
+        f"rows written by the POST run: {rows}; 'database is locked' in log: {locked}"
+    )
+    targets = {
+        "GET ratio >= 0.7": results["GET /C/<TOKEN>"]["rps"] / base_rps >= 0.7,
+        "POST ratio >= 0.5": results["POST /C/<TOKEN>"]["rps"] / base_rps >= 0.5,
+        "p99 <= 25 ms": all(r["p99_ms"] <= 25 for r in results.values()),
+        "zero non-2xx/3xx": all(r["bad"] == 0 for r in results.values()),
+    }
+    for name, ok in targets.items():
+        print(f"  {'met ' if ok else 'MISS'} {name}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,86 @@
+"""API clients: keys (shown once, stored hashed), look-up, revocation."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from ..accounts.models import Organisation
+from ..db import utcnow
+from ..errors import N_, Invalid, NotFound
+from ..text import clean_text
+from .models import ApiClient, Scope
+
+KEY_PREFIX = "sgn_"
+# last_used_at is written at most this often per client (not on every request).
+TOUCH_EVERY = timedelta(minutes=5)
+
+
+def _digest(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def create_client(
+    session: Session,
+    name: str,
+    scopes: list[Scope],
+    organisation_id: int | None = None,
+) -> tuple[ApiClient, str]:
+    """A new client and its key (returned once; only its hash is stored)."""
+    name = clean_text(name)
+    if not 2 <= len(name) <= 120:
+        raise Invalid(N_("Tên ứng dụng từ 2 đến 120 ký tự."), field="name")
+    if not scopes:
+        raise Invalid(N_("Hãy chọn ít nhất một quyền."), field="scopes")
+    if (
+        organisation_id is not None
+        and session.get(Organisation, organisation_id) is None
+    ):
+        raise NotFound(N_("Không tìm thấy tổ chức."), field="organisation_id")
+    key = KEY_PREFIX + secrets.token_urlsafe(30)
+    client = ApiClient(
+        name=name,
+        organisation_id=organisation_id,
+        key_hash=_digest(key),
+        key_prefix=key[:10],
+        scopes=" ".join(sorted({s.value for s in scopes})),
+    )
+    session.add(client)
+    session.flush()
+    return client, key
+
+
+def authenticate(
+    session: Session, key: str, now: datetime | None = None
+) -> ApiClient | None:
+    """The active client holding this key, or None."""
+    if not key.startswith(KEY_PREFIX) or len(key) > 100:
+        return None
+    client = session.scalar(select(ApiClient).where(ApiClient.key_hash == _digest(key)))
+    if client is None or not client.active:
+        return None
+    now = now or utcnow()
+    if client.last_used_at is None or now - client.last_used_at > TOUCH_EVERY:
+        session.execute(
+            update(ApiClient).where(ApiClient.id == client.id).values(last_used_at=now)
+        )
+    return client
+
+
+def list_clients(session: Session) -> list[ApiClient]:
+    return list(
+        session.scalars(select(ApiClient).order_by(ApiClient.created_at.desc()))
+    )
+
+
+def revoke(session: Session, client_id: int) -> ApiClient:
+    client = session.get(ApiClient, client_id)
+    if client is None:
+        raise NotFound(N_("Không tìm thấy ứng dụng."))
+    client.active = False
+    session.flush()
+    return client

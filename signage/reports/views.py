@@ -1,0 +1,148 @@
+"""The province's deployment and adoption reports (admin)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask import Blueprint, current_app, render_template
+
+from .. import db, geo, timefmt
+from ..accounts.forms import ORG_KIND_LABELS
+from ..accounts.models import Role
+from ..auth import roles_required
+from ..db import utcnow
+from ..web import csv_download
+from . import services
+
+bp = Blueprint("reports", __name__, url_prefix="/reports")
+
+PER_DAY = 14
+
+
+def campaign_deadline() -> date | None:
+    raw = str(current_app.config.get("CAMPAIGN_DEADLINE") or "")
+    try:
+        return date.fromisoformat(raw) if raw else None
+    except ValueError:
+        return None
+
+
+def _deployment() -> services.Deployment:
+    cfg = current_app.config
+    s = db.session()
+    report = services.deployment(
+        s,
+        province_code=cfg["DEFAULT_PROVINCE_CODE"],
+        now=utcnow(),
+        active_days=int(cfg["REPORTS_ACTIVE_DAYS"]),
+        deadline=campaign_deadline(),
+    )
+    report.per_day = services.checkins_per_day(
+        s,
+        days=PER_DAY,
+        today=timefmt.today_local(),
+        zone=timefmt.zone(),
+        province_code=cfg["DEFAULT_PROVINCE_CODE"],
+    )
+    return report
+
+
+@bp.get("/")
+@roles_required(Role.ADMIN)
+def deployment() -> Any:
+    report = _deployment()
+    province = geo.province(current_app.config["DEFAULT_PROVINCE_CODE"])
+    laggards = services.laggards(
+        db.session(), province_code=current_app.config["DEFAULT_PROVINCE_CODE"]
+    )
+    peak = max((n for _d, n in report.per_day), default=0)
+    return render_template(
+        "reports/deployment.html",
+        report=report,
+        province=province,
+        kinds=ORG_KIND_LABELS,
+        laggards=laggards,
+        peak=peak,
+        today=timefmt.today_local(),
+    )
+
+
+HEADER = [
+    "ma_phuong_xa",
+    "phuong_xa",
+    "to_chuc",
+    "to_chuc_da_in_bang",
+    "dia_diem",
+    "dia_diem_dang_dung",
+    "dia_diem_da_in_bang",
+    "dia_diem_co_khai_bao_7_ngay",
+]
+
+
+@bp.get("/deployment.csv")
+@roles_required(Role.ADMIN)
+def deployment_csv() -> Any:
+    report = _deployment()
+    rows: list[list[Any]] = [HEADER]
+    for r in report.by_ward:
+        rows.append(
+            [
+                r.key or "",
+                geo.ward_name(r.key) if r.key else "",
+                r.organisations,
+                r.organisations_printed,
+                r.venues,
+                r.venues_active,
+                r.venues_printed,
+                r.venues_in_use,
+            ]
+        )
+    t = report.total
+    rows.append(
+        [
+            "",
+            "TỔNG",
+            t.organisations,
+            t.organisations_printed,
+            t.venues,
+            t.venues_active,
+            t.venues_printed,
+            t.venues_in_use,
+        ]
+    )
+    stamp = timefmt.today_local().isoformat()
+    return csv_download(rows, f"trien-khai-{stamp}.csv")
+
+
+@bp.get("/laggards.csv")
+@roles_required(Role.ADMIN)
+def laggards_csv() -> Any:
+    rows: list[list[Any]] = [
+        [
+            "to_chuc",
+            "loai_hinh",
+            "phuong_xa",
+            "dia_chi",
+            "nguoi_lien_he",
+            "dien_thoai",
+            "dia_diem",
+        ]
+    ]
+    for lag in services.laggards(
+        db.session(), province_code=current_app.config["DEFAULT_PROVINCE_CODE"]
+    ):
+        org = lag.organisation
+        rows.append(
+            [
+                org.name,
+                str(ORG_KIND_LABELS[org.kind]),
+                geo.ward_name(org.ward_code),
+                org.address,
+                org.contact_name,
+                org.contact_phone,
+                lag.venues,
+            ]
+        )
+    stamp = timefmt.today_local().isoformat()
+    return csv_download(rows, f"chua-in-bang-{stamp}.csv")

@@ -1,0 +1,57 @@
+"""Demo campaign loop for `make run`: install the app, the 5K run, a venue's check-in
+QR; published, so a screen paired to it plays at once. Idempotent (by loop name)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..venues.models import Venue
+from . import services
+from .models import Loop, SlideKind
+
+LOOP_NAME = "Chiến dịch mã QR – màn hình sảnh"
+
+
+def load(session: Session, base_url: str) -> Loop:
+    loop = session.scalar(select(Loop).where(Loop.name == LOOP_NAME))
+    if loop is not None:
+        return loop
+    loop = services.create_loop(session, LOOP_NAME, None)
+    venue = session.scalar(select(Venue).order_by(Venue.id).limit(1))
+    slides = [
+        services.SlideData(
+            SlideKind.POSTER,
+            title="Cài ứng dụng Huế-S",
+            body="Quét mã để cài ứng dụng công dân số: phản ánh hiện trường, "
+            "khai báo y tế, tra cứu dịch vụ công mọi lúc, mọi nơi.",
+            qr_url="https://hue-s.vn/app",
+            qr_caption="hue-s.vn/app",
+            duration_ms=12_000,
+        ),
+        services.SlideData(
+            SlideKind.POSTER,
+            title="Giải chạy 5K vì cộng đồng",
+            body="6 giờ sáng Chủ nhật, xuất phát tại Phu Văn Lâu.\n"
+            "Đăng ký miễn phí tại quầy lễ tân hoặc quét mã.",
+            background="#c00000",
+            qr_url="https://hue-s.vn/5k",
+            qr_caption="Đăng ký chạy 5K",
+            duration_ms=10_000,
+        ),
+    ]
+    if venue is not None:
+        slides.append(
+            services.SlideData(
+                SlideKind.QR,
+                title="Quét mã khi vào cửa",
+                qr_venue_id=venue.id,
+                qr_caption=venue.name,
+                duration_ms=15_000,
+            )
+        )
+    for data in slides:
+        services.add_slide(session, loop, data)
+    session.expire(loop, ["slides"])
+    services.publish(session, loop, base_url)
+    return loop

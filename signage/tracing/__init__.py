@@ -1,0 +1,1 @@
+"""Health officers' exposure queries over check-ins, every one audited."""

@@ -1,0 +1,165 @@
+"""Exposure queries: who was at the same venue at the same time as a case.
+
+A stay runs from check-in to check-out, or to the automatic check-out after the
+venue's default stay (``auto_out_at``). Two stays overlap when each starts before the
+other ends; ``margin`` widens the case's stay on both sides (air lingers; clocks and
+habits differ). Each visit of the case costs one query on the (venue, time) index.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ..checkin.models import CheckIn
+from ..errors import Invalid
+from ..venues.models import Venue
+from ..venues.services import STAY_MAX
+
+MAX_WINDOW = timedelta(days=31)
+MAX_MARGIN_MINUTES = 240
+
+
+def stay_end(row: CheckIn) -> datetime:
+    return row.checked_out_at or row.auto_out_at
+
+
+def _overlap(a0: datetime, a1: datetime, b0: datetime, b1: datetime) -> timedelta:
+    return max(timedelta(0), min(a1, b1) - max(a0, b0))
+
+
+@dataclass
+class Contact:
+    row: CheckIn
+    overlap: timedelta
+
+
+@dataclass
+class Exposure:
+    """One visit of the case and the people present during it."""
+
+    visit: CheckIn
+    contacts: list[Contact] = field(default_factory=list)
+
+
+@dataclass
+class Person:
+    """A contact across all the case's visits (one line per phone)."""
+
+    name: str
+    phone: str
+    visits: int
+    overlap: timedelta
+    first_seen: datetime
+
+
+@dataclass
+class CaseResult:
+    exposures: list[Exposure]
+
+    @property
+    def people(self) -> list[Person]:
+        by_phone: dict[str, Person] = {}
+        for exp in self.exposures:
+            for c in exp.contacts:
+                p = by_phone.get(c.row.phone_hash)
+                if p is None:
+                    by_phone[c.row.phone_hash] = Person(
+                        c.row.name, c.row.phone, 1, c.overlap, c.row.checked_in_at
+                    )
+                else:
+                    p.visits += 1
+                    p.overlap += c.overlap
+                    p.first_seen = min(p.first_seen, c.row.checked_in_at)
+        return sorted(by_phone.values(), key=lambda p: (-p.overlap, p.first_seen))
+
+
+def check_window(start: datetime, end: datetime, margin_minutes: int = 0) -> None:
+    if end <= start:
+        raise Invalid("Thời điểm kết thúc phải sau thời điểm bắt đầu.", field="end")
+    if end - start > MAX_WINDOW:
+        raise Invalid("Khoảng thời gian tối đa là 31 ngày.", field="end")
+    if not 0 <= margin_minutes <= MAX_MARGIN_MINUTES:
+        raise Invalid("Thời gian nới rộng từ 0 đến 240 phút.", field="margin")
+
+
+def present(
+    session: Session,
+    venue_id: int,
+    start: datetime,
+    end: datetime,
+    *,
+    exclude_hash: str | None = None,
+) -> list[CheckIn]:
+    """Every check-in at the venue whose stay overlaps [start, end)."""
+    ends = func.coalesce(CheckIn.checked_out_at, CheckIn.auto_out_at)
+    stmt = (
+        select(CheckIn)
+        .where(
+            CheckIn.venue_id == venue_id,
+            # The index bound: no stay is longer than STAY_MAX minutes.
+            CheckIn.checked_in_at >= start - timedelta(minutes=STAY_MAX),
+            CheckIn.checked_in_at < end,
+            ends > start,
+        )
+        .order_by(CheckIn.checked_in_at)
+    )
+    if exclude_hash is not None:
+        stmt = stmt.where(CheckIn.phone_hash != exclude_hash)
+    return list(session.scalars(stmt))
+
+
+def case_exposures(
+    session: Session,
+    phone_hash: str,
+    start: datetime,
+    end: datetime,
+    *,
+    margin_minutes: int = 0,
+) -> CaseResult:
+    """The case's visits in [start, end) and, for each, who overlapped it."""
+    check_window(start, end, margin_minutes)
+    margin = timedelta(minutes=margin_minutes)
+    visits = session.scalars(
+        select(CheckIn)
+        .where(
+            CheckIn.phone_hash == phone_hash,
+            CheckIn.checked_in_at >= start,
+            CheckIn.checked_in_at < end,
+        )
+        .order_by(CheckIn.checked_in_at)
+    )
+    exposures = []
+    for visit in visits:
+        a0, a1 = visit.checked_in_at - margin, stay_end(visit) + margin
+        rows = present(session, visit.venue_id, a0, a1, exclude_hash=phone_hash)
+        exposures.append(
+            Exposure(
+                visit,
+                [
+                    Contact(r, _overlap(a0, a1, r.checked_in_at, stay_end(r)))
+                    for r in rows
+                ],
+            )
+        )
+    return CaseResult(exposures)
+
+
+def venue_by_token(session: Session, token: str) -> Venue | None:
+    """Any venue (also a deactivated one, or by a retired token) for an inquiry."""
+    from ..errors import Gone, NotFound
+    from ..venues import services as venues
+    from ..venues.models import RetiredToken
+
+    try:
+        return venues.resolve_token(session, token)
+    except Gone:
+        from ..venues import tokens
+
+        retired = session.get(RetiredToken, tokens.normalise(token))
+        return session.get(Venue, retired.venue_id) if retired else None
+    except NotFound:
+        return None

@@ -1,0 +1,226 @@
+"""Health officers' exposure queries. Results carry full names and phones (the officer
+has to call people), so every query and every export is written to the audit log with
+who, when, why and what was asked; nothing is cached by the browser."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from .. import audit, db, timefmt
+from ..accounts.models import Role, User
+from ..auth import roles_required
+from ..checkin import people
+from ..errors import DomainError
+from ..forms import apply_domain_error
+from ..venues.models import Venue
+from ..web import csv_download
+from . import services
+from .forms import CaseForm, VenueForm
+
+bp = Blueprint("tracing", __name__, url_prefix="/tracing")
+
+DEFAULT_DAYS = 14
+
+
+@bp.app_template_filter("phone_national")
+def _phone_national(e164: str) -> str:
+    return people.national(e164)
+
+
+def _no_store(resp: Response) -> Response:
+    resp.headers["Cache-Control"] = "no-store"
+    return resp
+
+
+def _forms() -> tuple[CaseForm, VenueForm]:
+    """Both forms; the one not submitted gets its defaults (the last days/hours)."""
+    case, venue = CaseForm(prefix="case"), VenueForm(prefix="venue")
+    today = timefmt.today_local()
+    if request.path != url_for("tracing.case"):
+        case.start.data = today - timedelta(days=DEFAULT_DAYS)
+        case.end.data = today
+    if request.path != url_for("tracing.venue"):
+        now = datetime.now(timefmt.zone()).replace(second=0, microsecond=0, tzinfo=None)
+        venue.start.data = now - timedelta(hours=4)
+        venue.end.data = now
+    return case, venue
+
+
+def _page(case: CaseForm, venue: VenueForm, status: int = 200, **ctx: Any) -> Any:
+    html = render_template("tracing/index.html", case=case, venue=venue, **ctx)
+    return _no_store(Response(html, status=status))
+
+
+def _day_start(d: date) -> datetime:
+    return datetime.combine(d, time.min, timefmt.zone()).astimezone(UTC)
+
+
+def _local(dt: datetime) -> datetime:
+    return dt.replace(tzinfo=timefmt.zone()).astimezone(UTC)
+
+
+def _audit(action: str, target: str, reason: str, **detail: Any) -> None:
+    audit.record(
+        db.session(),
+        user_id=current_user.id,
+        action=action,
+        target=target,
+        reason=reason,
+        ip=request.remote_addr or "",
+        **detail,
+    )
+
+
+@bp.get("/")
+@roles_required(Role.HEALTH)
+def index() -> Any:
+    return _page(*_forms())
+
+
+@bp.post("/case")
+@roles_required(Role.HEALTH)
+def case() -> Any:
+    case_form, venue_form = _forms()
+    if not case_form.validate_on_submit():
+        return _page(case_form, venue_form, 422)
+    try:
+        phone = people.clean_phone(case_form.phone.data or "")
+        start = _day_start(case_form.start.data)
+        end = _day_start(case_form.end.data + timedelta(days=1))
+        margin = case_form.margin.data or 0
+        digest = people.phone_hash(current_app.config["SECRET_KEY"], phone)
+        s = db.session()
+        result = services.case_exposures(s, digest, start, end, margin_minutes=margin)
+    except DomainError as e:
+        field = {"end": "end", "margin": "margin", "phone": "phone"}.get(e.field or "")
+        apply_domain_error(case_form, field, _(e.message))
+        return _page(case_form, venue_form, 422)
+    people_list = result.people
+    export = request.form.get("export") == "csv"
+    _audit(
+        "tracing.case_export" if export else "tracing.case",
+        f"phone:{people.mask(phone)}",
+        case_form.reason.data or "",
+        phone_hash=digest[:16],
+        start=case_form.start.data.isoformat(),
+        end=case_form.end.data.isoformat(),
+        margin=margin,
+        visits=len(result.exposures),
+        contacts=len(people_list),
+    )
+    s.commit()
+    if export:
+        rows = [
+            ["ho_ten", "dien_thoai", "so_lan_trung", "tong_phut_trung", "lan_dau"],
+            *(
+                [
+                    p.name,
+                    people.national(p.phone),
+                    p.visits,
+                    int(p.overlap.total_seconds() // 60),
+                    timefmt.fmt_datetime(p.first_seen),
+                ]
+                for p in people_list
+            ),
+        ]
+        return csv_download(rows, "tiep-xuc.csv")
+    venues = _venues(s, {e.visit.venue_id for e in result.exposures})
+    return _page(
+        case_form,
+        venue_form,
+        result=result,
+        people_list=people_list,
+        venues=venues,
+        case_phone=people.national(phone),
+    )
+
+
+@bp.post("/venue")
+@roles_required(Role.HEALTH)
+def venue() -> Any:
+    case_form, venue_form = _forms()
+    if not venue_form.validate_on_submit():
+        return _page(case_form, venue_form, 422, tab="venue")
+    s = db.session()
+    place = services.venue_by_token(s, venue_form.token.data or "")
+    if place is None:
+        venue_form.token.errors = [_("Không tìm thấy địa điểm với mã này.")]
+        return _page(case_form, venue_form, 422, tab="venue")
+    start, end = _local(venue_form.start.data), _local(venue_form.end.data)
+    try:
+        services.check_window(start, end)
+    except DomainError as e:
+        venue_form.end.errors = [_(e.message)]
+        return _page(case_form, venue_form, 422, tab="venue")
+    rows = services.present(s, place.id, start, end)
+    export = request.form.get("export") == "csv"
+    _audit(
+        "tracing.venue_export" if export else "tracing.venue",
+        f"venue:{place.id}",
+        venue_form.reason.data or "",
+        token=place.token,
+        start=start.isoformat(),
+        end=end.isoformat(),
+        contacts=len(rows),
+    )
+    s.commit()
+    if export:
+        return csv_download(
+            [
+                ["ho_ten", "dien_thoai", "vao", "ra"],
+                *(
+                    [
+                        r.name,
+                        people.national(r.phone),
+                        timefmt.fmt_datetime(r.checked_in_at),
+                        timefmt.fmt_datetime(services.stay_end(r)),
+                    ]
+                    for r in rows
+                ),
+            ],
+            "co-mat-tai-dia-diem.csv",
+        )
+    return _page(
+        case_form,
+        venue_form,
+        tab="venue",
+        place=place,
+        present=rows,
+        stay_end=services.stay_end,
+    )
+
+
+def _venues(s: Any, ids: set[int]) -> dict[int, Venue]:
+    if not ids:
+        return {}
+    return {v.id: v for v in s.scalars(select(Venue).where(Venue.id.in_(ids)))}
+
+
+@bp.get("/history")
+@roles_required(Role.HEALTH, Role.ADMIN)
+def history() -> Any:
+    """A health officer sees their own queries; the province admin sees everyone's."""
+    stmt = (
+        select(audit.AuditEvent, User.email)
+        .outerjoin(User, User.id == audit.AuditEvent.user_id)
+        .where(audit.AuditEvent.action.like("tracing.%"))
+        .order_by(audit.AuditEvent.at.desc())
+        .limit(500)
+    )
+    if current_user.role is Role.HEALTH:
+        stmt = stmt.where(audit.AuditEvent.user_id == current_user.id)
+    rows = db.session().execute(stmt).all()
+    return _no_store(Response(render_template("tracing/history.html", rows=rows)))

@@ -1,0 +1,80 @@
+"""The screens portal in Chromium: pair a /play tab through the form, reorder slides
+by drag and drop."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from signage.accounts.models import Role
+from signage.screens import services
+from signage.screens.models import Loop, Screen, SlideKind
+
+from ..helpers import PASSWORD
+
+
+def _sign_in(page, url, user) -> None:
+    page.goto(url + "/login")
+    page.fill("#email", user.email)
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/home/screens")
+
+
+def _loop(session, app, titles):
+    loop = services.create_loop(session, "Chiến dịch tháng 12", None)
+    for t in titles:
+        services.add_slide(session, loop, services.SlideData(SlideKind.POSTER, title=t))
+    session.expire(loop, ["slides"])
+    services.publish(session, loop, app.config["PUBLIC_BASE_URL"])
+    session.commit()
+    return loop
+
+
+def test_editor_pairs_a_screen_with_its_code(
+    browser, live_server, page, session, app, make_user
+):
+    loop = _loop(session, app, ["Cài ứng dụng"])
+    screen_tab = browser.new_context(viewport={"width": 640, "height": 360}).new_page()
+    screen_tab.goto(live_server.url + "/play")
+    screen_tab.wait_for_function(
+        "() => /^[2-9A-Z]{6}$/.test(document.getElementById('code').textContent.trim())"
+    )
+    code = screen_tab.inner_text("#code").strip()
+
+    _sign_in(page, live_server.url, make_user(Role.EDITOR))
+    page.goto(live_server.url + "/screens/pair")
+    page.fill("#code", code.lower())
+    page.fill("#name", "Thang máy A")
+    page.select_option("#loop_id", str(loop.id))
+    page.select_option("#size", "1080x1920")
+    page.click("main button[type=submit]")
+    page.wait_for_url("**/screens/devices")
+    screen_tab.wait_for_function(
+        "() => document.body.dataset.slide !== undefined", timeout=10_000
+    )
+    page.reload()
+    row = page.inner_text("tbody tr")
+    assert "Thang máy A" in row and "Trực tuyến" in row and "1080×1920" in row
+    screen = session.scalar(select(Screen))
+    assert (screen.width, screen.height) == (1080, 1920)
+    screen_tab.context.close()
+
+
+def test_drag_and_drop_reorders_slides(live_server, page, session, app, make_user):
+    loop = _loop(session, app, ["Một", "Hai", "Ba"])
+    ids = [s.id for s in loop.slides]
+    _sign_in(page, live_server.url, make_user(Role.EDITOR))
+    page.goto(f"{live_server.url}/screens/loops/{loop.id}")
+    with page.expect_response(lambda r: r.url.endswith("/order")) as info:
+        page.drag_and_drop(
+            f"#slide-{ids[2]} .grip",
+            f"#slide-{ids[0]} .meta",
+            target_position={"x": 5, "y": 2},
+        )
+    assert info.value.status == 200
+    session.expire_all()
+    assert [s.title for s in session.get(Loop, loop.id).slides] == ["Ba", "Một", "Hai"]
+    page.reload()
+    assert page.locator("#slides li[data-id]").evaluate_all(
+        "els => els.map(e => e.dataset.id)"
+    ) == [str(ids[2]), str(ids[0]), str(ids[1])]
