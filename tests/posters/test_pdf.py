@@ -222,3 +222,23 @@ def test_an_overlong_address_ends_with_an_ellipsis_inside_the_page(campaign):
         if tp.get_text_range(i, 1).strip():
             assert left >= 0 and right <= width
     doc.close()
+
+
+@pytest.mark.parametrize(
+    "base_url",
+    [
+        "https://phan-hoi-thong-tin.hue.gov.vn",  # longer host: a bigger version
+        "https://dichvucong.hue.gov.vn/MaQR",  # a path: case kept, byte mode
+    ],
+)
+@pytest.mark.parametrize("size", sorted(pdf.SIZES))
+def test_longer_payloads_still_fill_the_square_and_scan(campaign, base_url, size):
+    other = dataclasses.replace(campaign, base_url=base_url)
+    payload = qr.payload(base_url, "7KQ2M9XW3D")
+    assert qr.make(payload).version > 2
+    doc = pdfium.PdfDocument(pdf.render_one(make_board(), size, other))
+    found = decode_page(doc[0], 72)
+    assert [r.text for r in found] == [payload] * FACES[size]
+    text = doc[0].get_textpage().get_text_range()
+    assert qr.display_domain(base_url) in " ".join(text.split())
+    doc.close()
