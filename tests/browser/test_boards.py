@@ -33,6 +33,7 @@ def test_manager_downloads_boards_and_bare_qr(
     other = make_venue(org, name="Bến thuyền Tòa Khâm")
     user = make_user(Role.MANAGER, org)
     _login(page, live_server, user)
+    page.screenshot(path=str(tmp_path / "org.png"), full_page=True)
 
     with page.expect_download() as dl:
         page.click("text=Tải tất cả bảng QR (PDF)")
@@ -56,4 +57,5 @@ def test_manager_downloads_boards_and_bare_qr(
     img = Image.open(io.BytesIO(Path(dl.value.path()).read_bytes()))
     assert img.size == (33 * 12, 33 * 12)
     if os.environ.get("SIGNAGE_KEEP_SCREENSHOTS"):
-        shutil.copy(tmp_path / "venue.png", os.environ["SIGNAGE_KEEP_SCREENSHOTS"])
+        for name in ("org.png", "venue.png"):
+            shutil.copy(tmp_path / name, Path(os.environ["SIGNAGE_KEEP_SCREENSHOTS"]))

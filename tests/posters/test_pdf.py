@@ -3,6 +3,7 @@ text, look inside the file."""
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import re
 import unicodedata
@@ -197,3 +198,47 @@ def test_the_tent_has_a_dashed_fold_line_across_the_middle(campaign):
     assert re.search(
         rb"0 " + re.escape(middle) + rb"\d* m [\d.]+ " + re.escape(middle), forms[0]
     )
+
+
+def test_campaign_colours_are_used(campaign):
+    green = dataclasses.replace(campaign, color="#2e7d32")
+    data = pdf.render_one(make_board(), "a4", green, compress=False)
+    _pages, forms = _content_streams(data)
+    assert b".180392 .490196 .196078 rg" in forms[0]  # #2e7d32 as fractions
+    default = pdf.render_one(make_board(), "a4", campaign, compress=False)
+    assert b".180392 .490196 .196078 rg" not in default
+
+
+def test_an_overlong_address_ends_with_an_ellipsis_inside_the_page(campaign):
+    board = dataclasses.replace(make_board(), address="Số 1 đường Lê Lợi " * 20)
+    doc = pdfium.PdfDocument(pdf.render_one(board, "a4", campaign))
+    page = doc[0]
+    tp = page.get_textpage()
+    width = page.get_width()
+    text = tp.get_text_range()
+    assert "…" in text
+    for i in range(tp.count_chars()):
+        left, _b, right, _t = tp.get_charbox(i)
+        if tp.get_text_range(i, 1).strip():
+            assert left >= 0 and right <= width
+    doc.close()
+
+
+@pytest.mark.parametrize(
+    "base_url",
+    [
+        "https://phan-hoi-thong-tin.hue.gov.vn",  # longer host: a bigger version
+        "https://dichvucong.hue.gov.vn/MaQR",  # a path: case kept, byte mode
+    ],
+)
+@pytest.mark.parametrize("size", sorted(pdf.SIZES))
+def test_longer_payloads_still_fill_the_square_and_scan(campaign, base_url, size):
+    other = dataclasses.replace(campaign, base_url=base_url)
+    payload = qr.payload(base_url, "7KQ2M9XW3D")
+    assert qr.make(payload).version > 2
+    doc = pdfium.PdfDocument(pdf.render_one(make_board(), size, other))
+    found = decode_page(doc[0], 72)
+    assert [r.text for r in found] == [payload] * FACES[size]
+    text = doc[0].get_textpage().get_text_range()
+    assert qr.display_domain(base_url) in " ".join(text.split())
+    doc.close()
