@@ -7,6 +7,7 @@ from .cards.models import PersonalCard
 from .checkin.models import CheckIn, Feedback
 from .db import Base
 from .posters.models import BoardDownload
+from .reports.models import OrgReport
 from .screens.models import (
     Loop,
     LoopVersion,
@@ -30,6 +31,7 @@ __all__ = [
     "Loop",
     "LoopVersion",
     "Media",
+    "OrgReport",
     "Organisation",
     "PersonalCard",
     "PairingCode",

@@ -22,9 +22,12 @@ from sqlalchemy.orm import Session
 
 from ..accounts.models import Organisation, OrgKind
 from ..checkin.models import CheckIn
+from ..errors import N_, Invalid
 from ..posters.models import BoardDownload
 from ..posters.services import BOARD_SIZES
+from ..text import clean_text
 from ..venues.models import Venue
+from .models import OrgReport
 
 
 @dataclass
@@ -242,3 +245,127 @@ def laggards(session: Session, *, province_code: int) -> list[Laggard]:
         .order_by(Organisation.ward_code, Organisation.name)
     )
     return [Laggard(org, int(n)) for org, n in session.execute(stmt)]
+
+
+# Organisations' own reports (staff, city app, boards posted, screens) ----------------
+
+STAFF_MAX = 1_000_000
+NOTE_MAX = 1000
+
+
+@dataclass
+class ReportData:
+    staff_total: int
+    staff_with_app: int
+    boards_posted: int
+    screens_running: int
+    note: str = ""
+
+    def check(self) -> ReportData:
+        for name in (
+            "staff_total",
+            "staff_with_app",
+            "boards_posted",
+            "screens_running",
+        ):
+            value = getattr(self, name)
+            if not 0 <= value <= STAFF_MAX:
+                raise Invalid(N_("Số từ 0 đến 1.000.000."), field=name)
+        if self.staff_with_app > self.staff_total:
+            raise Invalid(
+                N_("Số người đã cài ứng dụng không thể lớn hơn tổng số cán bộ."),
+                field="staff_with_app",
+            )
+        note = clean_text(self.note, multiline=True)
+        if len(note) > NOTE_MAX:
+            raise Invalid(N_("Ghi chú tối đa 1000 ký tự."), field="note")
+        return ReportData(
+            self.staff_total,
+            self.staff_with_app,
+            self.boards_posted,
+            self.screens_running,
+            note,
+        )
+
+
+def submit_report(
+    session: Session, org_id: int, data: ReportData, user_id: int | None
+) -> OrgReport:
+    data = data.check()
+    report = OrgReport(organisation_id=org_id, user_id=user_id, **data.__dict__)
+    session.add(report)
+    session.flush()
+    return report
+
+
+def org_reports(session: Session, org_id: int, limit: int = 20) -> list[OrgReport]:
+    return list(
+        session.scalars(
+            select(OrgReport)
+            .where(OrgReport.organisation_id == org_id)
+            .order_by(OrgReport.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+@dataclass
+class AdoptionRow:
+    key: Any
+    organisations: int = 0
+    reported: int = 0
+    staff_total: int = 0
+    staff_with_app: int = 0
+    boards_posted: int = 0
+    screens_running: int = 0
+
+    @property
+    def app_share(self) -> float:
+        return self.staff_with_app / self.staff_total if self.staff_total else 0.0
+
+    @property
+    def reported_share(self) -> float:
+        return self.reported / self.organisations if self.organisations else 0.0
+
+
+def adoption(
+    session: Session, *, province_code: int
+) -> tuple[list[AdoptionRow], AdoptionRow]:
+    """By kind of organisation, from each organisation's latest report (ids grow, so
+    the latest is the largest id)."""
+    latest = (
+        select(func.max(OrgReport.id).label("id"))
+        .group_by(OrgReport.organisation_id)
+        .subquery()
+    )
+    reports = select(OrgReport).join(latest, latest.c.id == OrgReport.id).subquery()
+    stmt = (
+        select(
+            Organisation.kind,
+            func.count(Organisation.id),
+            func.count(reports.c.id),
+            func.coalesce(func.sum(reports.c.staff_total), 0),
+            func.coalesce(func.sum(reports.c.staff_with_app), 0),
+            func.coalesce(func.sum(reports.c.boards_posted), 0),
+            func.coalesce(func.sum(reports.c.screens_running), 0),
+        )
+        .select_from(Organisation)
+        .outerjoin(reports, reports.c.organisation_id == Organisation.id)
+        .where(Organisation.province_code == province_code)
+        .where(Organisation.active.is_(True))
+        .group_by(Organisation.kind)
+    )
+    found = {row[0]: AdoptionRow(*row) for row in session.execute(stmt)}
+    rows = [found.get(kind) or AdoptionRow(kind) for kind in OrgKind]
+    total = AdoptionRow(None)
+    for r in rows:
+        for name in (
+            "organisations",
+            "reported",
+            "staff_total",
+            "staff_with_app",
+            "boards_posted",
+            "screens_running",
+        ):
+            setattr(total, name, getattr(total, name) + int(getattr(r, name)))
+    return rows, total

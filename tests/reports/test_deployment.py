@@ -13,7 +13,7 @@ from signage.checkin import services as checkins
 from signage.db import utcnow
 from signage.posters.models import BoardDownload
 
-from ..helpers import login
+from ..helpers import csrf_token, login
 
 WARD_A, WARD_B = 19786, 19768
 
@@ -148,3 +148,57 @@ def test_cli_prints_the_table(app, province):
     lines = out.output.strip().splitlines()
     assert lines[0].startswith("ward_code,ward,organisations")
     assert lines[-1] == ',"TOTAL",3,2,4,4,2,2'
+
+
+def test_organisations_report_staff_adoption(client, session, make_org, make_user):
+    from signage.reports import services
+
+    school = make_org(name="Trường THPT Hai Bà Trưng", kind=OrgKind.SCHOOL)
+    police = make_org(name="Công an phường Thuận Hóa", kind=OrgKind.POLICE)
+    make_org(name="Trường chưa báo cáo", kind=OrgKind.SCHOOL)
+    manager = make_user(Role.MANAGER, school)
+    login(client, manager)
+    url = f"/reports/orgs/{school.id}"
+    token = csrf_token(client, url)
+    form = {
+        "csrf_token": token,
+        "staff_total": "80",
+        "staff_with_app": "60",
+        "boards_posted": "3",
+        "screens_running": "1",
+        "note": "Đã dán ở cổng và phòng hội đồng",
+    }
+    assert client.post(url, data=form).status_code == 302
+    # A later report replaces the earlier one in the totals.
+    assert client.post(url, data={**form, "staff_with_app": "72"}).status_code == 302
+    bad = client.post(url, data={**form, "staff_with_app": "81"})
+    assert bad.status_code == 422
+    assert "không thể lớn hơn" in bad.get_data(as_text=True)
+    assert client.post(url, data={**form, "staff_total": "-1"}).status_code == 422
+    assert "72" in client.get(url).get_data(as_text=True)
+
+    services.submit_report(session, police.id, services.ReportData(40, 10, 1, 0), None)
+    session.commit()
+    rows, total = services.adoption(session, province_code=46)
+    by_kind = {r.key: r for r in rows}
+    assert (
+        by_kind[OrgKind.SCHOOL].organisations,
+        by_kind[OrgKind.SCHOOL].reported,
+    ) == (2, 1)
+    assert by_kind[OrgKind.SCHOOL].staff_with_app == 72
+    assert (total.staff_total, total.staff_with_app, total.reported) == (120, 82, 2)
+
+    other = client.application.test_client()
+    login(other, make_user(Role.MANAGER, police))
+    assert other.get(url).status_code == 404
+
+    admin = client.application.test_client()
+    login(admin, make_user(Role.ADMIN))
+    page = admin.get("/reports/").get_data(as_text=True)
+    assert "82 / 120" in page
+    rows = list(
+        csv.reader(
+            io.StringIO(admin.get("/reports/adoption.csv").data.decode("utf-8-sig"))
+        )
+    )
+    assert rows[-1] == ["TỔNG", "3", "2", "120", "82", "4", "1"]
