@@ -243,3 +243,19 @@ def test_xlsx_continues_on_a_new_sheet_past_the_row_limit(
     rows = [r for ws in wb for r in ws.iter_rows(min_row=2, values_only=True)]
     assert sorted(r[4] for r in rows) == [f"Khách {i}" for i in range(5)]
     assert all(ws["A1"].value == "Giờ vào" for ws in wb)
+
+
+def test_venue_filter_cannot_reach_another_organisation(
+    client, session, make_org, make_venue, make_user
+):
+    mine, theirs = make_venue(make_org()), make_venue(make_org())
+    _add(session, mine, "Khách của tôi", "0901230001")
+    _add(session, theirs, "Khách tổ chức khác", "0901230002")
+    _manager(make_user, client, mine.organisation)
+    url = f"/orgs/{mine.organisation_id}/checkins"
+    page = client.get(url, query_string={"venue": theirs.id}).get_data(as_text=True)
+    assert "Khách tổ chức khác" not in page and "Khách của tôi" in page
+    csv_text = client.get(url + ".csv", query_string={"venue": theirs.id}).get_data(
+        as_text=True
+    )
+    assert "Khách tổ chức khác" not in csv_text and "Khách của tôi" in csv_text
