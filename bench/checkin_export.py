@@ -146,10 +146,21 @@ def export(url: str, fmt: str) -> None:
             lines += chunk.count(b"\r\n")
     resp.close()
     if body is not None:
-        with zipfile.ZipFile(body) as z, z.open("xl/worksheets/sheet1.xml") as sheet:
-            lines = sum(
-                part.count(b"<row ") for part in iter(lambda: sheet.read(1 << 20), b"")
-            )
+        lines = 0
+        with zipfile.ZipFile(body) as z:
+            for name in z.namelist():
+                if not name.startswith("xl/worksheets/sheet"):
+                    continue
+                with z.open(name) as sheet:
+                    # Every sheet repeats the header row.
+                    lines += (
+                        sum(
+                            part.count(b"<row ")
+                            for part in iter(lambda s=sheet: s.read(1 << 20), b"")
+                        )
+                        - 1
+                    )
+        lines += 1
     exported = lines - 1  # the header row
     elapsed = time.perf_counter() - started
     mb = size / 1e6

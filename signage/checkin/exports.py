@@ -13,6 +13,7 @@ import io
 import tempfile
 from collections.abc import Iterable, Iterator
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
@@ -34,6 +35,7 @@ OUT_AUTO = "Tự động (hết thời gian lưu lại)"
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _CHUNK_ROWS = 500
 _FILE_CHUNK = 64 * 1024
+XLSX_SHEET_ROWS = 1_048_575  # Excel's last row, less the header
 
 
 def neutralise(value: str) -> str:
@@ -75,17 +77,18 @@ def csv_chunks(rows: Iterable[ExportRow], tz: ZoneInfo) -> Iterator[bytes]:
 
 
 def xlsx_chunks(rows: Iterable[ExportRow], tz: ZoneInfo) -> Iterator[bytes]:
-    """An .xlsx with explicit string cells (data type 's': never a formula)."""
+    """An .xlsx with explicit string cells (data type 's': never a formula); a new
+    sheet every XLSX_SHEET_ROWS rows, since a sheet ends at row 1,048,576."""
     wb = Workbook(write_only=True)
-    ws = wb.create_sheet("Khai báo")
-    ws.column_dimensions["A"].width = 20
-    ws.column_dimensions["B"].width = 20
-    ws.column_dimensions["C"].width = 28
-    ws.column_dimensions["D"].width = 32
-    ws.column_dimensions["E"].width = 28
-    ws.column_dimensions["F"].width = 16
 
-    def text_row(values: Iterable[str]) -> list[WriteOnlyCell]:
+    def new_sheet(number: int) -> Any:
+        ws = wb.create_sheet("Khai báo" if number == 1 else f"Khai báo ({number})")
+        for col, width in zip("ABCDEF", (20, 20, 28, 32, 28, 16), strict=True):
+            ws.column_dimensions[col].width = width
+        ws.append(text_row(ws, HEADER))
+        return ws
+
+    def text_row(ws: Any, values: Iterable[str]) -> list[WriteOnlyCell]:
         out = []
         for value in values:
             cell = WriteOnlyCell(ws, value=None)
@@ -94,9 +97,13 @@ def xlsx_chunks(rows: Iterable[ExportRow], tz: ZoneInfo) -> Iterator[bytes]:
             out.append(cell)
         return out
 
-    ws.append(text_row(HEADER))
-    for row in rows:
-        ws.append(text_row(_cells(row, tz)))
+    sheets = 1
+    ws = new_sheet(sheets)
+    for n, row in enumerate(rows):
+        if n and n % XLSX_SHEET_ROWS == 0:
+            sheets += 1
+            ws = new_sheet(sheets)
+        ws.append(text_row(ws, _cells(row, tz)))
     with tempfile.TemporaryFile() as tmp:
         wb.save(tmp)
         tmp.seek(0)

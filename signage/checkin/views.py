@@ -32,7 +32,7 @@ from ..errors import Gone, Invalid, NotFound
 from ..extensions import limiter
 from ..venues import services as venues
 from ..venues import tokens
-from . import people, ratelimit, remember, services, verify
+from . import gate, people, ratelimit, remember, services, verify
 from .forms import CATEGORY_LABELS, FeedbackForm
 from .models import CheckIn
 
@@ -246,9 +246,10 @@ def checkin(token: str) -> Any:
         if visitor is None:
             return _scan_page(venue, typed, None, 422)
         try:
-            ref = services.check_in(
-                conn, venue, visitor, submission_id=submission, secret=secret
-            ).public_ref
+            with gate.sqlite_writer(conn.engine):
+                ref = services.check_in(
+                    conn, venue, visitor, submission_id=submission, secret=secret
+                ).public_ref
         except IntegrityError:  # a submission id replayed from another venue's form
             ref = services.check_in(
                 conn,

@@ -225,3 +225,37 @@ def test_confirmation_word_matches_portal(
         as_text=True
     )
     assert f">{word}</span>" in page
+
+
+def test_xlsx_continues_on_a_new_sheet_past_the_row_limit(
+    client, session, make_venue, make_user, monkeypatch
+):
+    from signage.checkin import exports
+
+    monkeypatch.setattr(exports, "XLSX_SHEET_ROWS", 2)
+    venue = make_venue()
+    for i in range(5):
+        _add(session, venue, f"Khách {i}", f"090123450{i}")
+    _manager(make_user, client, venue.organisation)
+    resp = client.get(f"/orgs/{venue.organisation_id}/checkins.xlsx")
+    wb = openpyxl.load_workbook(io.BytesIO(resp.get_data()))
+    assert wb.sheetnames == ["Khai báo", "Khai báo (2)", "Khai báo (3)"]
+    rows = [r for ws in wb for r in ws.iter_rows(min_row=2, values_only=True)]
+    assert sorted(r[4] for r in rows) == [f"Khách {i}" for i in range(5)]
+    assert all(ws["A1"].value == "Giờ vào" for ws in wb)
+
+
+def test_venue_filter_cannot_reach_another_organisation(
+    client, session, make_org, make_venue, make_user
+):
+    mine, theirs = make_venue(make_org()), make_venue(make_org())
+    _add(session, mine, "Khách của tôi", "0901230001")
+    _add(session, theirs, "Khách tổ chức khác", "0901230002")
+    _manager(make_user, client, mine.organisation)
+    url = f"/orgs/{mine.organisation_id}/checkins"
+    page = client.get(url, query_string={"venue": theirs.id}).get_data(as_text=True)
+    assert "Khách tổ chức khác" not in page and "Khách của tôi" in page
+    csv_text = client.get(url + ".csv", query_string={"venue": theirs.id}).get_data(
+        as_text=True
+    )
+    assert "Khách tổ chức khác" not in csv_text and "Khách của tôi" in csv_text

@@ -216,6 +216,23 @@ def test_unknown_rotated_and_inactive(client, session, make_venue):
     assert resp.status_code == 410 and "tạm ngừng" in resp.get_data(as_text=True)
 
 
+def test_post_to_rotated_or_inactive_board_records_nothing(
+    client, session, make_venue, scan
+):
+    from signage.venues import services as venues
+
+    venue = make_venue()
+    _r, hidden = scan(client, venue)
+    data = {"name": "Ngô Văn H", "phone": "0901234567", "consent": "y", **hidden}
+    old = venue.token
+    venues.rotate_token(session, venue)
+    assert client.post(f"/C/{old}", data=data).status_code == 410
+    venues.set_active(session, venue, False)
+    assert client.post(f"/C/{venue.token}", data=data).status_code == 410
+    assert client.post("/C/ZZZZZZZZZZ", data=data).status_code == 404
+    assert _rows(session, venue) == []
+
+
 def test_page_weight_under_30_kb(client, make_venue, check_in):
     venue = make_venue()
     scan_page = client.get(f"/C/{venue.token}").get_data()
@@ -225,3 +242,4 @@ def test_page_weight_under_30_kb(client, make_venue, check_in):
     for body in (scan_page, confirm):
         assert b'rel="stylesheet"' not in body and b"<script src" not in body
         assert len(body) < 30 * 1024, len(body)
+    print(f"scan page {len(scan_page)} bytes, confirmation {len(confirm)} bytes")
