@@ -34,7 +34,7 @@ def index() -> Any:
 
 def home_endpoint(role: Role) -> str:
     return {
-        Role.ADMIN: "accounts.orgs",
+        Role.ADMIN: "reports.deployment",
         Role.MANAGER: "venues.org_home",
         Role.EDITOR: "core.index_editor",
         Role.HEALTH: "core.index_health",
