@@ -6,7 +6,7 @@ SQLITE_BUSY, and the busy handler naps before retrying (1, 2, 5, 10 ... 100 ms) 
 soon the lock is freed: with 16 writers on 4 processes a raw insert loop showed waits of
 up to 2.8 s. Here the check-in INSERT is a single statement on an autocommit
 connection, so SQLite takes and frees its write lock inside the statement (no Python,
-no GIL in between); the connection's busy timeout is 0 while we hold it, and a refused
+no GIL in between); the connections of this path have a busy timeout of 0, and a refused
 write is retried after a fraction of a millisecond (growing to 2 ms), for up to the
 app's usual busy timeout. A lock of our own around the write (thread lock, flock) was
 tried and measured no better: its holder must win the GIL back from sibling threads
@@ -21,29 +21,45 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TypeVar
 
+from flask import Flask
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import OperationalError
+
+from .. import db
 
 T = TypeVar("T")
 _FIRST_PAUSE = 0.0002  # seconds
 _LONGEST_PAUSE = 0.002
 
 
+_ENGINE_KEY = "signage.checkin.writer"
+
+
+def _writer_engine(app: Flask) -> Engine:
+    """The app's engine, or on SQLite a second engine on the same file whose
+    connections have busy_timeout=0 from the start (setting it per request would cost
+    two more statements, each a GIL round trip under load)."""
+    engine = db.get_db(app).engine
+    if engine.dialect.name != "sqlite" or engine.url.database in (None, "", ":memory:"):
+        return engine
+    writer: Engine | None = app.extensions.get(_ENGINE_KEY)
+    if writer is None:
+        writer = app.extensions[_ENGINE_KEY] = db.make_engine(
+            db.database_url(app), busy_timeout_ms=0
+        )
+    return writer
+
+
 @contextmanager
-def autocommit(engine: Engine, busy_timeout_ms: int) -> Iterator[Connection]:
-    """A pooled connection on which every statement commits on its own; on SQLite
-    with its busy timeout off (restored before the connection goes back)."""
+def autocommit(app: Flask) -> Iterator[Connection]:
+    """A pooled connection on which every statement commits on its own."""
+    engine = _writer_engine(app)
     if engine.dialect.name != "sqlite":
-        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            yield conn
-        return
-    with engine.connect().execution_options(sqlite_autocommit=True) as conn:
-        raw = conn.connection.driver_connection
-        raw.execute("PRAGMA busy_timeout=0")
-        try:
-            yield conn
-        finally:
-            raw.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        options: dict[str, object] = {"isolation_level": "AUTOCOMMIT"}
+    else:
+        options = {"sqlite_autocommit": True}
+    with engine.connect().execution_options(**options) as conn:
+        yield conn
 
 
 def _busy(error: OperationalError) -> bool:

@@ -239,8 +239,7 @@ def checkin(token: str) -> Any:
     secret = current_app.config["SECRET_KEY"]
     # No Session (and so no BEGIN IMMEDIATE) on this path: the venue is read and the
     # check-in written by single statements on an autocommit connection.
-    engine = db.get_db(current_app).engine
-    with gate.autocommit(engine, _busy_ms()) as conn:
+    with gate.autocommit(current_app._get_current_object()) as conn:  # type: ignore[attr-defined]
         venue = _venue(token, conn)
         if visitor is None:
             return _scan_page(venue, typed, None, 422)
