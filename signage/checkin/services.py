@@ -1,6 +1,8 @@
 """Check-in rules: record a visit (idempotent), check out, feedback, retention purge.
 
-Services take a Session, flush, never commit; the view commits once.
+Services take a Session, flush, never commit; the view commits once. The one
+exception is by design: ``check_in`` may also run on an autocommit connection, where
+its single INSERT ... SELECT statement is the whole transaction (see gate.py).
 """
 
 from __future__ import annotations
