@@ -12,9 +12,12 @@ against, in one run:
 - ``POST /C/<TOKEN>`` with a valid CSRF token and session cookie and a different phone
   number and submission id on every request, so each one writes a row.
 
+Each endpoint is measured against a freshly started server (2 s warm-up, then the
+run), so gunicorn's worker recycling (max_requests) never falls inside a measurement.
 Rate limits stay on, set high enough for the run. Prints requests/s, p99 latency,
-non-2xx/3xx counts and the ratios against /healthz. Needs wrk
-(`apt-get install wrk`).
+non-2xx/3xx counts, the ratios against /healthz and the server's CPU time per request
+(from /proc: when it is well below the wall-clock share, requests are waiting, not
+computing). Needs wrk (`apt-get install wrk`).
 """
 
 from __future__ import annotations
@@ -153,7 +156,23 @@ def parse_wrk(text: str) -> dict[str, float]:
     }
 
 
-def run_wrk(url: str, args: argparse.Namespace, script: Path | None = None) -> dict:
+def server_cpu_seconds(pid: int) -> float | None:
+    """User+system CPU of the gunicorn master and its live workers (Linux /proc)."""
+    try:
+        tick = os.sysconf("SC_CLK_TCK")
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        total = 0.0
+        for p in [pid, *map(int, children)]:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / tick
+        return total
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def run_wrk(
+    url: str, args: argparse.Namespace, pid: int, script: Path | None = None
+) -> dict:
     cmd = [
         "wrk",
         f"-t{args.threads}",
@@ -163,8 +182,49 @@ def run_wrk(url: str, args: argparse.Namespace, script: Path | None = None) -> d
     ]
     if script is not None:
         cmd += ["-s", str(script)]
+    before = server_cpu_seconds(pid)
     out = subprocess.run([*cmd, url], capture_output=True, text=True, check=True)
-    return parse_wrk(out.stdout)
+    after = server_cpu_seconds(pid)
+    result = parse_wrk(out.stdout)
+    requests = result["rps"] * args.duration
+    if before is not None and after is not None and requests:
+        result["cpu_ms"] = (after - before) / requests * 1000
+    return result
+
+
+def measure(
+    name: str, env: dict[str, str], args: argparse.Namespace, tmp: Path, token: str
+) -> dict:
+    """One endpoint against a freshly started server (the production command), so
+    gunicorn's worker recycling (max_requests) never lands inside a measurement."""
+    port = int(env["SIGNAGE_BIND"].rsplit(":", 1)[1])
+    with (tmp / "gunicorn.log").open("ab") as log:
+        server = subprocess.Popen(
+            [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "wsgi:app"],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        wait_ready(port)
+        base = f"http://127.0.0.1:{port}"
+        url, script = f"{base}/C/{token}", None
+        if name == "GET /healthz":
+            url = base + "/healthz"
+        elif name == "POST /C/<TOKEN>":
+            csrf, cookie = form_state(port, token)
+            script = tmp / "post.lua"
+            script.write_text(
+                f'PATH = "/C/{token}"\nCSRF = "{csrf}"\nCOOKIE = "{cookie}"\n'
+                + POST_LUA
+            )
+        warm = argparse.Namespace(**{**vars(args), "duration": 2})
+        run_wrk(url, warm, server.pid, script)
+        return run_wrk(url, args, server.pid, script)
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
 
 
 def main() -> None:
@@ -178,45 +238,22 @@ def main() -> None:
         raise SystemExit("wrk is missing: apt-get install wrk")
 
     tmp = Path(tempfile.mkdtemp(prefix="signage-bench-"))
-    port = free_port()
     env = {
         **os.environ,
         "SIGNAGE_ENV": "production",
         "SIGNAGE_SECRET_KEY": "bench-secret-key-0123456789abcdef0123",
         "SIGNAGE_PUBLIC_BASE_URL": "https://qr.example.vn",
         "SIGNAGE_DATABASE_URL": f"sqlite:///{tmp / 'bench.db'}",
-        "SIGNAGE_BIND": f"127.0.0.1:{port}",
+        "SIGNAGE_BIND": f"127.0.0.1:{free_port()}",
         "SIGNAGE_WORKERS": str(args.workers),
         "SIGNAGE_CHECKIN_LIMIT_PER_IP": "10000000 per minute",
         "SIGNAGE_CHECKIN_LIMIT_PER_VENUE": "10000000 per minute",
     }
     token = prepare(env)
-    log = (tmp / "gunicorn.log").open("wb")
-    server = subprocess.Popen(
-        [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "wsgi:app"],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        wait_ready(port)
-        csrf, cookie = form_state(port, token)
-        script = tmp / "post.lua"
-        script.write_text(
-            f'PATH = "/C/{token}"\nCSRF = "{csrf}"\nCOOKIE = "{cookie}"\n' + POST_LUA
-        )
-        base = f"http://127.0.0.1:{port}"
-        run_wrk(base + "/healthz", argparse.Namespace(**{**vars(args), "duration": 2}))
-        results = {
-            "GET /healthz": run_wrk(base + "/healthz", args),
-            "GET /C/<TOKEN>": run_wrk(f"{base}/C/{token}", args),
-            "POST /C/<TOKEN>": run_wrk(f"{base}/C/{token}", args, script),
-        }
-    finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=30)
-        log.close()
+    results = {
+        name: measure(name, env, args, tmp, token)
+        for name in ("GET /healthz", "GET /C/<TOKEN>", "POST /C/<TOKEN>")
+    }
     rows = int(
         subprocess.run(
             [
@@ -239,11 +276,15 @@ def main() -> None:
         f"wrk -t{args.threads} -c{args.connections} -d{args.duration}s, "
         f"gunicorn {args.workers} workers (gthread), SQLite WAL"
     )
-    print(f"{'endpoint':<18}{'req/s':>10}{'p99 ms':>10}{'ratio':>8}{'non-2xx/3xx':>13}")
+    print(
+        f"{'endpoint':<18}{'req/s':>10}{'p99 ms':>10}{'ratio':>8}"
+        f"{'non-2xx/3xx':>13}{'server CPU ms/req':>19}"
+    )
     for name, r in results.items():
+        cpu = f"{r['cpu_ms']:.2f}" if "cpu_ms" in r else "-"
         print(
             f"{name:<18}{r['rps']:>10.0f}{r['p99_ms']:>10.1f}"
-            f"{r['rps'] / base_rps:>8.2f}{int(r['bad']):>13}"
+            f"{r['rps'] / base_rps:>8.2f}{int(r['bad']):>13}{cpu:>19}"
         )
     print(
         f"rows written by the POST run: {rows}; 'database is locked' in log: {locked}"

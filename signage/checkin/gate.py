@@ -1,65 +1,85 @@
-"""Queue SQLite writers on a kernel lock instead of SQLite's sleeping busy handler.
+"""The check-in write path: one autocommit statement, retried briskly while SQLite is
+busy instead of napping in SQLite's busy handler.
 
-SQLite admits one writer at a time. Another connection that finds the write lock taken
-gets SQLITE_BUSY, and the busy handler *sleeps* before retrying (1, 2, 5, 10 ... ms),
-however soon the lock is released. Under a burst of check-ins from several gunicorn
-workers those naps, not the writes (a fraction of a millisecond each), make the slow
-tail. Here a writer first takes an exclusive ``flock`` on a file beside the database:
-waiters block in the kernel and the next one wakes as soon as the previous one is done.
-
-Each thread opens its own descriptor (flock excludes open file descriptions, not
-processes or threads, and a descriptor inherited across fork() is shared), closed when
-the thread ends. PostgreSQL and in-memory SQLite need none of this.
-
-Measured with bench/checkin.py on a shared 2-core machine: similar throughput, POST
-p99 about 110 ms instead of about 180 ms at 16 connections (noisy figures).
+SQLite admits one writer at a time. A connection that finds the write lock taken gets
+SQLITE_BUSY, and the busy handler naps before retrying (1, 2, 5, 10 ... 100 ms) however
+soon the lock is freed: with 16 writers on 4 processes a raw insert loop showed waits of
+up to 2.8 s. Here the check-in INSERT is a single statement on an autocommit
+connection, so SQLite takes and frees its write lock inside the statement (no Python,
+no GIL in between); the connections of this path have a busy timeout of 0, and a refused
+write is retried after a fraction of a millisecond (growing to 2 ms), for up to the
+app's usual busy timeout. A lock of our own around the write (thread lock, flock) was
+tried and measured no better: its holder must win the GIL back from sibling threads
+before it can let go. PostgreSQL needs none of this.
 """
 
 from __future__ import annotations
 
-import fcntl
-import os
-import threading
-from collections.abc import Iterator
+import random
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TypeVar
 
-from sqlalchemy import Engine
+from flask import Flask
+from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import OperationalError
 
+from .. import db
 
-class _Descriptor:
-    """An fd that closes itself when the thread-local holding it goes away."""
-
-    def __init__(self, path: str) -> None:
-        self.pid = os.getpid()
-        self.fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-
-    def __del__(self) -> None:
-        if self.pid == os.getpid():
-            os.close(self.fd)
+T = TypeVar("T")
+_FIRST_PAUSE = 0.0002  # seconds
+_LONGEST_PAUSE = 0.002
 
 
-_local = threading.local()
+_ENGINE_KEY = "signage.checkin.writer"
 
 
-def _descriptor(path: str) -> int:
-    held: dict[str, _Descriptor] = getattr(_local, "held", None) or {}
-    d = held.get(path)
-    if d is None or d.pid != os.getpid():
-        d = held[path] = _Descriptor(path)
-        _local.held = held
-    return d.fd
+def _writer_engine(app: Flask) -> Engine:
+    """The app's engine, or on SQLite a second engine on the same file whose
+    connections have busy_timeout=0 from the start (setting it per request would cost
+    two more statements, each a GIL round trip under load)."""
+    engine = db.get_db(app).engine
+    if engine.dialect.name != "sqlite" or engine.url.database in (None, "", ":memory:"):
+        return engine
+    writer: Engine | None = app.extensions.get(_ENGINE_KEY)
+    if writer is None:
+        writer = app.extensions[_ENGINE_KEY] = db.make_engine(
+            db.database_url(app), busy_timeout_ms=0
+        )
+    return writer
 
 
 @contextmanager
-def sqlite_writer(engine: Engine) -> Iterator[None]:
-    """Hold the write turn for the block (no-op off SQLite or in memory)."""
-    database = engine.url.database if engine.dialect.name == "sqlite" else None
-    if not database or database == ":memory:":
-        yield
-        return
-    fd = _descriptor(database + ".writer-lock")
-    fcntl.flock(fd, fcntl.LOCK_EX)
-    try:
-        yield
-    finally:
-        fcntl.flock(fd, fcntl.LOCK_UN)
+def autocommit(app: Flask) -> Iterator[Connection]:
+    """A pooled connection on which every statement commits on its own."""
+    engine = _writer_engine(app)
+    if engine.dialect.name != "sqlite":
+        options: dict[str, object] = {"isolation_level": "AUTOCOMMIT"}
+    else:
+        options = {"sqlite_autocommit": True}
+    with engine.connect().execution_options(**options) as conn:
+        yield conn
+
+
+def _busy(error: OperationalError) -> bool:
+    return getattr(error.orig, "sqlite_errorname", "") in {
+        "SQLITE_BUSY",
+        "SQLITE_BUSY_SNAPSHOT",
+        "SQLITE_LOCKED",
+    } or "database is locked" in str(error.orig)
+
+
+def retry_busy(statement: Callable[[], T], *, timeout_ms: int) -> T:
+    """Run ``statement`` (one autocommit statement: all or nothing), retrying while
+    SQLite answers busy; re-raises after ``timeout_ms``."""
+    deadline = time.monotonic() + timeout_ms / 1000
+    pause = _FIRST_PAUSE
+    while True:
+        try:
+            return statement()
+        except OperationalError as e:
+            if not _busy(e) or time.monotonic() >= deadline:
+                raise
+        time.sleep(pause * (0.5 + random.random()))  # jitter: waiters spread out
+        pause = min(pause * 2, _LONGEST_PAUSE)

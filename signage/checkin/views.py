@@ -84,13 +84,15 @@ def _venue(token: str, conn: Connection | None = None) -> services.PublicVenue:
     """The open venue for a token, or a _Closed carrying the 404/410 page."""
     canonical = tokens.normalise(token)
     venue = None
-    if canonical:
-        venue = services.public_venue(conn or db.session(), canonical)
+    if canonical and conn is not None:
+        venue = gate.retry_busy(
+            lambda: services.public_venue(conn, canonical), timeout_ms=_busy_ms()
+        )
+    elif canonical:
+        venue = services.public_venue(db.session(), canonical)
     if venue is None:
-        try:
-            venues.resolve_token(
-                db.session(), token
-            )  # raises: retired (410) or unknown (404)
+        try:  # raises: retired (410) or unknown (404)
+            venues.resolve_token(db.session(), token)
         except Gone:
             raise _Closed((render_template("checkin/replaced.html"), 410)) from None
         except NotFound:
@@ -101,12 +103,8 @@ def _venue(token: str, conn: Connection | None = None) -> services.PublicVenue:
     return venue
 
 
-def _autocommit() -> Connection:
-    """A connection on which every statement commits on its own (see check_in)."""
-    engine = db.get_db(current_app).engine
-    if engine.dialect.name == "sqlite":
-        return engine.connect().execution_options(sqlite_autocommit=True)
-    return engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+def _busy_ms() -> int:
+    return int(current_app.config["SQLITE_BUSY_TIMEOUT_MS"])
 
 
 # The check-in form ------------------------------------------------------------------
@@ -241,23 +239,21 @@ def checkin(token: str) -> Any:
     secret = current_app.config["SECRET_KEY"]
     # No Session (and so no BEGIN IMMEDIATE) on this path: the venue is read and the
     # check-in written by single statements on an autocommit connection.
-    with _autocommit() as conn:
+    with gate.autocommit(current_app._get_current_object()) as conn:  # type: ignore[attr-defined]
         venue = _venue(token, conn)
         if visitor is None:
             return _scan_page(venue, typed, None, 422)
-        try:
-            with gate.sqlite_writer(conn.engine):
-                ref = services.check_in(
-                    conn, venue, visitor, submission_id=submission, secret=secret
-                ).public_ref
-        except IntegrityError:  # a submission id replayed from another venue's form
-            ref = services.check_in(
-                conn,
-                venue,
-                visitor,
-                submission_id=services.new_submission_id(),
-                secret=secret,
+
+        def record(submission_id: str) -> str:
+            return services.check_in(
+                conn, venue, visitor, submission_id=submission_id, secret=secret
             ).public_ref
+
+        try:
+            ref = gate.retry_busy(lambda: record(submission), timeout_ms=_busy_ms())
+        except IntegrityError:  # a submission id replayed from another venue's form
+            fresh = services.new_submission_id()
+            ref = gate.retry_busy(lambda: record(fresh), timeout_ms=_busy_ms())
     resp = redirect(url_for("checkin.confirmed", token=venue.token, ref=ref), 303)
     if saved is None and typed.remember:
         remember.set_cookie(resp, visitor)
