@@ -153,8 +153,17 @@ def bench_http(url: str, key: str, tmp: Path, seconds: float, clients: int) -> N
         "SIGNAGE_WORKERS": "2",
         "SIGNAGE_ACCESS_LOG": "/dev/null",
     }
+    # --max-requests 0: gunicorn's worker recycling (every ~20,000 requests in
+    # gunicorn.conf.py) would otherwise restart a worker inside a measurement.
     server = subprocess.Popen(
-        [str(ROOT / ".venv/bin/gunicorn"), "-c", "gunicorn.conf.py", "wsgi:app"],
+        [
+            str(ROOT / ".venv/bin/gunicorn"),
+            "-c",
+            "gunicorn.conf.py",
+            "--max-requests",
+            "0",
+            "wsgi:app",
+        ],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
@@ -180,6 +189,9 @@ def bench_http(url: str, key: str, tmp: Path, seconds: float, clients: int) -> N
             f"{seconds:g} s each"
         )
         polled = {**auth, "If-None-Match": etag}
+        # Warm both paths in every worker first (imports, pools, caches).
+        load(port, "/healthz", {}, 1, clients)
+        load(port, "/play/api/manifest", polled, 1, clients)
         health, manifest = [], []
         for _round in range(2):
             health.append(load(port, "/healthz", {}, seconds, clients))
