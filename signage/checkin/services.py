@@ -101,16 +101,20 @@ _COLUMNS = (
 # INSERT ... SELECT <values> WHERE NOT EXISTS (<the same visit>): the look-up and the
 # insert are one statement, so on SQLite the write lock is held only while the engine
 # runs it (no Python in between), and it needs no enclosing transaction.
-_INSERT_NEW = insert(CheckIn).from_select(
-    list(_COLUMNS),
-    select(*(bindparam(c, type_=CheckIn.__table__.c[c].type) for c in _COLUMNS)).where(
-        ~exists().where(_SAME_FORM), ~exists().where(_SAME_PHONE)
-    ),
-).execution_options(
-    # psycopg reports an INSERT's rowcount only when asked to keep it (SQLAlchemy
-    # otherwise answers -1 there), and "was a row inserted" is what tells a new
-    # check-in from a repeated one.
-    preserve_rowcount=True
+_INSERT_NEW = (
+    insert(CheckIn)
+    .from_select(
+        list(_COLUMNS),
+        select(
+            *(bindparam(c, type_=CheckIn.__table__.c[c].type) for c in _COLUMNS)
+        ).where(~exists().where(_SAME_FORM), ~exists().where(_SAME_PHONE)),
+    )
+    .execution_options(
+        # psycopg reports an INSERT's rowcount only when asked to keep it (SQLAlchemy
+        # otherwise answers -1 there), and "was a row inserted" is what tells a new
+        # check-in from a repeated one.
+        preserve_rowcount=True
+    )
 )
 _EARLIER = (
     select(CheckIn.public_ref)

@@ -285,3 +285,44 @@ def draft_changed(session: Session, loop: Loop, base_url: str) -> bool:
         return True
     slides = [slide_snapshot(session, s, base_url) for s in loop.slides if s.enabled]
     return slides != version.slides
+
+
+def follow_rotated_token(
+    session: Session, old_token: str, new_token: str, base_url: str
+) -> int:
+    """A venue's board was replaced (token rotated): every loop whose *published*
+    version shows the old check-in code gets a new version with the new code, and
+    nothing else changed (draft edits stay drafts). Screens pick it up at their next
+    poll instead of inviting people to scan a code that answers "replaced".
+    Returns how many loops were re-issued."""
+    old, new = checkin_url(base_url, old_token), checkin_url(base_url, new_token)
+    current = (
+        select(LoopVersion, Loop)
+        .join(
+            Loop,
+            (Loop.id == LoopVersion.loop_id) & (Loop.version == LoopVersion.number),
+        )
+        .where(LoopVersion.snapshot.contains(old))
+    )
+    count = 0
+    for version, loop in session.execute(current).all():
+        data = json.loads(version.snapshot)
+        for slide in data["slides"]:
+            if slide.get("qr") == old:
+                slide["qr"] = new
+        body = json.dumps(data, ensure_ascii=False, sort_keys=True)
+        digest = hashlib.sha256(body.encode()).hexdigest()[:16]
+        session.add(
+            LoopVersion(
+                loop_id=loop.id,
+                number=loop.version + 1,
+                hash=digest,
+                snapshot=body,
+                published_by=version.published_by,
+            )
+        )
+        loop.version += 1
+        loop.version_hash = digest
+        count += 1
+    session.flush()
+    return count

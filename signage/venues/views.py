@@ -158,7 +158,12 @@ def venue_rotate(org_id: int, venue_id: int) -> Any:
     v = services.get_venue(s, venue_id, org.id)
     if not CleanForm().validate_on_submit():
         abort(400)
+    old = v.token
     services.rotate_token(s, v)
+    # Screens showing this venue's check-in code switch to the new one.
+    from ..screens import services as screens
+
+    screens.follow_rotated_token(s, old, v.token, current_app.config["PUBLIC_BASE_URL"])
     s.commit()
     flash(
         _("Đã cấp mã mới. Bảng cũ không còn dùng được: hãy in và dán bảng mới."),
