@@ -51,3 +51,11 @@ def fold(value: str) -> str:
     text = unicodedata.normalize("NFD", clean_text(value).casefold())
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
     return text.replace("đ", "d")
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value: str) -> str:
+    """Prefix ' to a cell a spreadsheet would read as a formula (CSV injection)."""
+    return "'" + value if value.startswith(_FORMULA_START) else value

@@ -15,6 +15,7 @@ from werkzeug.exceptions import HTTPException
 
 from . import geo, timefmt
 from .errors import N_, DomainError
+from .text import neutralise
 
 _MESSAGES: dict[int, tuple[str, str]] = {
     400: (N_("Yêu cầu không hợp lệ"), N_("Dữ liệu gửi lên không đúng. Hãy thử lại.")),
@@ -102,8 +103,6 @@ def init_app(app: Flask) -> None:
 def csv_download(rows: Iterable[Iterable[Any]], filename: str) -> Response:
     """A small CSV for Excel: UTF-8 with BOM, every field quoted, CRLF, cells that a
     spreadsheet would run as a formula neutralised; never cached."""
-    from .checkin.exports import neutralise
-
     buf = io.StringIO()
     buf.write("\ufeff")
     writer = csv.writer(buf, quoting=csv.QUOTE_ALL, lineterminator="\r\n")

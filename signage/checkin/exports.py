@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 
+from ..text import neutralise
 from .logs import ExportRow
 from .people import national
 
@@ -32,15 +33,9 @@ HEADER = (
 )
 OUT_BUTTON = "Bấm nút ra"
 OUT_AUTO = "Tự động (hết thời gian lưu lại)"
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _CHUNK_ROWS = 500
 _FILE_CHUNK = 64 * 1024
 XLSX_SHEET_ROWS = 1_048_575  # Excel's last row, less the header
-
-
-def neutralise(value: str) -> str:
-    """Prefix ' to a cell a spreadsheet would read as a formula (CSV injection)."""
-    return "'" + value if value.startswith(_FORMULA_START) else value
 
 
 def _cells(row: ExportRow, tz: ZoneInfo) -> tuple[str, ...]:

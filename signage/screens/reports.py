@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..text import neutralise
 from .models import Loop, PlayRecord, Screen
 
 
@@ -77,10 +78,7 @@ def minutes_shown(
 
 
 def _cell(value: object) -> object:
-    # Spreadsheets run cells starting with = + - @ as formulas.
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
+    return neutralise(value) if isinstance(value, str) else value
 
 
 def to_csv(rows: list[ReportRow]) -> str:
