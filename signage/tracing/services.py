@@ -1,7 +1,7 @@
 """Exposure queries: who was at the same venue at the same time as a case.
 
-A stay runs from check-in to check-out, or to the automatic check-out after the
-venue's default stay (``auto_out_at``). Two stays overlap when each starts before the
+A stay runs from check-in to ``CheckIn.left_at`` (the check-out, or the automatic
+check-out after the venue's default stay). Two stays overlap when each starts before the
 other ends; ``margin`` widens the case's stay on both sides (air lingers; clocks and
 habits differ). Each visit of the case costs one query on the (venue, time) index.
 """
@@ -15,16 +15,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..checkin.models import CheckIn
-from ..errors import Invalid
-from ..venues.models import Venue
+from ..errors import Gone, Invalid, NotFound
+from ..venues import services as venues
+from ..venues import tokens
+from ..venues.models import RetiredToken, Venue
 from ..venues.services import STAY_MAX
 
 MAX_WINDOW = timedelta(days=31)
 MAX_MARGIN_MINUTES = 240
-
-
-def stay_end(row: CheckIn) -> datetime:
-    return row.checked_out_at or row.auto_out_at
 
 
 def _overlap(a0: datetime, a1: datetime, b0: datetime, b1: datetime) -> timedelta:
@@ -134,13 +132,13 @@ def case_exposures(
     )
     exposures = []
     for visit in visits:
-        a0, a1 = visit.checked_in_at - margin, stay_end(visit) + margin
+        a0, a1 = visit.checked_in_at - margin, visit.left_at + margin
         rows = present(session, visit.venue_id, a0, a1, exclude_hash=phone_hash)
         exposures.append(
             Exposure(
                 visit,
                 [
-                    Contact(r, _overlap(a0, a1, r.checked_in_at, stay_end(r)))
+                    Contact(r, _overlap(a0, a1, r.checked_in_at, r.left_at))
                     for r in rows
                 ],
             )
@@ -150,15 +148,9 @@ def case_exposures(
 
 def venue_by_token(session: Session, token: str) -> Venue | None:
     """Any venue (also a deactivated one, or by a retired token) for an inquiry."""
-    from ..errors import Gone, NotFound
-    from ..venues import services as venues
-    from ..venues.models import RetiredToken
-
     try:
         return venues.resolve_token(session, token)
     except Gone:
-        from ..venues import tokens
-
         retired = session.get(RetiredToken, tokens.normalise(token))
         return session.get(Venue, retired.venue_id) if retired else None
     except NotFound:

@@ -186,7 +186,7 @@ def venue() -> Any:
                         r.name,
                         people.national(r.phone),
                         timefmt.fmt_datetime(r.checked_in_at),
-                        timefmt.fmt_datetime(services.stay_end(r)),
+                        timefmt.fmt_datetime(r.left_at),
                     ]
                     for r in rows
                 ),
@@ -199,7 +199,6 @@ def venue() -> Any:
         tab="venue",
         place=place,
         present=rows,
-        stay_end=services.stay_end,
     )
 
 
