@@ -29,8 +29,12 @@ def payload(base_url: str, token: str) -> str:
     modules) instead of 3-M for the lower-case bytes, i.e. bigger modules at the same
     print size. A base URL with a path keeps its case (paths are case-sensitive).
     """
+    return _public_url(base_url, "C", token)
+
+
+def _public_url(base_url: str, route: str, code: str) -> str:
     base = base_url.rstrip("/")
-    url = f"{base}/C/{token.upper()}"
+    url = f"{base}/{route}/{code.upper()}"
     return url.upper() if urlsplit(base).path in ("", "/") else url
 
 
@@ -98,6 +102,4 @@ def svg(data: str) -> bytes:
 def card_payload(base_url: str, code: str) -> str:
     """A resident's personal card: ``{base_url}/P/{CODE}``, cased like :func:`payload`
     (upper case, so alphanumeric mode, when the base URL has no path)."""
-    base = base_url.rstrip("/")
-    url = f"{base}/P/{code.upper()}"
-    return url.upper() if urlsplit(base).path in ("", "/") else url
+    return _public_url(base_url, "P", code)

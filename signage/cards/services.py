@@ -18,10 +18,9 @@ from ..checkin import services as checkins
 from ..db import utcnow
 from ..errors import N_, Gone, NotFound
 from ..venues.models import Venue
-from ..venues.tokens import ALPHABET
+from ..venues.tokens import ALPHABET, CONFUSABLES
 from .models import CODE_LENGTH, PersonalCard
 
-_DECODE = str.maketrans({"O": "0", "I": "1", "L": "1"})
 # A scanner types the whole URL (…/P/CODE); a person may type the code with spaces.
 _CODE_IN = re.compile(rf"(?:/P/)?([{ALPHABET}\s\-]{{{CODE_LENGTH},40}})\s*$", re.I)
 
@@ -32,7 +31,7 @@ def new_code() -> str:
 
 def normalise(scanned: str) -> str | None:
     """The card code in what a scanner or a person entered, or None."""
-    text = (scanned or "").strip().upper().translate(_DECODE)
+    text = (scanned or "").strip().upper().translate(CONFUSABLES)
     if len(text) > 300:
         return None
     match = _CODE_IN.search(text)

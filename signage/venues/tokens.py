@@ -11,7 +11,8 @@ import secrets
 
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 LENGTH = 10
-_DECODE = str.maketrans({"O": "0", "I": "1", "L": "1"})
+# Letters Crockford reads as digits (a person copying a printed code).
+CONFUSABLES = str.maketrans({"O": "0", "I": "1", "L": "1"})
 _SEPARATORS = re.compile(r"[\s\-_.·]+")
 _VALID = re.compile(rf"^[{ALPHABET}]{{{LENGTH}}}$")
 
@@ -26,7 +27,7 @@ def normalise(text: str) -> str | None:
     Case, spaces and hyphens are ignored, and the letters Crockford maps to digits
     (O→0, I/L→1) are accepted.
     """
-    cleaned = _SEPARATORS.sub("", text or "").upper().translate(_DECODE)
+    cleaned = _SEPARATORS.sub("", text or "").upper().translate(CONFUSABLES)
     return cleaned if _VALID.match(cleaned) else None
 
 
