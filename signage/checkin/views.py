@@ -124,6 +124,18 @@ def _venue(token: str, conn: Connection | None = None) -> services.PublicVenue:
     return venue
 
 
+def _checkin(
+    venue: services.PublicVenue, ref: str, token: str, session: Any
+) -> CheckIn:
+    """The check-in behind a confirmation URL, or a _Closed carrying the 404 page."""
+    try:
+        return services.get_by_ref(session, venue, ref)
+    except NotFound:
+        raise _Closed(
+            (render_template("checkin/unknown.html", raw=token[:40]), 404)
+        ) from None
+
+
 def _busy_ms() -> int:
     return int(current_app.config["SQLITE_BUSY_TIMEOUT_MS"])
 
@@ -337,10 +349,7 @@ def _confirmation(
 @bp.get("/C/<token>/ok/<ref>")
 def confirmed(token: str, ref: str) -> Any:
     venue = _venue(token)
-    try:
-        row = services.get_by_ref(db.session(), venue, ref)
-    except NotFound:
-        return render_template("checkin/unknown.html", raw=token[:40]), 404
+    row = _checkin(venue, ref, token, db.session())
     return _confirmation(venue, row, FeedbackForm(formdata=None))
 
 
@@ -349,10 +358,7 @@ def confirmed(token: str, ref: str) -> Any:
 def check_out(token: str, ref: str) -> Any:
     venue = _venue(token)
     s = db.session()
-    try:
-        row = services.get_by_ref(s, venue, ref)
-    except NotFound:
-        return render_template("checkin/unknown.html", raw=token[:40]), 404
+    row = _checkin(venue, ref, token, s)
     services.check_out(s, row)
     s.commit()
     return redirect(url_for("checkin.confirmed", token=venue.token, ref=ref), 303)
@@ -363,10 +369,7 @@ def check_out(token: str, ref: str) -> Any:
 def feedback(token: str, ref: str) -> Any:
     venue = _venue(token)
     s = db.session()
-    try:
-        row = services.get_by_ref(s, venue, ref)
-    except NotFound:
-        return render_template("checkin/unknown.html", raw=token[:40]), 404
+    row = _checkin(venue, ref, token, s)
     form = FeedbackForm()
     if form.validate():
         try:
