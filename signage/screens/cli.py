@@ -15,7 +15,7 @@ from .. import audit, db
 from ..posters.screen import parse_size
 from . import export, services
 from .models import Loop
-from .renders import media_dir, render_dir
+from .renders import render_dir
 
 bp = Blueprint("loops_cli", __name__, cli_group="loops")
 
@@ -51,18 +51,7 @@ def export_cmd(loop_id: int, size: str, output: Path, no_video: bool) -> None:
     version = services.current_version(s, loop)
     if version is None:
         raise click.ClickException(f"loop {loop_id} has never been published")
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    data = export.build_zip(
-        name=loop.name,
-        version=version.number,
-        digest=version.hash,
-        slides=version.slides,
-        width=w,
-        height=h,
-        media_dir=media_dir(app),
-        cache_dir=render_dir(app),
-        video=not no_video,
-    )
+    data = export.version_zip(current_app, loop.name, version, w, h, video=not no_video)
     output.write_bytes(data)
     audit.record(
         s, user_id=None, action="screens.export", target=f"loop:{loop.id}", size=size

@@ -18,7 +18,7 @@ from typing import Any
 
 import imageio_ffmpeg
 
-from .renders import cached_render, spec_from_snapshot
+from .renders import cached_render, media_dir, render_dir, spec_from_snapshot
 
 FPS = 25
 README = """HƯỚNG DẪN SỬ DỤNG VỚI ĐẦU PHÁT USB
@@ -102,6 +102,24 @@ def build_zip(
 # stream, so an hour-long slide costs what a 10-second one does, with the same
 # keyframe spacing (and file size) as encoding every frame.
 UNIT = 250
+
+
+def version_zip(
+    app: Any, name: str, version: Any, width: int, height: int, *, video: bool
+) -> bytes:
+    """:func:`build_zip` of a published version, with the app's media and render
+    cache (one call for the portal and the CLI)."""
+    return build_zip(
+        name=name,
+        version=version.number,
+        digest=version.hash,
+        slides=version.slides,
+        width=width,
+        height=height,
+        media_dir=media_dir(app),
+        cache_dir=render_dir(app),
+        video=video,
+    )
 
 
 def _encode(

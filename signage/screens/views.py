@@ -389,15 +389,12 @@ def loop_export(loop_id: int) -> Any:
         return render_template(
             "screens/export.html", lp=lp, version=version, sizes=SIZE_LABELS
         ), 422
-    data = export.build_zip(
-        name=lp.name,
-        version=version.number,
-        digest=version.hash,
-        slides=version.slides,
-        width=w,
-        height=h,
-        media_dir=media_dir(current_app),
-        cache_dir=render_dir(current_app),
+    data = export.version_zip(
+        current_app,
+        lp.name,
+        version,
+        w,
+        h,
         video=request.args.get("video", "1") == "1",
     )
     audit.record(
