@@ -7,12 +7,12 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 from wtforms import BooleanField, SelectField, StringField
 from wtforms.validators import InputRequired, Length
 
 from .. import db
-from ..accounts import services as accounts
-from ..accounts.models import Role
+from ..accounts.models import Organisation, Role
 from ..auth import roles_required
 from ..errors import DomainError
 from ..forms import CleanForm, apply_domain_error, choices, int_or_none
@@ -33,42 +33,46 @@ class ClientForm(CleanForm):
     checkins_write = BooleanField(_l("Gửi lượt khai báo (checkins:write)"))
 
 
-def _page(form: ClientForm, key: str | None = None, status: int = 200) -> Any:
-    s = db.session()
-    orgs = {org.id: org.name for org, _n in accounts.list_orgs(s)}
-    return (
-        render_template(
-            "api/clients.html",
-            form=form,
-            clients=services.list_clients(s),
-            orgs=orgs,
-            key=key,
-        ),
-        status,
+def _org_names() -> dict[int, str]:
+    rows = db.session().execute(
+        select(Organisation.id, Organisation.name).order_by(Organisation.name)
     )
+    return {org_id: name for org_id, name in rows}
 
 
-def _form() -> ClientForm:
+def _form(orgs: dict[int, str]) -> ClientForm:
     form = ClientForm()
-    orgs = accounts.list_orgs(db.session())
-    form.organisation_id.choices = choices(
-        [(None, _("Toàn tỉnh"))] + [(org.id, org.name) for org, _n in orgs]
-    )
+    form.organisation_id.choices = choices([(None, _("Toàn tỉnh")), *orgs.items()])
     return form
+
+
+def _page(
+    form: ClientForm, orgs: dict[int, str], key: str | None = None, status: int = 200
+) -> Any:
+    html = render_template(
+        "api/clients.html",
+        form=form,
+        clients=services.list_clients(db.session()),
+        orgs=orgs,
+        key=key,
+    )
+    return html, status
 
 
 @bp.get("/")
 @roles_required(Role.ADMIN)
 def clients() -> Any:
-    return _page(_form())
+    orgs = _org_names()
+    return _page(_form(orgs), orgs)
 
 
 @bp.post("/")
 @roles_required(Role.ADMIN)
 def create() -> Any:
-    form = _form()
+    orgs = _org_names()
+    form = _form(orgs)
     if not form.validate_on_submit():
-        return _page(form, status=422)
+        return _page(form, orgs, status=422)
     scopes = [
         s
         for s, on in (
@@ -84,11 +88,11 @@ def create() -> Any:
         )
     except DomainError as e:
         apply_domain_error(form, e.field, _(e.message))
-        return _page(form, status=422)
+        return _page(form, orgs, status=422)
     s.commit()
     # The key is shown on this response only; it is never stored in clear.
-    resp = _page(_form(), key=key)
-    return resp[0], 201, {"Cache-Control": "no-store"}
+    html, _status = _page(_form(orgs), orgs, key=key)
+    return html, 201, {"Cache-Control": "no-store"}
 
 
 @bp.post("/<int:client_id>/revoke")
