@@ -22,6 +22,7 @@ from .. import db, geo
 from ..accounts.models import Organisation
 from ..checkin import people
 from ..checkin import services as checkins
+from ..checkin.models import CheckIn
 from ..errors import Gone, Invalid, NotFound
 from ..extensions import csrf, limiter
 from ..venues import services as venues
@@ -198,8 +199,6 @@ def checkin() -> Any:
     except IntegrityError:  # the same client_ref used for another venue
         s.rollback()
         return _error(409, _("client_ref này đã dùng cho một địa điểm khác."))
-    from ..checkin.models import CheckIn
-
     row = s.scalar(select(CheckIn).where(CheckIn.public_ref == recorded.public_ref))
     assert row is not None
     body = {

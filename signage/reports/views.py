@@ -36,6 +36,11 @@ bp = Blueprint("reports", __name__, url_prefix="/reports")
 PER_DAY = 14
 
 
+def _province() -> int:
+    """The province the reports cover (the deployment's own)."""
+    return int(current_app.config["DEFAULT_PROVINCE_CODE"])
+
+
 def campaign_deadline() -> date | None:
     raw = str(current_app.config.get("CAMPAIGN_DEADLINE") or "")
     try:
@@ -49,7 +54,7 @@ def _deployment() -> services.Deployment:
     s = db.session()
     report = services.deployment(
         s,
-        province_code=cfg["DEFAULT_PROVINCE_CODE"],
+        province_code=_province(),
         now=utcnow(),
         active_days=int(cfg["REPORTS_ACTIVE_DAYS"]),
         deadline=campaign_deadline(),
@@ -59,7 +64,7 @@ def _deployment() -> services.Deployment:
         days=PER_DAY,
         today=timefmt.today_local(),
         zone=timefmt.zone(),
-        province_code=cfg["DEFAULT_PROVINCE_CODE"],
+        province_code=_province(),
     )
     return report
 
@@ -68,13 +73,11 @@ def _deployment() -> services.Deployment:
 @roles_required(Role.ADMIN)
 def deployment() -> Any:
     report = _deployment()
-    province = geo.province(current_app.config["DEFAULT_PROVINCE_CODE"])
-    laggards = services.laggards(
-        db.session(), province_code=current_app.config["DEFAULT_PROVINCE_CODE"]
-    )
+    province = geo.province(_province())
+    laggards = services.laggards(db.session(), province_code=_province())
     peak = max((n for _d, n in report.per_day), default=0)
     adoption, adoption_total = services.adoption(
-        db.session(), province_code=current_app.config["DEFAULT_PROVINCE_CODE"]
+        db.session(), province_code=_province()
     )
     return render_template(
         "reports/deployment.html",
@@ -150,9 +153,7 @@ def laggards_csv() -> Any:
             "dia_diem",
         ]
     ]
-    for lag in services.laggards(
-        db.session(), province_code=current_app.config["DEFAULT_PROVINCE_CODE"]
-    ):
+    for lag in services.laggards(db.session(), province_code=_province()):
         org = lag.organisation
         rows.append(
             [
@@ -234,9 +235,7 @@ def org_report(org_id: int) -> Any:
 @bp.get("/adoption.csv")
 @roles_required(Role.ADMIN)
 def adoption_csv() -> Any:
-    rows, total = services.adoption(
-        db.session(), province_code=current_app.config["DEFAULT_PROVINCE_CODE"]
-    )
+    rows, total = services.adoption(db.session(), province_code=_province())
     out: list[list[Any]] = [
         [
             "loai_hinh",
