@@ -180,6 +180,39 @@ def _colors(campaign: Campaign) -> tuple[Color, Color]:
     return HexColor(campaign.color), HexColor(campaign.accent)
 
 
+def _band(
+    f: Face,
+    campaign: Campaign,
+    *,
+    width: float,
+    height: float,
+    stripe: float,
+    logo: tuple[float, float, float],
+    text: tuple[float, float],
+    authority: tuple[float, float, float],
+    title: tuple[float, float, float],
+) -> tuple[Color, Color]:
+    """The campaign band across the top of a face: colour bar, accent stripe, logo,
+    the authority and the title centred between ``text`` (left, right), each
+    shrunk to fit one line (``(baseline, max size, min size)``). Returns the
+    campaign's colour and accent."""
+    color, accent = _colors(campaign)
+    f.rect(0, 0, width, height, color)
+    f.rect(0, height, width, stripe, accent)
+    f.logo(campaign.logo, *logo)
+    left, right = text
+    mid = (left + right) / 2
+    lines = [(title, nfc(campaign.title), BOLD)]
+    if campaign.authority:
+        lines.insert(0, (authority, nfc(campaign.authority).upper(), REGULAR))
+    for (y, max_size, min_size), words, font in lines:
+        fit = fit_line(
+            words, font, width=(right - left) * mm, max_size=max_size, min_size=min_size
+        )
+        f.text(mid, y, fit.lines[0], font, fit.size, white, "center")
+    return color, accent
+
+
 def _domain_warning(campaign: Campaign) -> str:
     return (
         f"Chỉ khai báo trên trang {campaign.domain}. Địa chỉ khác là giả mạo "
@@ -208,30 +241,18 @@ class Portrait:
 
     @classmethod
     def static(cls, f: Face, campaign: Campaign) -> None:
-        color, accent = _colors(campaign)
-        inner = cls.W - 2 * cls.MARGIN
-        f.rect(0, 0, cls.W, 21, color)
-        f.rect(0, 21, cls.W, 1.4, accent)
-        f.logo(campaign.logo, 15.5, 10.5, 8.2)
-        left, right = 28.0, cls.W - 8
-        mid = (left + right) / 2
-        if campaign.authority:
-            auth = fit_line(
-                nfc(campaign.authority).upper(),
-                REGULAR,
-                width=(right - left) * mm,
-                max_size=8.5,
-                min_size=6,
-            )
-            f.text(mid, 7.6, auth.lines[0], REGULAR, auth.size, white, "center")
-        title = fit_line(
-            nfc(campaign.title),
-            BOLD,
-            width=(right - left) * mm,
-            max_size=23,
-            min_size=12,
+        color, accent = _band(
+            f,
+            campaign,
+            width=cls.W,
+            height=21,
+            stripe=1.4,
+            logo=(15.5, 10.5, 8.2),
+            text=(28.0, cls.W - 8),
+            authority=(7.6, 8.5, 6),
+            title=(16.6, 23, 12),
         )
-        f.text(mid, 16.6, title.lines[0], BOLD, title.size, white, "center")
+        inner = cls.W - 2 * cls.MARGIN
 
         f.corners(cls.ZONE_X, cls.ZONE_TOP, cls.ZONE, color)
         below = cls.ZONE_TOP + cls.ZONE  # 255.5
@@ -309,29 +330,17 @@ class TentFace:
 
     @classmethod
     def static(cls, f: Face, campaign: Campaign) -> None:
-        color, accent = _colors(campaign)
-        f.rect(0, 0, cls.W, 15.5, color)
-        f.rect(0, 15.5, cls.W, 1.0, accent)
-        f.logo(campaign.logo, 12.0, 7.75, 5.9)
-        left, right = 21.0, cls.W - 6
-        mid = (left + right) / 2
-        if campaign.authority:
-            auth = fit_line(
-                nfc(campaign.authority).upper(),
-                REGULAR,
-                width=(right - left) * mm,
-                max_size=6.5,
-                min_size=5,
-            )
-            f.text(mid, 5.6, auth.lines[0], REGULAR, auth.size, white, "center")
-        title = fit_line(
-            nfc(campaign.title),
-            BOLD,
-            width=(right - left) * mm,
-            max_size=16,
-            min_size=9,
+        color, accent = _band(
+            f,
+            campaign,
+            width=cls.W,
+            height=15.5,
+            stripe=1.0,
+            logo=(12.0, 7.75, 5.9),
+            text=(21.0, cls.W - 6),
+            authority=(5.6, 6.5, 5),
+            title=(12.4, 16, 9),
         )
-        f.text(mid, 12.4, title.lines[0], BOLD, title.size, white, "center")
         f.corners(cls.ZONE_X, cls.ZONE_TOP, cls.ZONE, color)
         x, w = cls.COL_X, cls.COL_W
         f.text(x, 62.5, "MÃ ĐỊA ĐIỂM", BOLD, 6.5, LIGHT)
