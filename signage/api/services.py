@@ -54,21 +54,26 @@ def create_client(
     return client, key
 
 
-def authenticate(
-    session: Session, key: str, now: datetime | None = None
-) -> ApiClient | None:
+def authenticate(session: Session, key: str) -> ApiClient | None:
     """The active client holding this key, or None."""
     if not key.startswith(KEY_PREFIX) or len(key) > 100:
         return None
     client = session.scalar(select(ApiClient).where(ApiClient.key_hash == _digest(key)))
     if client is None or not client.active:
         return None
-    now = now or utcnow()
-    if client.last_used_at is None or now - client.last_used_at > TOUCH_EVERY:
-        session.execute(
-            update(ApiClient).where(ApiClient.id == client.id).values(last_used_at=now)
-        )
     return client
+
+
+def touch(session: Session, client: ApiClient, now: datetime | None = None) -> bool:
+    """Record the key's use, at most every TOUCH_EVERY; True when it wrote. Call it in
+    a transaction of its own (on SQLite a read that turns into a write can fail)."""
+    now = now or utcnow()
+    if client.last_used_at is not None and now - client.last_used_at <= TOUCH_EVERY:
+        return False
+    session.execute(
+        update(ApiClient).where(ApiClient.id == client.id).values(last_used_at=now)
+    )
+    return True
 
 
 def list_clients(session: Session) -> list[ApiClient]:

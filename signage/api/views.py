@@ -57,7 +57,12 @@ def requires(scope: Scope) -> Callable[[F], F]:
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             header = request.headers.get("Authorization", "")
             key = header[7:].strip() if header.lower().startswith("bearer ") else ""
-            client = services.authenticate(db.session(), key) if key else None
+            s = db.session()
+            client = services.authenticate(s, key) if key else None
+            if client is not None:
+                s.commit()  # end the read: the (rare) write below begins on its own
+                if services.touch(s, client):
+                    s.commit()
             if client is None:
                 resp = _error(401, _("Thiếu hoặc sai khoá API."))
                 resp[0].headers["WWW-Authenticate"] = 'Bearer realm="signage"'
