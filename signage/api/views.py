@@ -204,6 +204,9 @@ def checkin() -> Any:
     except IntegrityError:  # the same client_ref used for another venue
         s.rollback()
         return _error(409, _("client_ref này đã dùng cho một địa điểm khác."))
+    except checkins.VenueChanged:  # closed or rotated since it was read above
+        s.rollback()
+        return _error(409, _("Địa điểm này đang tạm ngừng nhận khai báo."))
     row = s.scalar(select(CheckIn).where(CheckIn.public_ref == recorded.public_ref))
     assert row is not None
     body = {

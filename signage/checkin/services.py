@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from ..accounts.models import Organisation
 from ..db import utcnow
-from ..errors import Invalid, NotFound
+from ..errors import Gone, Invalid, NotFound
 from ..text import clean_text
 from ..venues.models import Venue
 from . import people
@@ -57,7 +57,13 @@ class PublicVenue:
 
 class Stay(Protocol):
     id: int
+    token: str
     stay_minutes: int
+
+
+class VenueChanged(Gone):
+    """The venue is no longer as the caller read it (token rotated, closed, or its
+    stay length edited): read it again."""
 
 
 # Built once: building a statement costs more than running it on SQLite.
@@ -98,16 +104,27 @@ _COLUMNS = (
     "checked_in_at",
     "auto_out_at",
 )
-# INSERT ... SELECT <values> WHERE NOT EXISTS (<the same visit>): the look-up and the
-# insert are one statement, so on SQLite the write lock is held only while the engine
-# runs it (no Python in between), and it needs no enclosing transaction.
+# The venue is still the one the caller read: same token, open, same stay length (the
+# public POST may have read it a few seconds earlier, see views._recent_venue).
+_VENUE_AS_READ = exists().where(
+    Venue.id == bindparam("venue_id"),
+    Venue.token == bindparam("token"),
+    Venue.active.is_(True),
+    Venue.stay_minutes == bindparam("stay_minutes"),
+)
+# INSERT ... SELECT <values> WHERE <venue as read> AND NOT EXISTS (<the same visit>):
+# the checks and the insert are one statement, so on SQLite the write lock is held only
+# while the engine runs it (no Python in between), and it needs no enclosing
+# transaction.
 _INSERT_NEW = (
     insert(CheckIn)
     .from_select(
         list(_COLUMNS),
         select(
             *(bindparam(c, type_=CheckIn.__table__.c[c].type) for c in _COLUMNS)
-        ).where(~exists().where(_SAME_FORM), ~exists().where(_SAME_PHONE)),
+        ).where(
+            _VENUE_AS_READ, ~exists().where(_SAME_FORM), ~exists().where(_SAME_PHONE)
+        ),
     )
     .execution_options(
         # psycopg reports an INSERT's rowcount only when asked to keep it (SQLAlchemy
@@ -160,7 +177,9 @@ def check_in(
 
     The same submission id at this venue returns that check-in (a double tap, a
     retried POST); so does the same phone at the same venue within DEDUPE_WINDOW
-    unless it checked out. ``visitor`` must already be checked.
+    unless it checked out. ``visitor`` must already be checked. Raises VenueChanged
+    when the venue no longer has ``venue``'s token, is closed or has another stay
+    length (nothing is written).
 
     Works on an autocommit connection (the public POST: one atomic statement, the
     shortest possible write lock) or inside a Session's transaction. A submission id
@@ -181,15 +200,20 @@ def check_in(
         "checked_in_at": now,
         "auto_out_at": now + timedelta(minutes=venue.stay_minutes),
         "since": now - DEDUPE_WINDOW,
+        "token": venue.token,
+        "stay_minutes": venue.stay_minutes,
     }
     if conn.execute(_INSERT_NEW, params).rowcount == 1:
         return Recorded(params["public_ref"], True)
     earlier = conn.execute(_EARLIER, params).scalar()
-    if earlier is None:  # checked out in between: record anew
-        return check_in(
-            conn, venue, visitor, submission_id=new_submission_id(), secret=secret
-        )
-    return Recorded(earlier, False)
+    if earlier is not None:
+        return Recorded(earlier, False)
+    if not conn.execute(select(_VENUE_AS_READ), params).scalar():
+        raise VenueChanged(N_("Địa điểm này vừa thay đổi. Hãy quét lại mã."))
+    # Checked out in between: record anew.
+    return check_in(
+        conn, venue, visitor, submission_id=new_submission_id(), secret=secret
+    )
 
 
 def find_by_submission(session: Session, submission_id: str) -> str | None:

@@ -9,6 +9,7 @@ never lists or looks up anyone else's data.
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass, field
 from functools import lru_cache, wraps
 from typing import Any
@@ -23,17 +24,17 @@ from flask import (
 )
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_wtf.csrf import CSRFError, generate_csrf
+from flask_wtf.csrf import CSRFError
 from limits import parse
 from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
 from .. import db, timefmt
 from ..errors import Gone, Invalid, NotFound
-from ..extensions import limiter
+from ..extensions import csrf, limiter
 from ..venues import services as venues
 from ..venues import tokens
-from . import gate, people, ratelimit, remember, services, verify
+from . import formtoken, gate, people, ratelimit, remember, services, verify
 from .forms import CATEGORY_LABELS, FeedbackForm
 from .models import CheckIn
 
@@ -62,8 +63,8 @@ def _limits(view: Any) -> Any:
     The counters live in the app limiter's storage (memory, or Redis when configured,
     shared by every worker), hit directly with its strategy: this is the hottest write
     path, and going through Flask-Limiter's per-request machinery cost more than the
-    counting itself. Flask-Limiter's decorator would add rate-limit headers; nothing
-    here needs them.
+    counting itself (so the view is exempt from that machinery). Flask-Limiter's
+    decorator would add rate-limit headers; nothing here needs them.
     """
 
     @wraps(view)
@@ -80,7 +81,7 @@ def _limits(view: Any) -> Any:
                 return _too_many(None)
         return view(*args, **kwargs)
 
-    return limited
+    return limiter.exempt(limited)
 
 
 @bp.errorhandler(429)
@@ -111,6 +112,8 @@ def _venue(token: str, conn: Connection | None = None) -> services.PublicVenue:
         )
     elif canonical:
         venue = services.public_venue(db.session(), canonical)
+    if venue is None or not venue.active:
+        _recent.pop(canonical or "", None)
     if venue is None:
         try:  # raises: retired (410) or unknown (404)
             venues.resolve_token(db.session(), token)
@@ -121,7 +124,31 @@ def _venue(token: str, conn: Connection | None = None) -> services.PublicVenue:
         raise _Closed((render_template("checkin/unknown.html", raw=token[:40]), 404))
     if not venue.active:
         raise _Closed((render_template("checkin/inactive.html", venue=venue), 410))
+    _remember_venue(venue)
     return venue
+
+
+# The check-in POST uses the venue read by a recent request of this process (at most
+# _RECENT_SECONDS old) instead of reading it again: its INSERT re-checks, inside the
+# same statement, that the venue still has that token, is open and has that stay
+# length, and a venue that changed is read afresh (services.VenueChanged). Pages keep
+# reading the venue on every request, so an edit shows at once.
+_RECENT_SECONDS = 30.0
+_RECENT_MAX = 4096
+_recent: dict[str, tuple[float, services.PublicVenue]] = {}
+
+
+def _recent_venue(token: str) -> services.PublicVenue | None:
+    hit = _recent.get(tokens.normalise(token) or "")
+    if hit is None or hit[0] < time.monotonic():
+        return None
+    return hit[1]
+
+
+def _remember_venue(venue: services.PublicVenue) -> None:
+    if len(_recent) >= _RECENT_MAX:
+        _recent.clear()
+    _recent[venue.token] = (time.monotonic() + _RECENT_SECONDS, venue)
 
 
 def _checkin(
@@ -187,7 +214,7 @@ def _scan_page(
             request.full_path,
             current_app.config["RETENTION_DAYS"],
         )
-        page = page.replace(_CSRF_SLOT, generate_csrf(), 1)
+        page = page.replace(_CSRF_SLOT, formtoken.issue(), 1)
         return page.replace(_SUBMISSION_SLOT, typed.submission_id, 1), status
     return render_template(
         "checkin/scan.html",
@@ -196,7 +223,7 @@ def _scan_page(
         saved=saved,
         saved_phone=people.mask(saved.phone) if saved else "",
         retention_days=current_app.config["RETENTION_DAYS"],
-        csrf=generate_csrf(),
+        csrf=formtoken.issue(),
     ), status
 
 
@@ -261,8 +288,10 @@ def _stale_form(_e: CSRFError) -> Any:
 
 
 @bp.post("/C/<token>")
+@csrf.exempt  # formtoken: the scan form's own, session-free protection
 @_limits
 def checkin(token: str) -> Any:
+    formtoken.check(request.form.get("csrf_token", ""))
     typed = Typed.from_request()
     saved = remember.visitor() if request.form.get("use_saved") else None
     visitor = saved or _checked(typed)
@@ -273,7 +302,7 @@ def checkin(token: str) -> Any:
     # No Session (and so no BEGIN IMMEDIATE) on this path: the venue is read and the
     # check-in written by single statements on an autocommit connection.
     with gate.autocommit(current_app._get_current_object()) as conn:  # type: ignore[attr-defined]
-        venue = _venue(token, conn)
+        venue = _recent_venue(token) or _venue(token, conn)
         if visitor is None:
             return _scan_page(venue, typed, None, 422)
 
@@ -282,11 +311,17 @@ def checkin(token: str) -> Any:
                 conn, venue, visitor, submission_id=submission_id, secret=secret
             ).public_ref
 
+        def record_retrying(submission_id: str) -> str:
+            return gate.retry_busy(lambda: record(submission_id), timeout_ms=_busy_ms())
+
         try:
-            ref = gate.retry_busy(lambda: record(submission), timeout_ms=_busy_ms())
+            try:
+                ref = record_retrying(submission)
+            except services.VenueChanged:
+                venue = _venue(token, conn)  # afresh: closed pages raise from here
+                ref = record_retrying(submission)
         except IntegrityError:  # a submission id replayed from another venue's form
-            fresh = services.new_submission_id()
-            ref = gate.retry_busy(lambda: record(fresh), timeout_ms=_busy_ms())
+            ref = record_retrying(services.new_submission_id())
     resp = redirect(url_for("checkin.confirmed", token=venue.token, ref=ref), 303)
     if saved is None and typed.remember:
         remember.set_cookie(resp, visitor)
@@ -312,9 +347,11 @@ def _checked(typed: Typed) -> services.Visitor | None:
 
 
 @bp.post("/C/<token>/forget")
+@csrf.exempt  # formtoken, as for the check-in
 @_limits
 def forget(token: str) -> Any:
     """'Not you?': drop the remembered details from this phone."""
+    formtoken.check(request.form.get("csrf_token", ""))
     venue = _venue(token)
     resp = redirect(url_for("checkin.scan", token=venue.token), 303)
     remember.forget(resp)
