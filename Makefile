@@ -34,7 +34,7 @@ demo: migrate
 	SIGNAGE_ENV=$${SIGNAGE_ENV:-development} $(FLASK) demo load
 
 run: demo
-	SIGNAGE_ENV=$${SIGNAGE_ENV:-development} $(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
+	SIGNAGE_ENV=$${SIGNAGE_ENV:-development} SIGNAGE_ACCESS_LOG=$${SIGNAGE_ACCESS_LOG--} $(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
 
 test: bootstrap
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -1,6 +1,6 @@
 """2,000 check-ins posted at once against the production server on SQLite.
 
-gunicorn with the README's command (4 workers x 4 threads) on the embedded database:
+gunicorn with the README's command (4 workers) on the embedded database:
 every check-in acknowledged with a 303 must be in the table exactly once, and the
 server log must never mention "database is locked".
 """
