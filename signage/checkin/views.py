@@ -265,7 +265,9 @@ def enter_token() -> Any:
 @bp.get("/C/<token>")
 @limiter.exempt  # read-only and cheap: floods are the reverse proxy's job
 def scan(token: str) -> Any:
-    venue = _venue(token)
+    # One autocommit statement, as for the POST: no transaction to begin and end.
+    with gate.autocommit(current_app._get_current_object()) as conn:  # type: ignore[attr-defined]
+        venue = _venue(token, conn)
     if token != venue.token:  # lower case, hyphens: one canonical URL
         return redirect(url_for("checkin.scan", token=venue.token), 301)
     return _scan_page(venue, Typed(), remember.visitor())
