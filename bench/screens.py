@@ -185,7 +185,8 @@ def bench_http(url: str, key: str, tmp: Path, seconds: float, clients: int) -> N
                     raise
                 time.sleep(0.3)
         print(
-            f"gunicorn, 2 workers x 4 threads, {clients} keep-alive clients, "
+            f"gunicorn.conf.py with 2 workers "
+            f"({os.environ.get('SIGNAGE_WORKER_CLASS', 'sync')}), {clients} clients, "
             f"{seconds:g} s each"
         )
         polled = {**auth, "If-None-Match": etag}

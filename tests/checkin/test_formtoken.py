@@ -85,7 +85,9 @@ def test_expired_token_asks_to_send_again(app, client, session, make_venue):
     venue = make_venue()
     data = _form(client, venue)
     limit = app.config["WTF_CSRF_TIME_LIMIT"]
-    with mock.patch.object(formtoken.time, "time", return_value=time.time() + limit + 5):
+    with mock.patch.object(
+        formtoken.time, "time", return_value=time.time() + limit + 5
+    ):
         resp = client.post(f"/C/{venue.token}", data=data)
     assert resp.status_code == 400
     assert "Trang đã mở quá lâu" in resp.get_data(as_text=True)
