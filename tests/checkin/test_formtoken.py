@@ -175,3 +175,22 @@ def test_closed_after_the_scan_records_nothing(client, session, make_venue):
     venues.set_active(session, venue, True)
     assert client.post(f"/C/{venue.token}", data=second).status_code == 303
     assert len(_rows(session, venue)) == 2
+
+
+def test_a_browser_without_the_key_gets_one_with_the_refusal(app, session, make_venue):
+    """A phone that blocked or lost the cookie: the 400 page gives it a key and a
+    token that go together, so sending the form again works."""
+    venue = make_venue()
+    fresh = app.test_client()
+    data = {"name": "Y Moan Ênuôl", "phone": "0912345678", "consent": "y"}
+    resp = fresh.post(f"/C/{venue.token}", data={**data, "csrf_token": "1.x"})
+    assert resp.status_code == 400
+    assert any(
+        c.startswith(formtoken.COOKIE + "=") for c in resp.headers.getlist("Set-Cookie")
+    )
+    token = re.search(
+        r'name="csrf_token" value="([^"]+)"', resp.get_data(as_text=True)
+    ).group(1)
+    again = fresh.post(f"/C/{venue.token}", data={**data, "csrf_token": token})
+    assert again.status_code == 303
+    assert [r.name for r in _rows(session, venue)] == ["Y Moan Ênuôl"]
