@@ -18,7 +18,10 @@ workers = int(os.environ.get("SIGNAGE_WORKERS", "4"))
 # with 2 threads and 30-240 ms with 4). Without a proxy in front, slow phones would
 # hold these workers: run SIGNAGE_WORKER_CLASS=gthread (SIGNAGE_THREADS threads each).
 worker_class = os.environ.get("SIGNAGE_WORKER_CLASS", "sync")
-threads = int(os.environ.get("SIGNAGE_THREADS", "4"))
+# gunicorn quietly turns a sync worker with threads > 1 into a gthread one.
+threads = int(
+    os.environ.get("SIGNAGE_THREADS", "4" if worker_class == "gthread" else "1")
+)
 # A single-threaded worker cannot report in while it serves a request, so this is
 # also the longest request: a venue's full 28-day XLSX export or a province-wide batch
 # of boards takes minutes, not seconds.

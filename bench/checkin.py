@@ -309,13 +309,15 @@ def main() -> None:
             check=True,
         ).stdout
     )
-    locked = "database is locked" in (tmp / "gunicorn.log").read_text(errors="replace")
+    log = (tmp / "gunicorn.log").read_text(errors="replace")
+    locked = "database is locked" in log
+    # What gunicorn really ran (it turns sync with threads > 1 into gthread).
+    used = sorted(set(re.findall(r"Using worker: (\S+)", log))) or ["?"]
     shutil.rmtree(tmp, ignore_errors=True)
 
-    worker_class = os.environ.get("SIGNAGE_WORKER_CLASS", "sync (gunicorn.conf.py)")
     print(
         f"wrk -t{args.threads} -c{args.connections} -d{args.duration}s, "
-        f"gunicorn {args.workers} workers, {worker_class}, SQLite WAL"
+        f"gunicorn {args.workers} workers ({', '.join(used)}), SQLite WAL"
     )
     for i, results in enumerate(rounds, 1):
         report(f"round {i}", results)
