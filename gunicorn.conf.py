@@ -14,9 +14,10 @@ workers = int(os.environ.get("SIGNAGE_WORKERS", "4"))
 # TLS; see the README). The public pages are short CPU-bound requests, and one request
 # per process at a time, handed out from one accept queue, gives the shortest and
 # steadiest latency: with threads, a worker's requests queue for its one GIL
-# (measured with bench/checkin.py at 16 connections: p99 8-23 ms here against 30-45 ms
-# with 2 threads and 30-240 ms with 4). Without a proxy in front, slow phones would
-# hold these workers: run SIGNAGE_WORKER_CLASS=gthread (SIGNAGE_THREADS threads each).
+# (bench/checkin.py at 16 connections, in the same hour: p99 7-15 ms here against
+# 20-32 ms with 2 threads and 30-240 ms with 4). Without a proxy in front, slow
+# phones would hold these workers: run SIGNAGE_WORKER_CLASS=gthread (SIGNAGE_THREADS
+# threads each).
 worker_class = os.environ.get("SIGNAGE_WORKER_CLASS", "sync")
 # gunicorn quietly turns a sync worker with threads > 1 into a gthread one.
 threads = int(
