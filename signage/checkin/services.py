@@ -7,12 +7,25 @@ its single INSERT ... SELECT statement is the whole transaction (see gate.py).
 
 from __future__ import annotations
 
+import hashlib
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy import Connection, and_, bindparam, delete, exists, insert, or_, select
+from sqlalchemy import (
+    Connection,
+    and_,
+    bindparam,
+    delete,
+    exists,
+    insert,
+    or_,
+    select,
+    text,
+)
 from sqlalchemy.orm import Session
 
 from ..accounts.models import Organisation
@@ -203,9 +216,10 @@ def check_in(
         "token": venue.token,
         "stay_minutes": venue.stay_minutes,
     }
-    if conn.execute(_INSERT_NEW, params).rowcount == 1:
-        return Recorded(params["public_ref"], True)
-    earlier = conn.execute(_EARLIER, params).scalar()
+    with _one_phone_at_a_time(conn, venue.id, params["phone_hash"]):
+        if conn.execute(_INSERT_NEW, params).rowcount == 1:
+            return Recorded(params["public_ref"], True)
+        earlier = conn.execute(_EARLIER, params).scalar()
     if earlier is not None:
         return Recorded(earlier, False)
     if not conn.execute(select(_VENUE_AS_READ), params).scalar():
@@ -214,6 +228,34 @@ def check_in(
     return check_in(
         conn, venue, visitor, submission_id=new_submission_id(), secret=secret
     )
+
+
+@contextmanager
+def _one_phone_at_a_time(
+    conn: Connection, venue_id: int, phone_hash: str
+) -> Iterator[None]:
+    """Serialise check-ins of one phone at one venue where the database does not.
+
+    SQLite runs the INSERT ... SELECT under its single write lock: the look-up and the
+    insert are atomic. PostgreSQL (READ COMMITTED) lets two such statements run at once,
+    each seeing no earlier visit, so both would insert: an advisory lock on (venue,
+    phone) makes the second wait and then see the first. Held for the transaction in a
+    Session, for the block on an autocommit connection.
+    """
+    if conn.dialect.name != "postgresql":
+        yield
+        return
+    digest = hashlib.blake2b(f"{venue_id}:{phone_hash}".encode(), digest_size=8)
+    key = {"k": int.from_bytes(digest.digest(), "big", signed=True)}
+    if not conn.connection.dbapi_connection.autocommit:  # type: ignore[union-attr]
+        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), key)
+        yield
+        return
+    conn.execute(text("SELECT pg_advisory_lock(:k)"), key)
+    try:
+        yield
+    finally:
+        conn.execute(text("SELECT pg_advisory_unlock(:k)"), key)
 
 
 def find_by_submission(session: Session, submission_id: str) -> str | None:
