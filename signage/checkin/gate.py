@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TypeVar
 
-from flask import Flask
+from flask import Flask, current_app
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import OperationalError
 
@@ -51,9 +51,10 @@ def _writer_engine(app: Flask) -> Engine:
 
 
 @contextmanager
-def autocommit(app: Flask) -> Iterator[Connection]:
-    """A pooled connection on which every statement commits on its own."""
-    engine = _writer_engine(app)
+def autocommit(app: Flask | None = None) -> Iterator[Connection]:
+    """A pooled connection on which every statement commits on its own (of ``app``,
+    by default the current one)."""
+    engine = _writer_engine(app or current_app._get_current_object())  # type: ignore[attr-defined]
     if engine.dialect.name != "sqlite":
         options: dict[str, object] = {"isolation_level": "AUTOCOMMIT"}
     else:

@@ -266,7 +266,7 @@ def enter_token() -> Any:
 @limiter.exempt  # read-only and cheap: floods are the reverse proxy's job
 def scan(token: str) -> Any:
     # One autocommit statement, as for the POST: no transaction to begin and end.
-    with gate.autocommit(current_app._get_current_object()) as conn:  # type: ignore[attr-defined]
+    with gate.autocommit() as conn:
         venue = _venue(token, conn)
     if token != venue.token:  # lower case, hyphens: one canonical URL
         return redirect(url_for("checkin.scan", token=venue.token), 301)
@@ -303,27 +303,29 @@ def checkin(token: str) -> Any:
     secret = current_app.config["SECRET_KEY"]
     # No Session (and so no BEGIN IMMEDIATE) on this path: the venue is read and the
     # check-in written by single statements on an autocommit connection.
-    with gate.autocommit(current_app._get_current_object()) as conn:  # type: ignore[attr-defined]
+    with gate.autocommit() as conn:
         venue = _recent_venue(token) or _venue(token, conn)
         if visitor is None:
             return _scan_page(venue, typed, None, 422)
 
         def record(submission_id: str) -> str:
-            return services.check_in(
-                conn, venue, visitor, submission_id=submission_id, secret=secret
-            ).public_ref
-
-        def record_retrying(submission_id: str) -> str:
-            return gate.retry_busy(lambda: record(submission_id), timeout_ms=_busy_ms())
+            return gate.retry_busy(
+                lambda: (
+                    services.check_in(
+                        conn, venue, visitor, submission_id=submission_id, secret=secret
+                    ).public_ref
+                ),
+                timeout_ms=_busy_ms(),
+            )
 
         try:
             try:
-                ref = record_retrying(submission)
+                ref = record(submission)
             except services.VenueChanged:
                 venue = _venue(token, conn)  # afresh: closed pages raise from here
-                ref = record_retrying(submission)
+                ref = record(submission)
         except IntegrityError:  # a submission id replayed from another venue's form
-            ref = record_retrying(services.new_submission_id())
+            ref = record(services.new_submission_id())
     resp = redirect(url_for("checkin.confirmed", token=venue.token, ref=ref), 303)
     if saved is None and typed.remember:
         remember.set_cookie(resp, visitor)
