@@ -77,6 +77,7 @@ def _register_blueprints(app: Flask) -> None:
     from .checkin.portal import bp as checkin_portal_bp
     from .checkin.views import bp as checkin_bp
     from .core.views import bp as core_bp
+    from .jobs.views import bp as jobs_bp
     from .posters.views import bp as posters_bp
     from .reports.views import bp as reports_bp
     from .screens.player_views import bp as screens_player_bp
@@ -100,6 +101,7 @@ def _register_blueprints(app: Flask) -> None:
         api_bp,
         api_admin_bp,
         cards_bp,
+        jobs_bp,
     ):
         app.register_blueprint(bp)
     from .accounts.cli import bp as accounts_cli
@@ -107,6 +109,7 @@ def _register_blueprints(app: Flask) -> None:
     from .checkin.cli import bp as checkin_cli
     from .core.cli import bp as core_cli
     from .demo import bp as demo_cli
+    from .jobs.cli import bp as jobs_cli
     from .posters.cli import bp as boards_cli
     from .reports.cli import bp as reports_cli
     from .screens.cli import bp as screens_cli
@@ -122,5 +125,6 @@ def _register_blueprints(app: Flask) -> None:
         screens_cli,
         reports_cli,
         cards_cli,
+        jobs_cli,
     ):
         app.register_blueprint(bp)

@@ -100,3 +100,29 @@ SCREENS_UPLOAD_MAX_PIXELS = 40_000_000
 SCREENS_MEDIA_DIR = ""
 SCREENS_RENDER_DIR = ""
 SCREENS_PAIR_LIMIT = "60 per hour"
+
+# Background jobs (signage/jobs, on Huey). Empty JOBS_URL: the queue lives in its own
+# SQLite file instance/jobs-queue.db (no server; one host). redis://host:6379/2 (or
+# REDIS_URL when JOBS_URL is empty) shares it between hosts and consumers.
+JOBS_URL = ""
+REDIS_URL = ""
+# Run tasks at once in the caller (Huey's immediate mode); the test suite sets it.
+JOBS_IMMEDIATE = False
+# Consumer threads per `flask jobs consume` process.
+JOBS_WORKERS = 2
+# A running job writes a heartbeat this often; one silent for JOBS_STALE_SECONDS is
+# taken as lost (its consumer was killed) and retried, at most JOBS_MAX_ATTEMPTS
+# runs in all, then marked failed. The reaper runs every minute and STALE+60 s after
+# a consumer starts, so a lost job is resolved within about STALE + 60 seconds.
+JOBS_HEARTBEAT_SECONDS = 10.0
+JOBS_STALE_SECONDS = 60.0
+JOBS_MAX_ATTEMPTS = 2
+# A job's file (batch PDF, export) is kept this many hours, then deleted.
+JOB_FILES_HOURS = 24
+# Check-in log exports with more rows than this run as a job; smaller ones stream.
+EXPORT_JOB_ROWS = 10_000
+# Venue CSV imports with more rows than this run as a job.
+IMPORT_JOB_ROWS = 1_000
+# Files that every host must reach (job results). Empty means instance/files; with
+# several hosts point it at shared storage (see README).
+STORAGE_DIR = ""

@@ -28,6 +28,7 @@ TRANSLATION_DIRS = ";".join(
         "tracing/",
         "cards/",
         "api/",
+        "jobs/",
     )
 )
 

@@ -6,6 +6,7 @@ from .audit import AuditEvent
 from .cards.models import PersonalCard
 from .checkin.models import CheckIn, Feedback
 from .db import Base
+from .jobs.models import Job
 from .posters.models import BoardDownload
 from .reports.models import OrgReport
 from .screens.models import (
@@ -27,6 +28,7 @@ __all__ = [
     "BoardDownload",
     "CheckIn",
     "Feedback",
+    "Job",
     "LoginSession",
     "Loop",
     "LoopVersion",

@@ -40,6 +40,9 @@ def base_config(tmp_path: Path, url: str) -> dict[str, Any]:
         "ARGON2_MEMORY_COST": 1024,
         "RATELIMIT_STORAGE_URI": "memory://",
         "SERVER_NAME": None,
+        # Jobs run at once in the request (Huey's immediate mode); tests about the
+        # queue itself turn it off and run a real consumer.
+        "JOBS_IMMEDIATE": True,
     }
 
 

@@ -34,3 +34,15 @@ def post_form(
     """POST like a browser: fetch the page first and send its CSRF token."""
     token = csrf_token(client, form_url or url)
     return client.post(url, data={**data, "csrf_token": token})
+
+
+def job_result(client: FlaskClient, resp: Any) -> Any:
+    """Follow a view that answered with a job: the redirect to the job's page, the
+    job's JSON (it must be done: tests run jobs at once), then the file download."""
+    assert resp.status_code == 302, resp.status_code
+    location = resp.headers["Location"]
+    assert "/jobs/" in location, location
+    state = client.get(location, headers={"Accept": "application/json"}).get_json()
+    assert state["state"] == "done", state
+    assert state["download"], state
+    return client.get(state["download"])

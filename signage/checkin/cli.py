@@ -27,16 +27,7 @@ def purge_cmd(days: int | None, batch: int | None) -> None:
     if days < 1 or batch < 1:
         raise click.BadParameter("days and batch must be at least 1")
     cutoff = db.utcnow() - timedelta(days=days)
-    write = db.get_db(current_app).write
-    total = services.PurgeResult()
-    while True:
-        with write() as s:
-            done = services.purge_batch(s, cutoff, batch)
-            s.commit()
-        total.checkins += done.checkins
-        total.feedback += done.feedback
-        if done.checkins < batch and done.feedback < batch:
-            break
+    total = services.purge(db.get_db(current_app).write, cutoff, batch)
     click.echo(
         f"purged {total.checkins} check-ins and {total.feedback} feedback "
         f"older than {days} days (before {cutoff:%Y-%m-%d %H:%M} UTC)"

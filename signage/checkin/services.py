@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -333,3 +333,18 @@ def purge_batch(session: Session, cutoff: datetime, batch: int) -> PurgeResult:
         done = session.execute(delete(CheckIn).where(CheckIn.id.in_(ids)))
         result.checkins = done.rowcount or 0
     return result
+
+
+def purge(write: Callable[[], Session], cutoff: datetime, batch: int) -> PurgeResult:
+    """Delete everything older than ``cutoff`` with :func:`purge_batch`, each batch
+    in its own transaction from ``write`` (a sessionmaker), so check-ins keep
+    flowing while a large backlog goes. Used by the CLI and the periodic task."""
+    total = PurgeResult()
+    while True:
+        with write() as s:
+            done = purge_batch(s, cutoff, batch)
+            s.commit()
+        total.checkins += done.checkins
+        total.feedback += done.feedback
+        if done.checkins < batch and done.feedback < batch:
+            return total

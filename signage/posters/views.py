@@ -4,7 +4,6 @@ boards as one PDF, and the bare QR as PNG or SVG. Every board produced is logged
 from __future__ import annotations
 
 import io
-import tempfile
 from typing import Any
 
 from flask import (
@@ -24,9 +23,11 @@ from .. import db, qr
 from ..accounts.models import Role
 from ..auth import org_or_404, roles_required
 from ..errors import Invalid
+from ..jobs import queue
+from ..jobs.services import JobRequest, dedupe_key
 from ..timefmt import today_local
 from ..venues import services as venues
-from . import pdf, services
+from . import jobs, pdf, services
 
 bp = Blueprint("posters", __name__)
 PORTAL = (Role.ADMIN, Role.MANAGER)
@@ -71,43 +72,30 @@ def venue_board(org_id: int, venue_id: int) -> Any:
 
 @bp.get("/orgs/<int:org_id>/boards.pdf")
 @roles_required(*PORTAL)
+@db.writes
 def org_boards(org_id: int) -> Any:
-    """Every active venue's board, one page each, as one PDF (?size=, default a4).
-
-    Pages stream from a chunked query into a temporary file, which is then sent, so
-    neither the venues nor the document are held in memory. The read transaction ends
-    before the download rows are written: on SQLite no write lock is held while
-    rendering.
-    """
+    """Every active venue's board, one page each, as one PDF (?size=, default a4):
+    queued as a job; the answer is at once a redirect to the job's page. Asking
+    again while it runs gives the same job."""
     org = org_or_404(org_id)
     size = _size()
     s = db.session()
-    campaign = services.campaign(current_app.config)
-    org_id, user_id = org.id, current_user.id
-    if services.count_org_boards(s, org_id) == 0:
+    if services.count_org_boards(s, org.id) == 0:
         flash(_("Tổ chức chưa có địa điểm nào đang dùng để in bảng."), "error")
-        return redirect(url_for("venues.org_home", org_id=org_id))
-    out = tempfile.TemporaryFile(suffix=".pdf")  # noqa: SIM115 (send_file closes it)
-    try:
-        seen: list[int] = []
-        boards = services.iter_org_boards(s, org, today_local(), seen)
-        title = f"{campaign.title} – {org.name}"
-        try:
-            pdf.render(boards, size, campaign, out, title=title)
-        except pdf.NoBoards:  # every venue was paused since the count above
-            out.close()
-            flash(_("Tổ chức chưa có địa điểm nào đang dùng để in bảng."), "error")
-            return redirect(url_for("venues.org_home", org_id=org_id))
-        s.commit()
-        services.record_downloads(
-            s, seen, organisation_id=org_id, size=size, user_id=user_id, batch=True
-        )
-        s.commit()
-        out.seek(0)
-    except BaseException:
-        out.close()
-        raise
-    return _pdf_response(out, f"bang-qr-to-chuc-{org_id}-{size}.pdf", True)
+        return redirect(url_for("venues.org_home", org_id=org.id))
+    job = queue.submit(
+        current_app._get_current_object(),  # type: ignore[attr-defined]
+        s,
+        JobRequest(
+            kind=jobs.ORG_BATCH,
+            owner_id=current_user.id,
+            params={"org_id": org.id, "size": size},
+            title=_("Bảng QR khổ %(size)s – %(org)s", size=size.upper(), org=org.name),
+            dedupe_key=dedupe_key(jobs.ORG_BATCH, current_user.id, org.id, size),
+        ),
+    )
+    s.commit()
+    return redirect(url_for("jobs.show", job_id=job.id))
 
 
 def _payload(org_id: int, venue_id: int) -> tuple[int, str]:

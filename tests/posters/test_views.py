@@ -16,7 +16,7 @@ from signage.accounts.models import Role
 from signage.posters.models import BoardDownload
 from signage.venues import services as venues
 
-from ..helpers import login
+from ..helpers import job_result, login
 from .conftest import decode_pdf
 
 BASE = "https://qr.example.vn"
@@ -129,7 +129,7 @@ def test_org_batch_is_one_page_per_active_venue_and_logs_each(
     venues.set_active(session, paused, False)
     session.commit()
     login(client, user)
-    resp = client.get(f"/orgs/{org.id}/boards.pdf?size=a5")
+    resp = job_result(client, client.get(f"/orgs/{org.id}/boards.pdf?size=a5"))
     assert resp.status_code == 200
     assert resp.headers["Content-Disposition"].startswith("attachment")
     data = resp.data

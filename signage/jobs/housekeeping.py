@@ -1,0 +1,109 @@
+"""Periodic housekeeping, run by the job consumer's scheduler (Huey periodic tasks).
+
+``PERIODIC`` is the one list of what runs when: add an entry to schedule more (for
+example the report rollups' refresh, once it exists). Schedules are crontab fields
+in UTC (Huey's default): 19:xx UTC is 02:xx in Vietnam, when the portal is quiet.
+Every task is idempotent, so a run missed while no consumer was up is simply done
+by the next one; cron or systemd timers calling the CLI commands are the alternative
+(see README).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import select
+
+from .. import db
+from ..storage import get_storage
+
+ORPHAN_GRACE_S = 24 * 3600
+PART_GRACE_S = 6 * 3600
+
+
+@dataclass(frozen=True)
+class Periodic:
+    name: str
+    schedule: dict[str, str]  # huey.crontab(**schedule)
+    fn: Callable[[Flask], Any]
+
+
+def purge_checkins(app: Flask) -> int:
+    from ..checkin import services
+
+    cutoff = db.utcnow() - timedelta(days=int(app.config["RETENTION_DAYS"]))
+    batch = int(app.config["CHECKIN_PURGE_BATCH"])
+    done = services.purge(db.get_db(app).write, cutoff, batch)
+    return done.checkins + done.feedback
+
+
+def purge_cards(app: Flask) -> int:
+    from ..cards import services
+
+    cutoff = db.utcnow() - timedelta(days=int(app.config["CARDS_RETENTION_DAYS"]))
+    with db.get_db(app).write() as s:
+        n = services.purge(s, cutoff)
+        s.commit()
+    return n
+
+
+def purge_login_sessions(app: Flask) -> int:
+    from ..accounts import services
+
+    with db.get_db(app).write() as s:
+        n = services.purge_expired_sessions(s)
+        s.commit()
+    return n
+
+
+def purge_orphan_uploads(app: Flask) -> int:
+    """Delete files in the screens' media folder that no Media row names (an upload
+    whose transaction rolled back, a leftover .tmp), once a day old."""
+    from ..screens.models import Media
+    from ..screens.renders import media_dir
+
+    folder = media_dir(app)
+    if not folder.is_dir():
+        return 0
+    with db.get_db(app).read() as s:
+        known = set(s.scalars(select(Media.filename)))
+    limit = time.time() - ORPHAN_GRACE_S
+    removed = 0
+    for path in folder.iterdir():
+        if not path.is_file() or path.name in known:
+            continue
+        if path.stat().st_mtime < limit:
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed
+
+
+def purge_job_files(app: Flask) -> int:
+    """Delete expired job files (and .part files a killed writer left behind)."""
+    from . import services
+
+    with db.get_db(app).write() as s:
+        keys = services.expired_files(s)
+        s.commit()
+    storage = get_storage(app)
+    for key in keys:
+        storage.delete(key)
+    return len(keys) + storage.sweep("jobs", PART_GRACE_S)
+
+
+# The one list of periodic tasks. The lead wires the report rollups' refresh here:
+#     Periodic("reports.refresh_rollups", {"minute": "*/5"}, <refresh function>),
+PERIODIC: list[Periodic] = [
+    Periodic("checkins.purge", {"hour": "19", "minute": "15"}, purge_checkins),
+    Periodic("cards.purge", {"hour": "19", "minute": "40"}, purge_cards),
+    Periodic("accounts.purge_sessions", {"minute": "5"}, purge_login_sessions),
+    Periodic(
+        "screens.purge_orphans", {"hour": "20", "minute": "10"}, purge_orphan_uploads
+    ),
+    Periodic("jobs.purge_files", {"minute": "*/15"}, purge_job_files),
+]
