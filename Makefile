@@ -1,4 +1,5 @@
 # make run   - virtualenv, migrations, demo data, gunicorn on http://127.0.0.1:8000
+#              and the job consumer (Procfile, run by honcho)
 # make test  - the same bootstrap, then the whole test suite
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
@@ -34,7 +35,7 @@ demo: migrate
 	SIGNAGE_ENV=$${SIGNAGE_ENV:-development} $(FLASK) demo load
 
 run: demo
-	SIGNAGE_ENV=$${SIGNAGE_ENV:-development} SIGNAGE_ACCESS_LOG=$${SIGNAGE_ACCESS_LOG--} $(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
+	SIGNAGE_ENV=$${SIGNAGE_ENV:-development} SIGNAGE_ACCESS_LOG=$${SIGNAGE_ACCESS_LOG--} $(BIN)/honcho start -f Procfile
 
 test: bootstrap
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

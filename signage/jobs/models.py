@@ -28,7 +28,7 @@ _ACTIVE_SQL = text("state IN ('queued', 'running') AND dedupe_key IS NOT NULL")
 class Job(Base):
     __tablename__ = "jobs"
 
-    # secrets.token_urlsafe(16): the id is in URLs, so it must not be guessable.
+    # secrets.token_hex(16): the id is in URLs, so it must not be guessable.
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     kind: Mapped[str] = mapped_column(String(64))
     owner_id: Mapped[int | None] = mapped_column(

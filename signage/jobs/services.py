@@ -29,7 +29,7 @@ RECENT_LIMIT = 50
 
 
 def new_id() -> str:
-    return secrets.token_urlsafe(16)
+    return secrets.token_hex(16)  # 128 bits; hex is safe in URLs and file names
 
 
 @dataclass(frozen=True)
