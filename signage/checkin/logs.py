@@ -72,6 +72,13 @@ def filtered(f: LogFilter, tz: ZoneInfo) -> Select[tuple[CheckIn]]:
     return q
 
 
+def count_upto(session: Session, f: LogFilter, tz: ZoneInfo, limit: int) -> int:
+    """The number of matching rows, counted no further than ``limit`` (enough to
+    choose between streaming an export and running it as a job, cheaply)."""
+    capped = filtered(f, tz).with_only_columns(CheckIn.id).limit(limit).subquery()
+    return int(session.scalar(select(func.count()).select_from(capped)) or 0)
+
+
 @dataclass
 class Page:
     rows: list[tuple[CheckIn, str]]  # (check-in, venue name)

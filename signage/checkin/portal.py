@@ -15,10 +15,13 @@ from flask import (
     Response,
     abort,
     current_app,
+    redirect,
     render_template,
     request,
     stream_with_context,
+    url_for,
 )
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
@@ -26,9 +29,12 @@ from .. import audit, db, timefmt
 from ..accounts.models import Organisation, Role
 from ..auth import org_or_404, roles_required
 from ..errors import NotFound
+from ..jobs import queue
+from ..jobs.services import JobRequest, dedupe_key
 from ..venues import services as venues
 from ..venues.models import Venue
 from . import exports, logs, people, verify
+from . import jobs as export_jobs
 from .forms import CATEGORY_LABELS, RevealForm
 from .models import CheckIn
 
@@ -178,8 +184,9 @@ def reveal(org_id: int, venue_id: int) -> Any:
 
 
 def _export(org: Organisation, venue: Venue | None, fmt: str) -> Response:
-    """Audit, commit, then stream from a separate read-only session, so the write
-    lock is released before the first row goes out."""
+    """Audit, then either queue a job (more than EXPORT_JOB_ROWS rows: redirect to
+    the job's page) or commit and stream from a separate read-only session, so the
+    write lock is released before the first row goes out."""
     f = _filter(org, venue)
     tz = timefmt.zone()
     _audit(
@@ -187,8 +194,37 @@ def _export(org: Organisation, venue: Venue | None, fmt: str) -> Response:
         f"venue:{venue.id}" if venue else f"organisation:{org.id}",
         f,
     )
-    db.session().commit()
+    s = db.session()
     app = current_app._get_current_object()  # type: ignore[attr-defined]
+    stamp = timefmt.today_local().isoformat()
+    name = f"khai-bao-{'dd' + str(venue.id) if venue else 'tc' + str(org.id)}-{stamp}"
+    threshold = int(app.config["EXPORT_JOB_ROWS"])
+    if logs.count_upto(s, f, tz, threshold + 1) > threshold:
+        params = {
+            **export_jobs.filter_params(f),
+            "fmt": fmt,
+            "filename": f"{name}.{fmt}",
+        }
+        job = queue.submit(
+            app,
+            s,
+            JobRequest(
+                kind=export_jobs.EXPORT,
+                owner_id=current_user.id,
+                params=params,
+                title=_(
+                    "Xuất nhật ký khai báo (%(fmt)s) – %(where)s",
+                    fmt=fmt.upper(),
+                    where=venue.name if venue else org.name,
+                ),
+                dedupe_key=dedupe_key(
+                    export_jobs.EXPORT, current_user.id, sorted(params.items())
+                ),
+            ),
+        )
+        s.commit()
+        return redirect(url_for("jobs.show", job_id=job.id))  # type: ignore[return-value]
+    s.commit()
 
     def rows() -> Iterator[exports.ExportRow]:
         reader = db.get_db(app).read()
@@ -197,8 +233,6 @@ def _export(org: Organisation, venue: Venue | None, fmt: str) -> Response:
         finally:
             reader.close()
 
-    stamp = timefmt.today_local().isoformat()
-    name = f"khai-bao-{'dd' + str(venue.id) if venue else 'tc' + str(org.id)}-{stamp}"
     if fmt == "csv":
         body, mimetype = exports.csv_chunks(rows(), tz), "text/csv; charset=utf-8"
     else:

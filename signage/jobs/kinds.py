@@ -1,4 +1,6 @@
 """Every module that registers job task functions, imported once (web and consumer
 must know the same kinds)."""
 
+from ..checkin import jobs as checkin_jobs  # noqa: F401
 from ..posters import jobs as posters_jobs  # noqa: F401
+from ..screens import jobs as screens_jobs  # noqa: F401

@@ -6,6 +6,7 @@ the task runner once per short step, so progress never holds a lock for long).
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -45,8 +46,10 @@ class JobRequest:
 
 
 def dedupe_key(kind: str, owner_id: int | None, *parts: Any) -> str:
-    key = ":".join([kind, str(owner_id), *(str(p) for p in parts)])
-    return key[:255]
+    """``kind:owner:digest`` of what was asked (hashed: the parts may hold a search
+    text, and the key has a fixed length whatever they are)."""
+    digest = hashlib.sha256(repr(parts).encode()).hexdigest()[:40]
+    return f"{kind}:{owner_id}:{digest}"
 
 
 def active_duplicate(session: Session, key: str) -> Job | None:

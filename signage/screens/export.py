@@ -13,6 +13,7 @@ import subprocess
 import tempfile
 import unicodedata
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -56,8 +57,11 @@ def build_zip(
     media_dir: Path,
     cache_dir: Path,
     video: bool = True,
+    progress: Callable[[int, int], None] | None = None,
 ) -> bytes:
-    """The ZIP as bytes. Raises RuntimeError when ffmpeg fails."""
+    """The ZIP as bytes. Raises RuntimeError when ffmpeg fails. ``progress(done,
+    total)`` is called after each slide and after the video (a step each)."""
+    steps = len(slides) + (1 if video else 0)
     files: list[tuple[str, Path, float]] = []
     for i, s in enumerate(slides, start=1):
         spec = spec_from_snapshot(s, media_dir)
@@ -67,6 +71,8 @@ def build_zip(
         files.append(
             (f"{i:03d}_{slug(label, fallback)}.jpg", path, s["duration_ms"] / 1000)
         )
+        if progress is not None:
+            progress(i, steps)
     buf = io.BytesIO()
     total = sum(d for _n, _p, d in files)
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
@@ -94,6 +100,8 @@ def build_zip(
                 make_mp4([(p, d) for _f, p, d in files], width, height),
                 compress_type=zipfile.ZIP_STORED,
             )
+            if progress is not None:
+                progress(steps, steps)
     return buf.getvalue()
 
 
@@ -105,7 +113,14 @@ UNIT = 250
 
 
 def version_zip(
-    app: Any, name: str, version: Any, width: int, height: int, *, video: bool
+    app: Any,
+    name: str,
+    version: Any,
+    width: int,
+    height: int,
+    *,
+    video: bool,
+    progress: Callable[[int, int], None] | None = None,
 ) -> bytes:
     """:func:`build_zip` of a published version, with the app's media and render
     cache (one call for the portal and the CLI)."""
@@ -119,6 +134,7 @@ def version_zip(
         media_dir=media_dir(app),
         cache_dir=render_dir(app),
         video=video,
+        progress=progress,
     )
 
 

@@ -8,7 +8,6 @@ from typing import Any
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     current_app,
     flash,
@@ -27,9 +26,12 @@ from ..accounts.models import Role
 from ..auth import roles_required
 from ..errors import DomainError, Invalid
 from ..forms import CleanForm, apply_domain_error
+from ..jobs import queue
+from ..jobs.services import JobRequest, dedupe_key
 from ..posters.screen import SIZES, parse_size
 from ..venues.models import Venue
-from . import export, services
+from . import jobs as screen_jobs
+from . import services
 from .forms import KIND_LABELS, SIZE_LABELS, WEEKDAY_LABELS, LoopForm, SlideForm
 from .media import UploadPolicy, store_upload
 from .models import Loop, Media, Slide, SlideKind
@@ -389,14 +391,7 @@ def loop_export(loop_id: int) -> Any:
         return render_template(
             "screens/export.html", lp=lp, version=version, sizes=SIZE_LABELS
         ), 422
-    data = export.version_zip(
-        current_app,
-        lp.name,
-        version,
-        w,
-        h,
-        video=request.args.get("video", "1") == "1",
-    )
+    video = request.args.get("video", "1") == "1"
     audit.record(
         s,
         user_id=current_user.id,
@@ -406,10 +401,26 @@ def loop_export(loop_id: int) -> Any:
         version=version.number,
         size=f"{w}x{h}",
     )
-    s.commit()
-    fname = f"{export.slug(lp.name, 'vong-chieu')}-v{version.number}-{w}x{h}.zip"
-    return Response(
-        data,
-        mimetype="application/zip",
-        headers={"Content-Disposition": f"attachment; filename={fname}"},
+    # Rendering and encoding take tens of seconds: a job, never a request worker.
+    params = {
+        "loop_id": lp.id,
+        "version_id": version.id,
+        "width": w,
+        "height": h,
+        "video": video,
+    }
+    job = queue.submit(
+        current_app._get_current_object(),  # type: ignore[attr-defined]
+        s,
+        JobRequest(
+            kind=screen_jobs.USB_EXPORT,
+            owner_id=current_user.id,
+            params=params,
+            title=_("Gói USB %(w)s×%(h)s – %(name)s", w=w, h=h, name=lp.name),
+            dedupe_key=dedupe_key(
+                screen_jobs.USB_EXPORT, current_user.id, sorted(params.items())
+            ),
+        ),
     )
+    s.commit()
+    return redirect(url_for("jobs.show", job_id=job.id))

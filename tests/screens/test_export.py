@@ -12,7 +12,7 @@ from PIL import Image, ImageCms
 
 from signage.accounts.models import Role
 from signage.screens.export import _frame_counts, probe, slug
-from tests.helpers import login
+from tests.helpers import job_result, login
 
 SLIDES = [
     {
@@ -108,11 +108,16 @@ def test_portal_export_without_video(client, session, make_user, make_loop, tmp_
     assert "Tải gói ZIP" in client.get(f"/screens/loops/{loop.id}/export").get_data(
         as_text=True
     )
-    resp = client.get(
-        f"/screens/loops/{loop.id}/export?size=custom&custom=1366x768&video=0"
+    resp = job_result(
+        client,
+        client.get(
+            f"/screens/loops/{loop.id}/export?size=custom&custom=1366x768&video=0"
+        ),
     )
     assert resp.status_code == 200 and resp.mimetype == "application/zip"
-    _check_zip(resp.get_data(), (1366, 768), tmp_path, video=False)
+    data = resp.get_data()
+    resp.close()
+    _check_zip(data, (1366, 768), tmp_path, video=False)
     from sqlalchemy import select
 
     from signage.audit import AuditEvent
