@@ -4,3 +4,4 @@ must know the same kinds)."""
 from ..checkin import jobs as checkin_jobs  # noqa: F401
 from ..posters import jobs as posters_jobs  # noqa: F401
 from ..screens import jobs as screens_jobs  # noqa: F401
+from ..venues import jobs as venues_jobs  # noqa: F401

@@ -157,12 +157,12 @@ def execute(app: Flask, job_id: str) -> str:
         return "cancelled"
     except Exception as e:
         _drop_file(app, ctx)
-        if not isinstance(e, DomainError):
+        cause = e if not isinstance(e, DomainError) else e.__cause__
+        if cause is not None and not isinstance(cause, DomainError):
             # The type and where, never the message: it may quote personal data.
-            where = "".join(traceback.format_tb(e.__traceback__))
-            log.error(
-                "job %s (%s) failed: %s\n%s", job_id, kind, type(e).__name__, where
-            )
+            where = "".join(traceback.format_tb(cause.__traceback__))
+            name = type(cause).__name__
+            log.error("job %s (%s) failed: %s\n%s", job_id, kind, name, where)
         with write() as s:
             services.fail(s, job_id, _message(e))
             s.commit()

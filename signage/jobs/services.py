@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from ..accounts.models import Role, User
 from ..db import utcnow
@@ -110,6 +110,7 @@ def recent_jobs(
 ) -> list[Job]:
     q = (
         select(Job)
+        .options(defer(Job.params))  # a staged CSV import can be megabytes
         .where(Job.owner_id == owner_id)
         .order_by(Job.created_at.desc(), Job.id)
         .limit(limit)

@@ -66,9 +66,13 @@ def create_venue(session: Session, org: Organisation, data: VenueData) -> Venue:
 
 
 def create_venues(
-    session: Session, org: Organisation, rows: Iterable[VenueData]
+    session: Session,
+    org: Organisation,
+    rows: Iterable[VenueData],
+    created: list[Venue] | None = None,
 ) -> int:
-    """Bulk insert (CSV import): one flush, tokens checked against the table once."""
+    """Bulk insert (CSV import): one flush, tokens checked against the table once.
+    The new venues are appended to ``created`` when given."""
     existing = set(session.scalars(select(Venue.token)))
     existing |= set(session.scalars(select(RetiredToken.token)))
     count = 0
@@ -83,6 +87,8 @@ def create_venues(
         count += 1
     session.add_all(batch)
     session.flush()
+    if created is not None:
+        created.extend(batch)
     return count
 
 

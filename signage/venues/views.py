@@ -24,7 +24,10 @@ from ..accounts.models import Organisation, Role
 from ..auth import org_or_404, roles_required
 from ..errors import DomainError
 from ..forms import CleanForm, apply_domain_error
+from ..jobs import queue
+from ..jobs.services import JobRequest, dedupe_key
 from . import csvimport, services, tokens
+from . import jobs as venue_jobs
 from .forms import CATEGORY_LABELS, ImportConfirmForm, ImportForm, VenueForm
 from .models import VenueCategory
 
@@ -239,6 +242,25 @@ def import_upload(org_id: int) -> Any:
     return render_template("venues/import.html", org=org, form=form), status
 
 
+def _import_job(org: Organisation, text: str) -> Any:
+    """A large file is inserted by a job (chunked, with progress): the answer is
+    at once the job's page. The same file confirmed twice is one job."""
+    s = db.session()
+    job = queue.submit(
+        current_app._get_current_object(),  # type: ignore[attr-defined]
+        s,
+        JobRequest(
+            kind=venue_jobs.IMPORT,
+            owner_id=current_user.id,
+            params={"org_id": org.id, "text": text},
+            title=_("Nhập địa điểm từ tệp CSV – %(org)s", org=org.name),
+            dedupe_key=dedupe_key(venue_jobs.IMPORT, current_user.id, org.id, text),
+        ),
+    )
+    s.commit()
+    return redirect(url_for("jobs.show", job_id=job.id))
+
+
 @bp.post("/orgs/<int:org_id>/venues/import/confirm")
 @roles_required(*PORTAL)
 def import_confirm(org_id: int) -> Any:
@@ -258,6 +280,8 @@ def import_confirm(org_id: int) -> Any:
     result = _parse(org, staged["text"])
     if not result.ok:
         return _preview(org, result, None)
+    if len(result.rows) > int(current_app.config["IMPORT_JOB_ROWS"]):
+        return _import_job(org, staged["text"])
     s = db.session()
     count = services.create_venues(s, org, result.rows)
     audit.record(
