@@ -104,7 +104,11 @@ ARGS: dict[str, Callable[[World], Any]] = {
     "digest": lambda w: _screens(w)["loop"].version_hash,
     "key": lambda w: "0" * 32,
     "client_id": lambda w: _api_client(w),
+    "job_id": lambda w: _job(w),
 }
+# Arguments naming an object that only the user who made it (and the province admin)
+# may open, whatever their role: everyone else gets 404.
+OWNER_ONLY = {"job_id"}
 # The same argument pointing at organisation B's object (for the mixed-id check).
 OTHER_ARGS: dict[str, Callable[[World], Any]] = {
     "org_id": lambda w: w.other_org.id,
@@ -137,6 +141,31 @@ def _api_client(w: World) -> int:
     client, _key = api.create_client(s, "Ứng dụng thử", [Scope.VENUES_READ])
     s.commit()
     return client.id
+
+
+def _job(w: World) -> str:
+    """A finished job of the owner, with its result file."""
+    from sqlalchemy.orm import object_session
+
+    from signage.jobs import services as jobs
+    from signage.jobs.models import JobState
+    from signage.storage import get_storage
+
+    s = object_session(w.org)
+    job, _ = jobs.create_job(
+        s,
+        jobs.JobRequest(
+            kind="boards.org_batch", owner_id=w.users["owner"].id, params={}, title="B"
+        ),
+    )
+    job.state, job.file_key, job.file_name = (
+        JobState.DONE,
+        f"jobs/{job.id}/b.pdf",
+        "b.pdf",
+    )
+    s.commit()
+    get_storage(w.__dict__["_app"]).put(job.file_key, b"%PDF-1.4")
+    return job.id
 
 
 def _screens(w: World) -> dict[str, Any]:
@@ -177,7 +206,7 @@ _CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
 @pytest.fixture
-def world(make_org, make_venue, make_user) -> World:
+def world(app, make_org, make_venue, make_user) -> World:
     org, other = make_org(name="Tổ chức A"), make_org(name="Tổ chức B")
     w = World(
         org=org,
@@ -193,6 +222,7 @@ def world(make_org, make_venue, make_user) -> World:
         "health": make_user(Role.HEALTH),
     }
     w.victim = make_user(Role.HEALTH)
+    w.__dict__["_app"] = app
     return w
 
 
@@ -270,6 +300,8 @@ def test_route_isolation(app, world, endpoint, rule, methods):
         user = world.users[name]
         if user.role not in roles:
             return False
+        if OWNER_ONLY & set(values):
+            return name in ("owner", "admin")
         if org_scoped and user.role is Role.MANAGER:
             return user.organisation_id == world.org.id
         return True
