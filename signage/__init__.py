@@ -78,6 +78,7 @@ def _register_blueprints(app: Flask) -> None:
     from .checkin.views import bp as checkin_bp
     from .core.views import bp as core_bp
     from .jobs.views import bp as jobs_bp
+    from .posters.admin_views import bp as boards_admin_bp
     from .posters.views import bp as posters_bp
     from .reports.views import bp as reports_bp
     from .screens.player_views import bp as screens_player_bp
@@ -102,6 +103,7 @@ def _register_blueprints(app: Flask) -> None:
         api_admin_bp,
         cards_bp,
         jobs_bp,
+        boards_admin_bp,
     ):
         app.register_blueprint(bp)
     from .accounts.cli import bp as accounts_cli

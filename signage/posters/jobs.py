@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+import itertools
+import shutil
+import tempfile
+import zipfile
+from collections.abc import Callable, Iterator
+from typing import BinaryIO
+
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
@@ -69,3 +76,88 @@ def org_batch(ctx: JobContext) -> None:
             s.commit()
     except IntegrityError as e:
         raise JobFailed(VENUE_GONE) from e
+
+
+ADMIN_BATCH = "boards.admin_batch"
+NO_SCOPE_VENUES = N_("Không có địa điểm nào đang dùng trong phạm vi đã chọn.")
+
+
+def _slug(text: str) -> str:
+    from ..screens.export import slug
+
+    return slug(text, "to-chuc")
+
+
+@task(ADMIN_BATCH)
+def admin_batch(ctx: JobContext) -> None:
+    """The boards of every active venue in a ward, a kind of organisation or the
+    whole province: one PDF (ordered by organisation, then venue), or a ZIP with
+    one PDF per organisation. Download rows are written afterwards, one short
+    transaction per organisation."""
+    p = ctx.params
+    scope = services.Scope(
+        province_code=int(p["province_code"]),
+        ward_code=p.get("ward_code"),
+        kind=p.get("kind"),
+    )
+    size, fmt = str(p["size"]), str(p["fmt"])
+    campaign = services.campaign(current_app.config)
+    seen: dict[int, list[int]] = {}
+    with db.get_db(ctx.app).read() as s:
+        total = services.count_scope_boards(s, scope)
+        if total == 0:
+            raise JobFailed(NO_SCOPE_VENUES)
+        ctx.progress(0, total)
+        rows = services.iter_scope_boards(s, scope, today_local())
+        done = 0
+
+        def boards(items: Iterator[tuple[int, pdf.Board, int]]) -> Iterator[pdf.Board]:
+            nonlocal done
+            for org_id, board, venue_id in items:
+                seen.setdefault(org_id, []).append(venue_id)
+                done += 1
+                ctx.progress(min(done, total))
+                yield board
+
+        name = str(p["filename"])
+        if fmt == "pdf":
+            with ctx.output(name, "application/pdf") as out:
+                pdf.render(boards(rows), size, campaign, out, title=campaign.title)
+        else:
+            with ctx.output(name, "application/zip") as out:
+                _zip(out, rows, boards, size, campaign)
+    try:
+        for org_id, venue_ids in seen.items():
+            with db.get_db(ctx.app).write() as s:
+                services.record_downloads(
+                    s,
+                    venue_ids,
+                    organisation_id=org_id,
+                    size=size,
+                    user_id=ctx.owner_id,
+                    batch=True,
+                )
+                s.commit()
+    except IntegrityError as e:
+        raise JobFailed(VENUE_GONE) from e
+
+
+def _zip(
+    out: BinaryIO,
+    rows: Iterator[tuple[int, pdf.Board, int]],
+    boards: Callable[[Iterator[tuple[int, pdf.Board, int]]], Iterator[pdf.Board]],
+    size: str,
+    campaign: pdf.Campaign,
+) -> None:
+    # One organisation's PDF at a time through a spooled temporary file (reportlab
+    # wants a seekable file; a ZIP entry is not), then stored (PDFs are compressed).
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as z:
+        for org_id, group in itertools.groupby(rows, key=lambda r: r[0]):
+            items = list(group)
+            org_name = items[0][1].organisation
+            with tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024) as tmp:
+                title = f"{campaign.title} – {org_name}"
+                pdf.render(boards(iter(items)), size, campaign, tmp, title=title)
+                tmp.seek(0)
+                with z.open(f"{_slug(org_name)}-{org_id}.pdf", "w") as entry:
+                    shutil.copyfileobj(tmp, entry, 1024 * 1024)

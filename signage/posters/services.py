@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import Select, func, insert, select
 from sqlalchemy.orm import Session
 
 from .. import geo
@@ -155,3 +156,57 @@ def downloads_by_size(session: Session, venue_id: int) -> dict[str, int]:
         .group_by(BoardDownload.size)
     )
     return {size: int(n) for size, n in session.execute(q)}
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which venues an admin batch prints: a ward, a kind of organisation, or (both
+    empty) every organisation of the province."""
+
+    province_code: int
+    ward_code: int | None = None
+    kind: str | None = None
+
+
+def _scope_query(scope: Scope) -> Select[Any]:
+    q = (
+        select(Organisation.id, Organisation.name)
+        .join(Venue, Venue.organisation_id == Organisation.id)
+        .where(Organisation.province_code == scope.province_code)
+        .where(Venue.active.is_(True))
+    )
+    if scope.ward_code is not None:
+        q = q.where(Venue.ward_code == scope.ward_code)
+    if scope.kind is not None:
+        q = q.where(Organisation.kind == scope.kind)
+    return q
+
+
+def count_scope_boards(session: Session, scope: Scope) -> int:
+    q = _scope_query(scope).with_only_columns(func.count(Venue.id))
+    return int(session.scalar(q) or 0)
+
+
+def iter_scope_boards(
+    session: Session, scope: Scope, today: date
+) -> Iterator[tuple[int, pdf.Board, int]]:
+    """(organisation id, board, venue id) for every active venue in ``scope``,
+    ordered by organisation then venue name, streamed in chunks like
+    :func:`iter_org_boards`."""
+    q = (
+        _scope_query(scope)
+        .add_columns(Venue.id, Venue.name, Venue.address, Venue.ward_code, Venue.token)
+        .order_by(Organisation.name, Organisation.id, Venue.name, Venue.id)
+        .execution_options(yield_per=_YIELD_PER)
+    )
+    for org_id, org_name, venue_id, name, address, ward_code, token in session.execute(
+        q
+    ):
+        board = pdf.Board(
+            name=name,
+            organisation=org_name,
+            address=full_address(address, ward_code),
+            token=token,
+            generated=today,
+        )
+        yield org_id, board, venue_id
