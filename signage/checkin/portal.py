@@ -109,7 +109,6 @@ def _log_page(org: Organisation, venue: Venue | None) -> Any:
         page=result.page,
         rows=len(result.rows),
     )
-    s.commit()
     args = {k: v for k, v in request.args.items() if k != "page"}
     return render_template(
         "checkin/log.html",
@@ -168,7 +167,6 @@ def reveal(org_id: int, venue_id: int) -> Any:
         ip=request.remote_addr or "",
         venue_id=venue.id,
     )
-    s.commit()
     return render_template(
         "checkin/reveal.html",
         org=org,
@@ -185,8 +183,9 @@ def reveal(org_id: int, venue_id: int) -> Any:
 
 def _export(org: Organisation, venue: Venue | None, fmt: str) -> Response:
     """Audit, then either queue a job (more than EXPORT_JOB_ROWS rows: redirect to
-    the job's page) or commit and stream from a separate read-only session, so the
-    write lock is released before the first row goes out."""
+    the job's page) or stream from a separate read-only session: the boundary
+    commits the audit row (releasing the write lock) before the first row goes
+    out."""
     f = _filter(org, venue)
     tz = timefmt.zone()
     _audit(
@@ -222,9 +221,7 @@ def _export(org: Organisation, venue: Venue | None, fmt: str) -> Response:
                 ),
             ),
         )
-        s.commit()
         return redirect(url_for("jobs.show", job_id=job.id))  # type: ignore[return-value]
-    s.commit()
 
     def rows() -> Iterator[exports.ExportRow]:
         reader = db.get_db(app).read()

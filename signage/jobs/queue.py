@@ -16,6 +16,7 @@ queues nothing.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -105,18 +106,36 @@ def enqueue(app: Flask, job_id: str) -> None:
     app.extensions[EXT_KEY + ".run_job"](job_id)
 
 
+_PENDING = "signage.jobs.pending"
+
+
 def submit(app: Flask, session: Session, req: services.JobRequest) -> Job:
     """Create the job (or find its running twin) in ``session`` and queue it once
-    that session commits. Returns the job to redirect to."""
+    that session commits (the request boundary, or the caller). A rollback, such as
+    the boundary re-running a view that lost a race, forgets it. Returns the job to
+    redirect to."""
     job, created = services.create_job(session, req)
     if created:
-        job_id = job.id
-
-        def _after_commit(_s: Session) -> None:
-            enqueue(app, job_id)
-
-        event.listen(session, "after_commit", _after_commit, once=True)
+        pending: list[str] | None = session.info.get(_PENDING)
+        if pending is None:
+            pending = session.info[_PENDING] = []
+            event.listen(session, "after_commit", _enqueue_pending(app))
+            event.listen(session, "after_rollback", _forget_pending)
+        pending.append(job.id)
     return job
+
+
+def _enqueue_pending(app: Flask) -> Callable[[Session], None]:
+    def after_commit(session: Session) -> None:
+        pending: list[str] = session.info.get(_PENDING) or []
+        while pending:
+            enqueue(app, pending.pop(0))
+
+    return after_commit
+
+
+def _forget_pending(session: Session) -> None:
+    session.info.get(_PENDING, []).clear()
 
 
 def reap(app: Flask) -> int:

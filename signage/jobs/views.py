@@ -80,7 +80,6 @@ def cancel(job_id: str) -> Any:
         flash(_("Đã huỷ việc."), "info")
     else:
         flash(_("Việc đã kết thúc nên không huỷ được nữa."), "info")
-    s.commit()
     return redirect(url_for("jobs.show", job_id=job.id))
 
 

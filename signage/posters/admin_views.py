@@ -102,5 +102,4 @@ def admin_batch() -> Any:
             ),
         ),
     )
-    s.commit()
     return redirect(url_for("jobs.show", job_id=job.id))

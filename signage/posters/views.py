@@ -65,7 +65,6 @@ def venue_board(org_id: int, venue_id: int) -> Any:
     services.record_downloads(
         s, [venue.id], organisation_id=org.id, size=size, user_id=current_user.id
     )
-    s.commit()
     name = f"bang-qr-{venue.token}-{size}.pdf"
     return _pdf_response(io.BytesIO(body), name, request.args.get("download") == "1")
 
@@ -94,7 +93,6 @@ def org_boards(org_id: int) -> Any:
             dedupe_key=dedupe_key(jobs.ORG_BATCH, current_user.id, org.id, size),
         ),
     )
-    s.commit()
     return redirect(url_for("jobs.show", job_id=job.id))
 
 
@@ -116,7 +114,6 @@ def _record(org_id: int, venue_id: int, kind: str) -> None:
     services.record_downloads(
         s, [venue_id], organisation_id=org_id, size=kind, user_id=current_user.id
     )
-    s.commit()
 
 
 @bp.get("/orgs/<int:org_id>/venues/<int:venue_id>/qr.png")

@@ -90,7 +90,6 @@ def venue_new(org_id: int) -> Any:
         except DomainError as e:
             apply_domain_error(form, e.field, _(e.message))
         else:
-            s.commit()
             flash(_("Đã thêm địa điểm %(name)s.", name=venue.name), "success")
             return redirect(url_for("venues.venue", org_id=org.id, venue_id=venue.id))
     return render_template(
@@ -129,7 +128,6 @@ def venue_edit(org_id: int, venue_id: int) -> Any:
         except DomainError as e:
             apply_domain_error(form, e.field, _(e.message))
         else:
-            s.commit()
             flash(_("Đã lưu."), "success")
             return redirect(url_for("venues.venue", org_id=org.id, venue_id=v.id))
     return render_template(
@@ -146,7 +144,6 @@ def venue_active(org_id: int, venue_id: int) -> Any:
     if not CleanForm().validate_on_submit():
         abort(400)
     services.set_active(s, v, not v.active)
-    s.commit()
     flash(
         _("Đã mở lại địa điểm.") if v.active else _("Đã tạm ngừng địa điểm."), "success"
     )
@@ -167,7 +164,6 @@ def venue_rotate(org_id: int, venue_id: int) -> Any:
     from ..screens import services as screens
 
     screens.follow_rotated_token(s, old, v.token, current_app.config["PUBLIC_BASE_URL"])
-    s.commit()
     flash(
         _("Đã cấp mã mới. Bảng cũ không còn dùng được: hãy in và dán bảng mới."),
         "success",
@@ -257,7 +253,6 @@ def _import_job(org: Organisation, text: str) -> Any:
             dedupe_key=dedupe_key(venue_jobs.IMPORT, current_user.id, org.id, text),
         ),
     )
-    s.commit()
     return redirect(url_for("jobs.show", job_id=job.id))
 
 
@@ -292,6 +287,5 @@ def import_confirm(org_id: int) -> Any:
         ip=request.remote_addr or "",
         count=count,
     )
-    s.commit()
     flash(_("Đã nhập %(n)s địa điểm.", n=count), "success")
     return redirect(url_for("venues.org_home", org_id=org.id))
