@@ -100,16 +100,21 @@ def init_app(app: Flask) -> None:
         return resp
 
 
-def csv_download(rows: Iterable[Iterable[Any]], filename: str) -> Response:
-    """A small CSV for Excel: UTF-8 with BOM, every field quoted, CRLF, cells that a
-    spreadsheet would run as a formula neutralised; never cached."""
+def csv_bytes(rows: Iterable[Iterable[Any]]) -> bytes:
+    """A CSV for Excel: UTF-8 with BOM, every field quoted, CRLF, cells that a
+    spreadsheet would run as a formula neutralised."""
     buf = io.StringIO()
     buf.write("\ufeff")
     writer = csv.writer(buf, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
     for row in rows:
         writer.writerow([neutralise(str(c)) for c in row])
+    return buf.getvalue().encode("utf-8")
+
+
+def csv_download(rows: Iterable[Iterable[Any]], filename: str) -> Response:
+    """A small CSV download (:func:`csv_bytes`); never cached."""
     return Response(
-        buf.getvalue().encode("utf-8"),
+        csv_bytes(rows),
         mimetype="text/csv",
         headers={
             "Content-Disposition": f'attachment; filename="{filename}"',

@@ -110,6 +110,25 @@ def present(
     return list(session.scalars(stmt))
 
 
+def count_present(
+    session: Session, venue_id: int, start: datetime, end: datetime, limit: int
+) -> int:
+    """How many check-ins :func:`present` would return, counted up to ``limit``."""
+    ends = func.coalesce(CheckIn.checked_out_at, CheckIn.auto_out_at)
+    capped = (
+        select(CheckIn.id)
+        .where(
+            CheckIn.venue_id == venue_id,
+            CheckIn.checked_in_at >= start - timedelta(minutes=STAY_MAX),
+            CheckIn.checked_in_at < end,
+            ends > start,
+        )
+        .limit(limit)
+        .subquery()
+    )
+    return int(session.scalar(select(func.count()).select_from(capped)) or 0)
+
+
 def case_exposures(
     session: Session,
     phone_hash: str,

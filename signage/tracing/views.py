@@ -11,6 +11,7 @@ from flask import (
     Blueprint,
     Response,
     current_app,
+    redirect,
     render_template,
     request,
     url_for,
@@ -25,8 +26,11 @@ from ..auth import roles_required
 from ..checkin import people
 from ..errors import DomainError
 from ..forms import apply_domain_error
+from ..jobs import queue
+from ..jobs.services import JobRequest, dedupe_key
 from ..venues.models import Venue
 from ..web import csv_download
+from . import jobs as tracing_jobs
 from . import services
 from .forms import CaseForm, VenueForm
 
@@ -147,6 +151,35 @@ def case() -> Any:
     )
 
 
+def _venue_export_job(place: Venue, start: datetime, end: datetime, reason: str) -> Any:
+    """A large presence list is written by a job; the request audits and answers
+    with the job's page at once."""
+    _audit(
+        "tracing.venue_export",
+        f"venue:{place.id}",
+        reason,
+        token=place.token,
+        start=start.isoformat(),
+        end=end.isoformat(),
+        job=True,
+    )
+    params = {"venue_id": place.id, "start": start.isoformat(), "end": end.isoformat()}
+    job = queue.submit(
+        current_app._get_current_object(),  # type: ignore[attr-defined]
+        db.session(),
+        JobRequest(
+            kind=tracing_jobs.VENUE_EXPORT,
+            owner_id=current_user.id,
+            params=params,
+            title=_("Danh sách có mặt tại %(venue)s", venue=place.name),
+            dedupe_key=dedupe_key(
+                tracing_jobs.VENUE_EXPORT, current_user.id, sorted(params.items())
+            ),
+        ),
+    )
+    return redirect(url_for("jobs.show", job_id=job.id))
+
+
 @bp.post("/venue")
 @roles_required(Role.HEALTH)
 def venue() -> Any:
@@ -164,8 +197,13 @@ def venue() -> Any:
     except DomainError as e:
         venue_form.end.errors = [_(e.message)]
         return _page(case_form, venue_form, 422, tab="venue")
-    rows = services.present(s, place.id, start, end)
     export = request.form.get("export") == "csv"
+    threshold = int(current_app.config["EXPORT_JOB_ROWS"])
+    if export and services.count_present(s, place.id, start, end, threshold + 1) > (
+        threshold
+    ):
+        return _venue_export_job(place, start, end, venue_form.reason.data or "")
+    rows = services.present(s, place.id, start, end)
     _audit(
         "tracing.venue_export" if export else "tracing.venue",
         f"venue:{place.id}",
