@@ -35,12 +35,15 @@ def test_manager_downloads_boards_and_bare_qr(
     _login(page, live_server, user)
     page.screenshot(path=str(tmp_path / "org.png"), full_page=True)
 
+    page.click("text=Tải tất cả bảng QR (PDF)")  # a job: its page, then the file
+    page.wait_for_selector("#job-download:not([hidden])")
     with page.expect_download() as dl:
-        page.click("text=Tải tất cả bảng QR (PDF)")
+        page.click("#job-download-link")
     batch = decode_pdf(Path(dl.value.path()).read_bytes(), 50)
     base = live_server.app.config["PUBLIC_BASE_URL"]
     assert batch == [[qr.payload(base, other.token)], [qr.payload(base, venue.token)]]
 
+    page.goto(f"{live_server.url}/orgs/{org.id}/")
     page.click(f"text={venue.name}")
     page.wait_for_selector("text=Bảng QR để in")
     page.screenshot(path=str(tmp_path / "venue.png"), full_page=True)
