@@ -115,6 +115,8 @@ def _export_peak(client, url):
 
 
 @pytest.mark.slow
+# The streamed path (below EXPORT_JOB_ROWS; above it the export is a job, tests/jobs).
+@pytest.mark.parametrize("config_overrides", [{"EXPORT_JOB_ROWS": 100_000}])
 def test_large_export_streams_every_row_with_flat_memory(
     client, session, make_venue, make_user
 ):
