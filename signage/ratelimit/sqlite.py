@@ -90,7 +90,8 @@ os.register_at_fork(after_in_child=_after_fork)
 
 
 class SQLiteStorage(Storage, SlidingWindowCounterSupport, TimestampedSlidingWindow):
-    """``signage+sqlite:///ABSOLUTE/PATH/ratelimit.db`` (created on first use)."""
+    """``signage+sqlite:///ABSOLUTE/PATH/ratelimit.db[?synchronous=OFF]``, created on
+    first use."""
 
     STORAGE_SCHEME = ["signage+sqlite"]
 
@@ -102,9 +103,12 @@ class SQLiteStorage(Storage, SlidingWindowCounterSupport, TimestampedSlidingWind
         synchronous: str = "NORMAL",
         **_options: Any,
     ) -> None:
-        path = urllib.parse.urlparse(uri or "").path
+        parsed = urllib.parse.urlparse(uri or "")
+        path = parsed.path
         if not path.startswith("/"):
             raise ConfigurationError(f"{uri!r}: use signage+sqlite:///ABSOLUTE/PATH")
+        query = urllib.parse.parse_qs(parsed.query)
+        synchronous = query.get("synchronous", [synchronous])[-1]
         if synchronous.upper() not in {"OFF", "NORMAL", "FULL"}:
             raise ConfigurationError(f"synchronous={synchronous!r}")
         self.path = Path(path)
