@@ -21,11 +21,13 @@ import argparse
 import multiprocessing
 import os
 import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
 
-from signage.ratelimit import OnError, RateLimiter, Rule
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from signage.ratelimit import OnError, RateLimiter, Rule  # noqa: E402
 
 RULES = {"bench": Rule("BENCH_LIMIT", OnError.OPEN)}
 
