@@ -46,7 +46,7 @@ import time
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from flask import Flask, current_app
 from limits import RateLimitItem, parse
@@ -110,8 +110,8 @@ class RateLimiter:
         rules: dict[str, Rule] | None = None,
     ) -> None:
         options = REDIS_OPTIONS if uri.startswith(("redis", "valkey")) else {}
-        self.storage: Storage = storage_from_string(  # type: ignore[assignment]
-            uri, wrap_exceptions=True, **options
+        self.storage = cast(
+            Storage, storage_from_string(uri, wrap_exceptions=True, **options)
         )
         self._strategy = SlidingWindowCounterRateLimiter(self.storage)
         self._config = config
@@ -221,7 +221,7 @@ def init_app(app: Flask) -> None:
 
 
 def limiter(app: Flask | None = None) -> RateLimiter:
-    return (app or current_app).extensions[EXT_KEY]  # type: ignore[no-any-return]
+    return cast(RateLimiter, (app or current_app).extensions[EXT_KEY])
 
 
 def allowed(limit: str, *keys: str) -> bool:
