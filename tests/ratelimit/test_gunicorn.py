@@ -43,7 +43,7 @@ pytestmark = pytest.mark.slow
 
 
 @contextmanager
-def gunicorn(db_url: str, log: Path, **env: str) -> Iterator[int]:
+def gunicorn(db_url: str, log: Path, workers: int = 4, **env: str) -> Iterator[int]:
     port = free_port()
     environ = {
         k: v
@@ -52,11 +52,11 @@ def gunicorn(db_url: str, log: Path, **env: str) -> Iterator[int]:
     }
     environ.update(
         SIGNAGE_ENV="production",
-        SIGNAGE_SECRET_KEY=secrets.token_hex(24),
+        SIGNAGE_SECRET_KEY=env.pop("SIGNAGE_SECRET_KEY", secrets.token_hex(24)),
         SIGNAGE_PUBLIC_BASE_URL="https://qr.example.vn",
         SIGNAGE_DATABASE_URL=db_url,
         SIGNAGE_BIND=f"127.0.0.1:{port}",
-        SIGNAGE_WORKERS="4",
+        SIGNAGE_WORKERS=str(workers),
         # Cheap password hashes: logins here measure counting, not argon2.
         SIGNAGE_ARGON2_TIME_COST="1",
         SIGNAGE_ARGON2_MEMORY_COST="1024",
@@ -129,9 +129,13 @@ def _form(port: int, path: str, source: str) -> tuple[str, dict[str, str]]:
     return set_cookie.split(";", 1)[0], hidden
 
 
-def checkins(port: int, token: str, sources: list[str], each: int) -> Counter[int]:
-    """`each` check-ins (distinct phones) from every source address; status counts."""
-    forms = {s: _form(port, f"/C/{token}", s) for s in sources}
+def checkins(
+    port: int | list[int], token: str, sources: list[str], each: int
+) -> Counter[int]:
+    """`each` check-ins (distinct phones) from every source address, sent to the
+    servers in turn when given several ports; status counts."""
+    ports = port if isinstance(port, list) else [port]
+    forms = {s: _form(ports[0], f"/C/{token}", s) for s in sources}
     jobs = [(s, i) for s in sources for i in range(each)]
 
     def post(job: tuple[str, int]) -> int:
@@ -144,7 +148,8 @@ def checkins(port: int, token: str, sources: list[str], each: int) -> Counter[in
             "phone": f"09{sources.index(source)}{i:07d}",
             "consent": "y",
         }
-        return _status(port, "POST", f"/C/{token}", body, cookie, source)[0]
+        to = ports[i % len(ports)]
+        return _status(to, "POST", f"/C/{token}", body, cookie, source)[0]
 
     with ThreadPoolExecutor(CLIENTS) as pool:
         return Counter(pool.map(post, jobs))
@@ -209,6 +214,30 @@ def test_documented_limits_hold_across_four_workers(
         assert _within(statuses[ok], figure), (what, statuses)
     log = (tmp_path / "gunicorn.log").read_text(errors="replace")
     assert "Traceback" not in log and "rate-limit storage failed" not in log
+
+
+@needs_redis
+def test_two_hosts_on_one_redis_hold_one_figure(db_url, make_venue, tmp_path):
+    """Two servers (think two hosts behind a load balancer, here on one machine with
+    2 workers each) counting in one Redis: one address's check-ins, sent to both in
+    turn, are held to the one documented figure, not twice it."""
+    boards = [make_venue() for _ in range(4)]
+    env = {
+        "SIGNAGE_RATELIMIT_STORAGE_URI": REDIS_URL,
+        "SIGNAGE_SECRET_KEY": secrets.token_hex(24),  # one deployment, one secret
+    }
+    with (
+        gunicorn(db_url, tmp_path / "a.log", workers=2, **env) as host_a,
+        gunicorn(db_url, tmp_path / "b.log", workers=2, **env) as host_b,
+    ):
+        statuses = Counter[int]()
+        for board in boards:
+            statuses += checkins(
+                [host_a, host_b], board.token, ["127.0.0.10"], CHECKIN_PER_IP * 3 // 10
+            )
+    print(f"two hosts: {statuses[303]} accepted of {CHECKIN_PER_IP} documented")
+    assert set(statuses) <= {303, 429}, statuses
+    assert _within(statuses[303], CHECKIN_PER_IP), statuses
 
 
 def test_redis_down_still_checks_in_and_logs_in(
