@@ -39,8 +39,9 @@ def hash_policy() -> services.HashPolicy:
     return services.HashPolicy(cfg["ARGON2_TIME_COST"], cfg["ARGON2_MEMORY_COST"])
 
 
-def _attempt_allowed(account: str, address: str) -> bool:
-    """Take one login attempt from the account's and the address's allowance.
+def _refused_by(account: str, address: str) -> tuple[str, str] | None:
+    """Take one login attempt from the account's and the address's allowance; the
+    (limit, key) that refused it, or None.
 
     Taken before the password is checked, so concurrent guesses cannot all pass a
     check made before any of them is counted; given back when the login succeeds,
@@ -48,17 +49,17 @@ def _attempt_allowed(account: str, address: str) -> bool:
     """
     limits = ratelimit.limiter()
     if not limits.hit("login-account", account):
-        return False
+        return "login-account", account
     if not limits.hit("login-ip", address):
         limits.refund("login-account", account)
-        return False
-    return True
+        return "login-ip", address
+    return None
 
 
-def _too_many(account: str) -> Any:
+def _too_many(limit: str, key: str) -> Any:
     page, status = error_page(429)
     response = make_response(page, status)
-    wait = ratelimit.limiter().resets_in("login-account", account)
+    wait = ratelimit.limiter().resets_in(limit, key)
     response.headers["Retry-After"] = str(max(1, math.ceil(wait)))
     return response
 
@@ -72,8 +73,9 @@ def login() -> Any:
     if form.validate_on_submit():
         account = services.normalise_email(form.email.data or "")[:255]
         address = request.remote_addr or "-"
-        if not _attempt_allowed(account, address):
-            return _too_many(account)
+        refused = _refused_by(account, address)
+        if refused:
+            return _too_many(*refused)
         s = db.session()
         user = services.authenticate(
             s, form.email.data or "", form.password.data or "", hash_policy()
