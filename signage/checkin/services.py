@@ -318,14 +318,19 @@ class PurgeResult:
     feedback: int = 0
 
 
-def purge_batch(session: Session, cutoff: datetime, batch: int) -> PurgeResult:
-    """Delete up to ``batch`` check-ins older than ``cutoff`` (and their feedback,
-    and feedback older than the cutoff). Call repeatedly, committing in between, so
-    no transaction holds the write lock for long."""
+def purge_batch(
+    session: Session, cutoff: datetime, batch: int, *, max_id: int | None = None
+) -> PurgeResult:
+    """Delete up to ``batch`` check-ins older than ``cutoff`` (the oldest first, and
+    none with an id above ``max_id``), their feedback, and up to ``batch`` feedback
+    older than the cutoff. Call repeatedly, committing in between, so no transaction
+    holds the write lock for long (see purge.py, which sizes the batches)."""
     old_fb = select(Feedback.id).where(Feedback.created_at < cutoff).limit(batch)
     fb = session.execute(delete(Feedback).where(Feedback.id.in_(old_fb)))
-    old = select(CheckIn.id).where(CheckIn.checked_in_at < cutoff).limit(batch)
-    ids = list(session.scalars(old))
+    old = select(CheckIn.id).where(CheckIn.checked_in_at < cutoff)
+    if max_id is not None:
+        old = old.where(CheckIn.id <= max_id)
+    ids = list(session.scalars(old.order_by(CheckIn.checked_in_at).limit(batch)))
     result = PurgeResult(feedback=fb.rowcount or 0)
     if ids:
         linked = session.execute(delete(Feedback).where(Feedback.checkin_id.in_(ids)))

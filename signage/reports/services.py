@@ -6,14 +6,17 @@ report stays fast with tens of thousands of venues:
 - registered: venues (and organisations) in the registry;
 - printed: venues whose board was downloaded at least once (BoardDownload);
 - in use: venues with a check-in in the last ``active_days`` days;
-- check-ins per local day, each day one indexed range count.
+- check-ins per local day.
+
+Check-in figures come from the rollups (rollups.py) plus the tail of check-ins above
+their watermark, read by primary key range: no report scans the check-ins.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -27,7 +30,8 @@ from ..posters.models import BoardDownload
 from ..posters.services import BOARD_SIZES
 from ..text import clean_text
 from ..venues.models import Venue
-from .models import OrgReport
+from . import rollups
+from .models import OrgReport, ProvinceDay, VenueLast
 
 
 @dataclass
@@ -97,19 +101,40 @@ def _printed_venues() -> Any:
     )
 
 
-def _used_venues(since: datetime) -> Any:
+def _tail(mark: int) -> Any:
+    """The check-ins not yet in the rollups (id above the watermark), read once by
+    primary key range. MATERIALIZED keeps the planner from reaching the same rows
+    through the (venue, time) or time index instead, which would scan days of them."""
     return (
-        select(CheckIn.venue_id.label("venue_id"))
-        .where(CheckIn.checked_in_at >= since)
-        .distinct()
+        select(
+            CheckIn.id.label("id"),
+            CheckIn.venue_id.label("venue_id"),
+            CheckIn.checked_in_at.label("checked_in_at"),
+        )
+        .where(CheckIn.id > mark)
+        .cte("checkin_tail")
+        .prefix_with("MATERIALIZED")
+    )
+
+
+def _used_venues(since: datetime, mark: int) -> Any:
+    tail = _tail(mark)
+    return (
+        select(VenueLast.venue_id.label("venue_id"))
+        .where(VenueLast.last_checkin_at >= since)
+        .union(select(tail.c.venue_id).where(tail.c.checked_in_at >= since))
         .subquery()
     )
 
 
 def _venue_counts(
-    session: Session, key: ColumnElement[Any], province_code: int, since: datetime
+    session: Session,
+    key: ColumnElement[Any],
+    province_code: int,
+    since: datetime,
+    mark: int,
 ) -> dict[Any, Row]:
-    printed, used = _printed_venues(), _used_venues(since)
+    printed, used = _printed_venues(), _used_venues(since, mark)
     stmt = (
         select(
             key,
@@ -180,11 +205,12 @@ def deployment(
     deadline: date | None = None,
 ) -> Deployment:
     since = now - timedelta(days=active_days)
+    mark = rollups.watermark(session)
     # Venues are counted in their own ward; organisations in the ward of their seat.
-    ward_venues = _venue_counts(session, Venue.ward_code, province_code, since)
+    ward_venues = _venue_counts(session, Venue.ward_code, province_code, since, mark)
     ward_orgs = _org_counts(session, Organisation.ward_code, province_code)
     wards = sorted(set(ward_venues) | set(ward_orgs), key=lambda k: (k is None, k or 0))
-    kind_venues = _venue_counts(session, Organisation.kind, province_code, since)
+    kind_venues = _venue_counts(session, Organisation.kind, province_code, since, mark)
     kind_orgs = _org_counts(session, Organisation.kind, province_code)
     by_ward = _merge(ward_venues, ward_orgs, wards)
     by_kind = _merge(kind_venues, kind_orgs, list(OrgKind))
@@ -204,21 +230,36 @@ def deployment(
 def checkins_per_day(
     session: Session, *, days: int, today: date, zone: ZoneInfo, province_code: int
 ) -> list[tuple[date, int]]:
-    """Check-ins per local day for the last ``days`` days (oldest first)."""
-    out = []
-    for offset in range(days - 1, -1, -1):
-        day = today - timedelta(days=offset)
-        start = datetime.combine(day, time.min, zone).astimezone(UTC)
-        end = start + timedelta(days=1)
-        n = session.scalar(
-            select(func.count(CheckIn.id))
-            .join(Venue, Venue.id == CheckIn.venue_id)
-            .join(Organisation, Organisation.id == Venue.organisation_id)
-            .where(CheckIn.checked_in_at >= start, CheckIn.checked_in_at < end)
-            .where(Organisation.province_code == province_code)
+    """Check-ins per local day for the last ``days`` days (oldest first): the
+    province's daily rollup rows, plus the tail above the watermark counted here."""
+    first = today - timedelta(days=days - 1)
+    mark = rollups.watermark(session)
+    counts: dict[date, int] = {
+        day: n
+        for day, n in session.execute(
+            select(ProvinceDay.day, ProvinceDay.checkins).where(
+                ProvinceDay.province_code == province_code,
+                ProvinceDay.day >= first,
+                ProvinceDay.day <= today,
+            )
         )
-        out.append((day, int(n or 0)))
-    return out
+    }
+    tail = _tail(mark)
+    start = rollups.local_day_bounds(first, zone)[0]
+    recent = session.scalars(
+        select(tail.c.checked_in_at)
+        .join(Venue, Venue.id == tail.c.venue_id)
+        .join(Organisation, Organisation.id == Venue.organisation_id)
+        .where(tail.c.checked_in_at >= start)
+        .where(Organisation.province_code == province_code)
+    )
+    for at in recent:
+        day = at.astimezone(zone).date()
+        counts[day] = counts.get(day, 0) + 1
+    return [
+        (first + timedelta(days=i), counts.get(first + timedelta(days=i), 0))
+        for i in range(days)
+    ]
 
 
 @dataclass
