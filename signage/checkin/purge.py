@@ -55,6 +55,37 @@ def next_size(size: int, held_ms: float, budget_ms: float, max_batch: int) -> in
     return max(min(MIN_BATCH, max_batch), min(wanted, size * 2, max_batch))
 
 
+def _bound(write: Callable[[], Session], signal_kwargs: dict[str, Any]) -> int | None:
+    """Ask the listeners (reports' rollups) how far the purge may go. Each answer
+    may come in steps (a listener does a bounded amount of work per transaction, so
+    even a large uncounted backlog never holds the lock long): ask again while any
+    answer still moves."""
+    last: list[Any] | None = None
+    while True:
+        with write() as s:
+            answers = [v for _r, v in before_purge.send(s, **signal_kwargs)]
+            s.commit()
+        if not answers:
+            return None
+        if answers == last:
+            return min(answers)
+        last = answers
+
+
+def _checkpoint(write: Callable[[], Session]) -> None:
+    """SQLite: copy the batch's pages from the WAL into the database now, outside
+    any transaction (PASSIVE never blocks writers). Otherwise the WAL grows by every
+    batch until some commit reaches the auto-checkpoint threshold and does it
+    inside its COMMIT, and that commit may be a resident's check-in."""
+    with write() as s:
+        bind = s.get_bind()
+        if bind.dialect.name == "sqlite":
+            with bind.connect() as conn:
+                conn.execution_options(sqlite_autocommit=True).exec_driver_sql(
+                    "PRAGMA wal_checkpoint(PASSIVE)"
+                )
+
+
 def purge(
     write: Callable[[], Session],
     cutoff: datetime,
@@ -72,10 +103,7 @@ def purge(
     ``before_purge`` (the reports' rollups) run first in their own transaction and
     bound the ids that may go. ``on_batch`` sees each batch (a progress bar).
     """
-    with write() as s:
-        answers = [v for _r, v in before_purge.send(s, **signal_kwargs)]
-        s.commit()
-    max_id = min(answers) if answers else None
+    max_id = _bound(write, signal_kwargs)
     report = PurgeReport()
     size = min(FIRST_BATCH, max_batch)
     while True:
@@ -85,6 +113,7 @@ def purge(
             done = services.purge_batch(s, cutoff, size, max_id=max_id)
             s.commit()
             held = (clock() - start) * 1000
+        _checkpoint(write)
         batch = Batch(done.checkins, done.feedback, size, held)
         report.batches.append(batch)
         report.checkins += done.checkins

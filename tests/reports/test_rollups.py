@@ -272,3 +272,14 @@ def test_tail_is_read_by_primary_key_range(app, session, busy):
         for r in session.connection().exec_driver_sql("EXPLAIN QUERY PLAN " + sql)
     )
     assert "INTEGER PRIMARY KEY (rowid>?)" in plan, plan
+
+
+def test_purge_counts_a_large_backlog_in_steps_first(app, session, busy, monkeypatch):
+    """Nothing refreshed yet: the purge has the rollups count everything, a few
+    check-ins per transaction, before it deletes any of them."""
+    monkeypatch.setattr(rollups, "PURGE_STEP", 5)
+    everything, latest = _direct(session)
+    purge(get_db(app).write, utcnow() - timedelta(days=28), pause_s=0)
+    rolled, last = _rolled(session)
+    assert rolled == everything and last == latest
+    assert rollups.watermark(session) == session.scalar(select(func.max(CheckIn.id)))
