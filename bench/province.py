@@ -255,8 +255,12 @@ def load(app: Any, n: int, now: datetime, n_venues: int, seed: int) -> None:
     """n check-ins over 28 days and one more day past retention, counted into the
     rollups, plus a minute's worth in the tail."""
     took = add_checkins(
-        app, n, now - timedelta(days=RETENTION_DAYS + 1), now - timedelta(minutes=1),
-        n_venues, seed,
+        app,
+        n,
+        now - timedelta(days=RETENTION_DAYS + 1),
+        now - timedelta(minutes=1),
+        n_venues,
+        seed,
     )
     print(f"  inserted {n:,} check-ins in {took:.1f} s ({n / took:,.0f}/s)")
     t0 = time.perf_counter()

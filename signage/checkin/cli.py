@@ -40,5 +40,6 @@ def purge_cmd(days: int | None, batch: int | None) -> None:
         f"purged {report.checkins} check-ins and {report.feedback} feedback "
         f"older than {days} days (before {cutoff:%Y-%m-%d %H:%M} UTC) in "
         f"{len(report.batches)} transactions, longest write lock "
-        f"{report.max_held_ms:.0f} ms"
+        f"{report.max_held_ms:.0f} ms (median {report.median_held_ms:.0f} ms, "
+        f"p99 {report.p99_held_ms:.0f} ms)"
     )

@@ -47,6 +47,16 @@ class PurgeReport:
     def max_held_ms(self) -> float:
         return max((b.held_ms for b in self.batches), default=0.0)
 
+    @property
+    def median_held_ms(self) -> float:
+        held = sorted(b.held_ms for b in self.batches)
+        return held[len(held) // 2] if held else 0.0
+
+    @property
+    def p99_held_ms(self) -> float:
+        held = sorted(b.held_ms for b in self.batches)
+        return held[min(int(len(held) * 0.99), len(held) - 1)] if held else 0.0
+
 
 def next_size(size: int, held_ms: float, budget_ms: float, max_batch: int) -> int:
     """The batch size that should hold the lock for ``budget_ms``, judging by the
