@@ -43,15 +43,25 @@ def deployment_cmd(days: int) -> None:
 def refresh_cmd() -> None:
     """Count the check-ins that arrived since the last refresh into the rollups
     (the job queue runs this every minute)."""
-    s = db.session(write=True)
-    n = rollups.refresh(s, zone=timefmt.zone())
-    s.commit()
-    click.echo(f"counted {n} check-ins")
+    write = db.get_db(current_app).write
+    total = 0
+    while True:  # one short transaction per step, until the watermark stays put
+        with write() as s:
+            before = rollups.watermark(s)
+            total += rollups.refresh(s, zone=timefmt.zone())
+            moved = rollups.watermark(s) != before
+            s.commit()
+        if not moved:
+            break
+    click.echo(f"counted {total} check-ins")
 
 
 @bp.cli.command("rebuild")
 @click.option(
-    "--step", default=100_000, show_default=True, help="check-in ids per transaction"
+    "--step",
+    default=rollups.STEP,
+    show_default=True,
+    help="check-in ids per transaction",
 )
 def rebuild_cmd(step: int) -> None:
     """Recompute the rollups from the check-ins (after a restore or a bulk load).

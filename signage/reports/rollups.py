@@ -38,7 +38,7 @@ from datetime import time as dtime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import case, delete, func, select, text, update
+from sqlalchemy import Connection, case, delete, func, select, text, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
@@ -50,9 +50,10 @@ from ..venues.models import Venue
 from .models import ProvinceDay, RollupState, VenueDay, VenueLast
 
 DEFAULT_ZONE = ZoneInfo("Asia/Ho_Chi_Minh")
-# Check-ins counted per statement round: a refresh after a long pause (or a rebuild)
-# works through the backlog in steps of this many ids.
-BATCH = 20_000
+# Check-in ids counted per call of refresh(): a transaction of a few tens of
+# milliseconds (SQLite holds its write lock for it). A refresh after a long pause works
+# through the backlog over several calls; the reports read the rest as the tail.
+STEP = 5000
 _LOCK_TRIES = 5
 
 
@@ -80,18 +81,23 @@ def _lock_state(session: Session) -> int:
 
 def _settled_max_id(session: Session) -> int | None:
     """max(check-in id), such that no smaller id can still be committed later; None
-    when that cannot be known right now (PostgreSQL, inserts kept the lock busy)."""
-    if session.get_bind().dialect.name == "postgresql":
-        for attempt in range(_LOCK_TRIES):
-            try:
-                with session.begin_nested():
-                    session.execute(text("LOCK TABLE checkins IN SHARE MODE NOWAIT"))
-                break
-            except OperationalError:
-                time.sleep(0.01 * (attempt + 1))
-        else:
-            return None
-    return int(session.scalar(select(func.max(CheckIn.id))) or 0)
+    when that cannot be known right now (PostgreSQL, inserts kept the lock busy).
+
+    On PostgreSQL the SHARE lock is taken on a connection of its own, for one
+    statement: it waits for no one (NOWAIT) and blocks check-ins only while max(id)
+    is read, not while the refresh counts."""
+    bind = session.get_bind()
+    if bind.dialect.name != "postgresql":
+        return int(session.scalar(select(func.max(CheckIn.id))) or 0)
+    engine = bind.engine if isinstance(bind, Connection) else bind
+    for attempt in range(_LOCK_TRIES):
+        try:
+            with engine.begin() as conn:
+                conn.execute(text("LOCK TABLE checkins IN SHARE MODE NOWAIT"))
+                return int(conn.scalar(select(func.max(CheckIn.id))) or 0)
+        except OperationalError:
+            time.sleep(0.01 * (attempt + 1))
+    return None
 
 
 @dataclass
@@ -179,27 +185,21 @@ def refresh(
     session: Session,
     *,
     zone: ZoneInfo = DEFAULT_ZONE,
-    limit: int | None = None,
-    batch: int = BATCH,
+    limit: int | None = STEP,
 ) -> int:
     """Count the check-ins above the watermark into the rollups and move it; returns
-    how many were counted. ``limit`` bounds the id range handled in this call (the
-    rebuild commits between steps). Flushes, never commits: the caller's commit makes
-    the counts and the new watermark visible together."""
+    how many were counted. ``limit`` bounds the ids handled in this call (None: all);
+    call again after committing while it returns anything. Flushes, never commits:
+    the caller's commit makes the counts and the new watermark visible together."""
     low = _lock_state(session)
     top = _settled_max_id(session)
     if top is None or top <= low:
         return 0
     if limit is not None:
         top = min(top, low + limit)
-    counted = 0
-    start = low
-    while start < top:
-        end = min(top, start + batch)
-        counts = _count(_rows_between(session, start, end), zone)
-        _add_counts(session, counts)
-        counted += sum(counts.venue_days.values())
-        start = end
+    counts = _count(_rows_between(session, low, top), zone)
+    _add_counts(session, counts)
+    counted = sum(counts.venue_days.values())
     session.execute(
         update(RollupState)
         .where(RollupState.id == 1)
@@ -213,7 +213,7 @@ def rebuild(
     session_factory: Callable[[], Session],
     *,
     zone: ZoneInfo = DEFAULT_ZONE,
-    step: int = 100_000,
+    step: int = STEP,
     progress: Callable[[int, int], None] | None = None,
 ) -> int:
     """Recompute the rollups from the check-ins (after a restore or a bulk load).

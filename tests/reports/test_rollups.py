@@ -241,7 +241,14 @@ def test_reports_read_no_check_ins_below_the_watermark(app, client, make_user, b
     login(client, make_user(Role.ADMIN))
     seen, stop = _capture(app)
     try:
-        for url in ("/reports/", "/reports/deployment.csv", "/reports/laggards.csv"):
+        org_id = busy["a"].organisation_id
+        for url in (
+            "/reports/",
+            "/reports/deployment.csv",
+            "/reports/laggards.csv",
+            "/reports/adoption.csv",
+            f"/reports/orgs/{org_id}",
+        ):
             assert client.get(url).status_code == 200
         out = app.test_cli_runner().invoke(args=["reports", "deployment"])
         assert out.exit_code == 0, out.output
