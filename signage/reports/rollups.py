@@ -134,6 +134,11 @@ def _upsert(
     session.execute(stmt, rows)
 
 
+def _larger(stmt: Any, model: Any) -> dict[str, Any]:
+    new, old = stmt.excluded.checkins, model.checkins
+    return {"checkins": case((new > old, new), else_=old)}
+
+
 def _add_counts(session: Session, counts: _Counts) -> None:
     def add(stmt: Any, model: Any) -> dict[str, Any]:
         return {"checkins": model.checkins + stmt.excluded.checkins}
@@ -221,8 +226,11 @@ def rebuild(
     Days the check-ins still cover completely are recounted from scratch; days before
     them (purged) keep their rollup figures: they are the only record left. The first
     covered day may be partly purged, so it keeps the larger of the old and the new
-    count. Each step (``step`` ids) is its own transaction, committed here (this is a
-    boundary, like a CLI command); ``progress(done_ids, total_ids)`` after each.
+    count. The first transaction clears the days to recount (on SQLite it holds the
+    write lock while it deletes them: run it at a quiet hour); then each step
+    (``step`` ids) is its own short transaction, committed here (this is a boundary,
+    like a CLI command); ``progress(done_ids, total_ids)`` after each. The reports stay
+    exact meanwhile: what is not recounted yet is above the watermark, in their tail.
     Returns the number of check-ins counted.
     """
     with session_factory() as s:
@@ -264,36 +272,38 @@ def rebuild(
         )
         s.commit()
     total = max(top - bottom, 0)
-    counted = 0
-    while True:
+    counted, mark, stuck = 0, bottom, 0
+    while mark < top:
         with session_factory() as s:
-            n = refresh(s, zone=zone, limit=step)
-            mark = watermark(s)
+            counted += refresh(s, zone=zone, limit=step)
+            moved, mark = mark, watermark(s)
             s.commit()
-        counted += n
+        # PostgreSQL: inserts may keep the SHARE lock out for a moment; not forever.
+        stuck = stuck + 1 if mark == moved else 0
+        if stuck > 100:
+            raise RuntimeError("the rollups could not lock checkins to count them")
         if progress is not None:
             progress(min(max(mark - bottom, 0), total), total)
-        if mark >= top:
-            break
     if first_day is not None:
         with session_factory() as s:
-            for venue_id, old in kept_venues:
-                s.execute(
-                    update(VenueDay)
-                    .where(VenueDay.venue_id == venue_id, VenueDay.day == first_day)
-                    .where(VenueDay.checkins < old)
-                    .values(checkins=old)
-                )
-            for province_code, old in kept_provinces:
-                s.execute(
-                    update(ProvinceDay)
-                    .where(
-                        ProvinceDay.province_code == province_code,
-                        ProvinceDay.day == first_day,
-                    )
-                    .where(ProvinceDay.checkins < old)
-                    .values(checkins=old)
-                )
+            _upsert(
+                s,
+                VenueDay,
+                [
+                    {"venue_id": v, "day": first_day, "checkins": n}
+                    for v, n in kept_venues
+                ],
+                _larger,
+            )
+            _upsert(
+                s,
+                ProvinceDay,
+                [
+                    {"province_code": p, "day": first_day, "checkins": n}
+                    for p, n in kept_provinces
+                ],
+                _larger,
+            )
             s.commit()
     return counted
 

@@ -166,6 +166,10 @@ def test_rebuild_recounts_and_keeps_purged_days(app, session, busy):
     # Purged days are the only record left: kept as they were (here the bad 999).
     assert all(n == 999 for k, n in rebuilt.items() if k[1] < first)
     assert {k for k in rebuilt if k[1] < first} == {k for k in history if k[1] < first}
+    # The first covered day may be partly purged: the larger figure stays.
+    assert {k: n for k, n in rebuilt.items() if k[1] == first} == {
+        k: 999 for k in history if k[1] == first
+    } | {k: n for k, n in direct.items() if k[1] == first and k not in history}
     assert last == direct_last
 
 
