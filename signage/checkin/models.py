@@ -50,6 +50,10 @@ class CheckIn(Base):
         Index("ix_checkins_venue_time", "venue_id", "checked_in_at"),
         Index("ix_checkins_phone_hash_time", "phone_hash", "checked_in_at"),
         Index("ix_checkins_checked_in_at", "checked_in_at"),
+        # Ids are never reused (SQLite would otherwise hand out max(id) + 1 again
+        # once a purge deleted the newest rows): the reports' rollups count every
+        # check-in up to a watermark id (reports/rollups.py).
+        {"sqlite_autoincrement": True},
     )
 
     @property
