@@ -12,10 +12,10 @@ from flask import Blueprint, current_app
 from sqlalchemy import select
 
 from .. import audit, db
-from ..posters.screen import parse_size
 from . import export, services
 from .models import Loop
 from .renders import render_dir
+from .screen import parse_size
 
 bp = Blueprint("loops_cli", __name__, cli_group="loops")
 

@@ -33,7 +33,6 @@ from flask_babel import gettext as _
 from .. import db
 from ..errors import DomainError
 from ..extensions import csrf, limiter
-from ..posters.screen import RENDERER_VERSION, content_key, parse_size
 from . import devices
 from .renders import (
     cached_render,
@@ -42,6 +41,7 @@ from .renders import (
     render_dir,
     spec_from_snapshot,
 )
+from .screen import RENDERER_VERSION, content_key, parse_size
 
 bp = Blueprint("screens_player", __name__)
 csrf.exempt(bp)

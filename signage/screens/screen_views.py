@@ -24,9 +24,9 @@ from ..accounts.models import Role
 from ..auth import roles_required
 from ..errors import DomainError, Invalid
 from ..forms import CleanForm, apply_domain_error, choices
-from ..posters.screen import SIZES, parse_size
 from . import devices, reports, services
 from .forms import CUSTOM, PairForm, ScreenForm, size_choices
+from .screen import SIZES, parse_size
 
 bp = Blueprint("screens_admin", __name__, url_prefix="/screens")
 EDITORS = (Role.EDITOR, Role.ADMIN)

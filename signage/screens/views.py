@@ -27,13 +27,13 @@ from ..accounts.models import Role
 from ..auth import roles_required
 from ..errors import DomainError, Invalid
 from ..forms import CleanForm, apply_domain_error
-from ..posters.screen import SIZES, parse_size
 from ..venues.models import Venue
 from . import export, services
 from .forms import KIND_LABELS, SIZE_LABELS, WEEKDAY_LABELS, LoopForm, SlideForm
 from .media import UploadPolicy, store_upload
 from .models import Loop, Media, Slide, SlideKind
 from .renders import cached_render, media_dir, render_dir, spec_from_snapshot
+from .screen import SIZES, parse_size
 
 bp = Blueprint("screens", __name__, url_prefix="/screens")
 EDITORS = (Role.EDITOR, Role.ADMIN)
