@@ -54,14 +54,6 @@ def fold(value: str) -> str:
     return text.replace("đ", "d")
 
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise(value: str) -> str:
-    """Prefix ' to a cell a spreadsheet would read as a formula (CSV injection)."""
-    return "'" + value if value.startswith(_FORMULA_START) else value
-
-
 def wrap(text: str, measure: Callable[[str], float], width: float) -> list[str]:
     """Greedy word wrap: ``text`` as lines at most ``width`` wide, where ``measure``
     gives a string's width in the caller's unit (reportlab points, Pillow pixels).

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 from flask import Blueprint
 
-from .. import db
+from .. import csvout, db
 from ..errors import DomainError
 from . import services
 from .models import Organisation, Role
@@ -77,8 +79,9 @@ def reset_password(email: str, password: str) -> None:
 @bp.cli.command("list")
 def list_users() -> None:
     """Print users as CSV: id,email,role,organisation_id,active."""
-    click.echo("id,email,role,organisation_id,active")
-    for u in services.list_users(db.session()):
-        click.echo(
-            f"{u.id},{u.email},{u.role.value},{u.organisation_id or ''},{int(u.active)}"
-        )
+    rows = (
+        (u.id, u.email, u.role.value, u.organisation_id, int(u.active))
+        for u in services.list_users(db.session())
+    )
+    header = ("id", "email", "role", "organisation_id", "active")
+    csvout.write(sys.stdout, header, rows)
