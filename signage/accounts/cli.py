@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 
 import click
-from flask import Blueprint
+from flask import Blueprint, current_app
 
 from .. import csvout, db
 from ..errors import DomainError
@@ -13,12 +13,6 @@ from . import services
 from .models import Organisation, Role
 
 bp = Blueprint("users", __name__, cli_group="users")
-
-
-def _policy() -> services.HashPolicy:
-    from .views import hash_policy
-
-    return hash_policy()
 
 
 def _org_id(value: str | None) -> int | None:
@@ -53,7 +47,7 @@ def create(email: str, role: str, org: str | None, name: str, password: str) -> 
             role=Role(role),
             name=name,
             organisation_id=_org_id(org),
-            policy=_policy(),
+            policy=services.HashPolicy.from_config(current_app.config),
         )
     except DomainError as e:
         raise click.ClickException(e.message) from e
@@ -69,7 +63,9 @@ def reset_password(email: str, password: str) -> None:
     s = db.session(write=True)
     try:
         user = services.user_by_email(s, email)
-        services.set_password(s, user, password, _policy())
+        services.set_password(
+            s, user, password, services.HashPolicy.from_config(current_app.config)
+        )
     except DomainError as e:
         raise click.ClickException(e.message) from e
     s.commit()

@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import (
     Blueprint,
+    Flask,
     Response,
     abort,
     current_app,
@@ -18,11 +19,13 @@ from flask import (
     send_file,
     url_for,
 )
+from flask.blueprints import BlueprintSetupState
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from .. import audit, db
+from .. import audit, db, signals
 from ..accounts.models import Role
 from ..auth import roles_required
 from ..errors import DomainError, Invalid
@@ -37,6 +40,16 @@ from .screen import SIZES, parse_size
 
 bp = Blueprint("screens", __name__, url_prefix="/screens")
 EDITORS = (Role.EDITOR, Role.ADMIN)
+
+
+def _follow_rotated_token(app: Flask, *, session: Session, old: str, new: str) -> None:
+    """Screens showing a replaced board's check-in code switch to the new one."""
+    services.follow_rotated_token(session, old, new, app.config["PUBLIC_BASE_URL"])
+
+
+@bp.record_once
+def _subscribe(state: BlueprintSetupState) -> None:
+    signals.venue_token_rotated.connect(_follow_rotated_token, sender=state.app)
 
 
 def _loop(loop_id: int) -> Loop:

@@ -107,6 +107,21 @@ def rotate_token(session: Session, venue: Venue) -> str:
     return venue.token
 
 
+def orgs_with_venue_counts(session: Session) -> list[tuple[Organisation, int]]:
+    """Every organisation with its number of venues, by name."""
+    counts = (
+        select(Venue.organisation_id, func.count(Venue.id).label("n"))
+        .group_by(Venue.organisation_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(Organisation, func.coalesce(counts.c.n, 0))
+        .outerjoin(counts, counts.c.organisation_id == Organisation.id)
+        .order_by(Organisation.name)
+    )
+    return [(org, int(n)) for org, n in rows]
+
+
 def get_venue(session: Session, venue_id: int, org_id: int | None = None) -> Venue:
     """The venue, optionally only if it belongs to ``org_id`` (else NotFound)."""
     venue = session.get(Venue, venue_id)
