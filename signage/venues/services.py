@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import exists, func, select
@@ -156,20 +156,3 @@ def list_venues(
     if not include_inactive:
         q = q.where(Venue.active.is_(True))
     return list(session.scalars(q))
-
-
-def iter_venues(session: Session, org_id: int | None = None) -> Iterator[Venue]:
-    """Stream venues in id order without loading them all (batch renders, CLI)."""
-    q = select(Venue).order_by(Venue.id).execution_options(yield_per=500)
-    if org_id is not None:
-        q = q.where(Venue.organisation_id == org_id)
-    yield from session.scalars(q)
-
-
-def count_venues(session: Session, org_id: int) -> int:
-    return int(
-        session.scalar(
-            select(func.count(Venue.id)).where(Venue.organisation_id == org_id)
-        )
-        or 0
-    )
