@@ -78,8 +78,18 @@ def _to_srgb(img: Image.Image) -> Image.Image:
         return img
 
 
-def clean_image(raw: bytes, policy: UploadPolicy) -> tuple[bytes, str, int, int]:
-    """Verify and re-encode an upload -> (bytes, mime, width, height).
+@dataclass(frozen=True)
+class CleanImage:
+    """An upload that passed :func:`clean_image`, not yet stored."""
+
+    data: bytes
+    mime: str
+    width: int
+    height: int
+
+
+def clean_image(raw: bytes, policy: UploadPolicy) -> CleanImage:
+    """Verify and re-encode an upload (in memory: nothing is written).
 
     EXIF and every other metadata chunk are dropped (the orientation is applied
     first); images with transparency stay PNG, everything else becomes JPEG.
@@ -107,18 +117,16 @@ def clean_image(raw: bytes, policy: UploadPolicy) -> tuple[bytes, str, int, int]
         img = img.convert("RGB")
         img.save(buf, "JPEG", quality=92, progressive=False)
         mime = "image/jpeg"
-    return buf.getvalue(), mime, img.width, img.height
+    return CleanImage(buf.getvalue(), mime, img.width, img.height)
 
 
-def store_upload(
-    session: Session,
-    media_dir: Path,
-    raw: bytes,
-    policy: UploadPolicy,
-    user_id: int | None = None,
+def store_image(
+    session: Session, media_dir: Path, image: CleanImage, user_id: int | None = None
 ) -> Media:
-    """Clean the upload and store it once (deduplicated by the cleaned content)."""
-    data, mime, w, h = clean_image(raw, policy)
+    """Write a cleaned image to ``media_dir`` once (deduplicated by content) and
+    return its row. Call it only once everything else about the form is valid: the
+    file is written now, whatever becomes of the transaction."""
+    data, mime, w, h = image.data, image.mime, image.width, image.height
     digest = hashlib.sha256(data).hexdigest()
     existing = session.scalar(select(Media).where(Media.sha256 == digest))
     if existing is not None and (media_dir / existing.filename).is_file():

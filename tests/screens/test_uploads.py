@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import struct
 import zlib
+from pathlib import Path
 
 import pytest
 from PIL import Image
@@ -117,11 +118,12 @@ def test_a_photo_is_stored_reencoded_without_exif_under_a_random_name(
 def test_transparent_png_stays_png_and_webp_is_accepted():
     png = io.BytesIO()
     Image.new("RGBA", (10, 10), (0, 0, 0, 0)).save(png, "PNG")
-    data, mime, _w, _h = clean_image(png.getvalue(), UploadPolicy())
-    assert mime == "image/png" and Image.open(io.BytesIO(data)).mode == "RGBA"
+    image = clean_image(png.getvalue(), UploadPolicy())
+    assert image.mime == "image/png"
+    assert Image.open(io.BytesIO(image.data)).mode == "RGBA"
     webp = io.BytesIO()
     Image.new("RGB", (10, 10), (9, 9, 9)).save(webp, "WEBP")
-    assert clean_image(webp.getvalue(), UploadPolicy())[1] == "image/jpeg"
+    assert clean_image(webp.getvalue(), UploadPolicy()).mime == "image/jpeg"
 
 
 def test_over_20_mb_is_refused(editor_client):
@@ -140,3 +142,37 @@ def test_request_over_the_server_limit_gets_413_page(editor_client, app):
     resp = _upload(client, loop, "x.jpg", _jpeg())
     assert resp.status_code == 413
     assert "Tệp quá lớn" in resp.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"start_date": "2026-05-02", "end_date": "2026-05-01"}, "trước ngày bắt đầu"),
+        ({"qr_venue": "ZZZZZZZZZZ"}, "Không có địa điểm nào mang mã này"),
+    ],
+)
+def test_a_refused_form_leaves_no_image_file(
+    editor_client, session, app, fields, message
+):
+    client, loop = editor_client
+    url = f"/screens/loops/{loop.id}/slides/new?kind=poster"
+    resp = client.post(
+        url,
+        data={
+            "csrf_token": csrf_token(client, url),
+            "title": "Ngày hội 5K",
+            "image": (io.BytesIO(_jpeg()), "anh.jpg"),
+            "duration": "10",
+            "background": "#000000",
+            "foreground": "#ffffff",
+            "weekdays": [str(i) for i in range(7)],
+            "enabled": "y",
+            **fields,
+        },
+        content_type="multipart/form-data",
+    )
+    assert resp.status_code == 422
+    assert message in resp.get_data(as_text=True)
+    media = Path(app.instance_path) / "media"
+    assert not media.exists() or not any(media.iterdir())
+    assert session.scalar(select(Media.id)) is None
