@@ -55,6 +55,8 @@ def error_page(status: int, detail: str | None = None) -> tuple[Any, int]:
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["localtime"] = timefmt.fmt_datetime
     app.jinja_env.filters["localdate"] = timefmt.fmt_date
+    app.jinja_env.filters["localclock"] = timefmt.fmt_time
+    app.jinja_env.filters["daymonth"] = timefmt.fmt_day_month
     app.jinja_env.filters["ward_name"] = geo.ward_name
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.globals["config_value"] = lambda key: app.config.get(key)

@@ -118,7 +118,7 @@ def _fingerprint(app: Flask) -> str:
                 cfg["CAMPAIGN_TITLE"],
                 cfg["CAMPAIGN_AUTHORITY"],
                 cfg["CAMPAIGN_PRIMARY_COLOR"],
-                cfg["TIMEZONE"],
+                cfg["BABEL_DEFAULT_TIMEZONE"],
                 RENDERER_VERSION,
             ]
         )
@@ -207,7 +207,7 @@ def _build_manifest(hb: devices.Heartbeat) -> dict[str, Any]:
         "version": hb.version_hash,
         "size": [w, h],
         "poll_seconds": int(cfg["SCREENS_POLL_SECONDS"]),
-        "timezone": cfg["TIMEZONE"],
+        "timezone": cfg["BABEL_DEFAULT_TIMEZONE"],
         "fallback": url_for("screens_player.fallback_image", size=size, key=fb_key),
         "slides": slides,
     }
