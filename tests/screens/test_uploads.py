@@ -59,8 +59,8 @@ def editor_client(client, make_user, make_loop):
     return client, loop
 
 
-def _upload(client, loop, name, data):
-    url = f"/screens/loops/{loop.id}/slides/new?kind=image"
+def _upload(client, loop, name, data, kind="image", **fields):
+    url = f"/screens/loops/{loop.id}/slides/new?kind={kind}"
     resp = client.post(
         url,
         data={
@@ -71,6 +71,7 @@ def _upload(client, loop, name, data):
             "foreground": "#ffffff",
             "weekdays": [str(i) for i in range(7)],
             "enabled": "y",
+            **fields,
         },
         content_type="multipart/form-data",
     )
@@ -155,21 +156,8 @@ def test_a_refused_form_leaves_no_image_file(
     editor_client, session, app, fields, message
 ):
     client, loop = editor_client
-    url = f"/screens/loops/{loop.id}/slides/new?kind=poster"
-    resp = client.post(
-        url,
-        data={
-            "csrf_token": csrf_token(client, url),
-            "title": "Ngày hội 5K",
-            "image": (io.BytesIO(_jpeg()), "anh.jpg"),
-            "duration": "10",
-            "background": "#000000",
-            "foreground": "#ffffff",
-            "weekdays": [str(i) for i in range(7)],
-            "enabled": "y",
-            **fields,
-        },
-        content_type="multipart/form-data",
+    resp = _upload(
+        client, loop, "anh.jpg", _jpeg(), "poster", title="Ngày hội 5K", **fields
     )
     assert resp.status_code == 422
     assert message in resp.get_data(as_text=True)
