@@ -196,6 +196,18 @@ def move(session: Session, loop: Loop, slide: Slide, step: int) -> None:
 # Publishing ----------------------------------------------------------------------
 
 
+def qr_venue_id(session: Session, typed: str) -> int | None:
+    """The venue whose board code was typed (case, dashes and spaces ignored); None
+    for an empty field. Raises Invalid when no venue has the code."""
+    token = "".join(ch for ch in typed.upper() if ch.isalnum())
+    if not token:
+        return None
+    venue_id = session.scalar(select(Venue.id).where(Venue.token == token))
+    if venue_id is None:
+        raise Invalid("Không có địa điểm nào mang mã này.", field="qr_venue")
+    return venue_id
+
+
 def checkin_url(base_url: str, token: str) -> str:
     """The venue's check-in payload: the campaign's one QR policy (signage/qr.py)."""
     return qr.payload(base_url, token)

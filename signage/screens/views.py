@@ -22,13 +22,12 @@ from flask import (
 from flask.blueprints import BlueprintSetupState
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .. import audit, db, signals
 from ..accounts.models import Role
 from ..auth import roles_required
-from ..errors import DomainError, Invalid
+from ..errors import DomainError
 from ..forms import CleanForm, apply_domain_error
 from ..venues.models import Venue
 from . import export, services
@@ -246,12 +245,7 @@ def _slide_data(
     media_id = slide.media_id if slide else None
     if form.remove_image.data:
         media_id = None
-    venue_id = None
-    token = "".join(ch for ch in (form.qr_venue.data or "").upper() if ch.isalnum())
-    if token:
-        venue_id = s.scalar(select(Venue.id).where(Venue.token == token))
-        if venue_id is None:
-            raise Invalid("Không có địa điểm nào mang mã này.", field="qr_venue")
+    venue_id = services.qr_venue_id(s, form.qr_venue.data or "")
     days = {int(d) for d in form.weekdays.data or [] if str(d).isdigit()}
     duration = form.duration.data or Decimal(0)
     return services.SlideData(
