@@ -100,7 +100,7 @@ def test_malicious_or_broken_uploads_are_refused_with_a_message(
     assert session.scalar(select(Slide.id)) is None
 
 
-def test_a_photo_is_stored_reencoded_without_exif_under_a_random_name(
+def test_a_photo_is_stored_reencoded_without_exif_under_a_name_of_its_own(
     editor_client, session, app
 ):
     client, loop = editor_client
@@ -108,6 +108,7 @@ def test_a_photo_is_stored_reencoded_without_exif_under_a_random_name(
     assert resp.status_code == 302, resp.get_data(as_text=True)[:2000]
     media = session.scalar(select(Media))
     assert media is not None and len(media.filename) == 36
+    assert media.filename == media.sha256[:32] + ".jpg"  # the content's, not the name
     assert "chụp" not in media.filename
     with Image.open(f"{app.instance_path}/media/{media.filename}") as stored:
         assert not stored.getexif()
