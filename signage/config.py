@@ -21,7 +21,6 @@ DATABASE_URL = ""
 # SQLite waits this long for another writer before giving up (milliseconds).
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 
-TIMEZONE = "Asia/Ho_Chi_Minh"
 # Thành phố Huế (2025 two-level units); any province code from vietnam-provinces works.
 DEFAULT_PROVINCE_CODE = 46
 
@@ -71,6 +70,8 @@ LOGIN_LIMIT_PER_ACCOUNT = "10 per 15 minutes"
 LOGIN_LIMIT_PER_IP = "60 per 15 minutes"
 
 BABEL_DEFAULT_LOCALE = "vi"
+# The zone every time is shown in (Flask-Babel's, and timefmt.zone() for local days).
+# SIGNAGE_TIMEZONE, its old name, is still read (see create_app).
 BABEL_DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
 LANGUAGES = ("vi", "en")
 

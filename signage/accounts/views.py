@@ -26,17 +26,13 @@ from ..auth import roles_required
 from ..errors import DomainError
 from ..extensions import limiter
 from ..forms import apply_domain_error, choices
+from ..venues import services as venues
 from ..web import error_page
 from . import services
 from .forms import ORG_KIND_LABELS, ROLE_LABELS, LoginForm, OrgForm, UserForm
 from .models import OrgKind, Role
 
 bp = Blueprint("accounts", __name__)
-
-
-def hash_policy() -> services.HashPolicy:
-    cfg = current_app.config
-    return services.HashPolicy(cfg["ARGON2_TIME_COST"], cfg["ARGON2_MEMORY_COST"])
 
 
 def _refused_by(account: str, address: str) -> tuple[str, str] | None:
@@ -78,7 +74,10 @@ def login() -> Any:
             return _too_many(*refused)
         s = db.session()
         user = services.authenticate(
-            s, form.email.data or "", form.password.data or "", hash_policy()
+            s,
+            form.email.data or "",
+            form.password.data or "",
+            services.HashPolicy.from_config(current_app.config),
         )
         if user is None:
             form.form_errors.append(_("Email hoặc mật khẩu không đúng."))
@@ -125,7 +124,7 @@ def logout() -> Any:
 @bp.get("/admin/orgs")
 @roles_required(Role.ADMIN)
 def orgs() -> Any:
-    rows = services.list_orgs(db.session())
+    rows = venues.orgs_with_venue_counts(db.session())
     return render_template("accounts/orgs.html", rows=rows, kinds=ORG_KIND_LABELS)
 
 
@@ -201,7 +200,7 @@ def user_new() -> Any:
     form = UserForm()
     form.organisation_id.choices = choices(
         [(None, _("— không thuộc tổ chức —"))]
-        + [(org.id, org.name) for org, _n in services.list_orgs(s)]
+        + [(org.id, org.name) for org in services.list_orgs(s)]
     )
     if form.validate_on_submit():
         try:
@@ -212,7 +211,7 @@ def user_new() -> Any:
                 role=Role(form.role.data),
                 name=form.name.data or "",
                 organisation_id=form.organisation_id.data,
-                policy=hash_policy(),
+                policy=services.HashPolicy.from_config(current_app.config),
             )
         except DomainError as e:
             apply_domain_error(form, e.field, _(e.message))
