@@ -8,7 +8,7 @@ from .checkin.models import CheckIn, Feedback
 from .db import Base
 from .jobs.models import Job
 from .posters.models import BoardDownload
-from .reports.models import OrgReport
+from .reports.models import OrgReport, ProvinceDay, RollupState, VenueDay, VenueLast
 from .screens.models import (
     Loop,
     LoopVersion,
@@ -38,10 +38,14 @@ __all__ = [
     "PersonalCard",
     "PairingCode",
     "PlayRecord",
+    "ProvinceDay",
     "RetiredToken",
+    "RollupState",
     "Screen",
     "Slide",
     "User",
     "Venue",
+    "VenueDay",
+    "VenueLast",
     "metadata",
 ]

@@ -34,12 +34,15 @@ class Periodic:
 
 
 def purge_checkins(app: Flask) -> int:
-    from ..checkin import services
+    """The same purge as `flask checkins purge` (short adaptive batches, the reports'
+    rollups brought up to date first)."""
+    from .. import timefmt
+    from ..checkin.purge import purge
 
     cutoff = db.utcnow() - timedelta(days=int(app.config["RETENTION_DAYS"]))
     batch = int(app.config["CHECKIN_PURGE_BATCH"])
-    done = services.purge(db.get_db(app).write, cutoff, batch)
-    return done.checkins + done.feedback
+    report = purge(db.get_db(app).write, cutoff, max_batch=batch, zone=timefmt.zone())
+    return report.checkins + report.feedback
 
 
 def purge_cards(app: Flask) -> int:

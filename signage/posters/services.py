@@ -149,15 +149,6 @@ def record_downloads(
     return count
 
 
-def downloads_by_size(session: Session, venue_id: int) -> dict[str, int]:
-    q = (
-        select(BoardDownload.size, func.count(BoardDownload.id))
-        .where(BoardDownload.venue_id == venue_id)
-        .group_by(BoardDownload.size)
-    )
-    return {size: int(n) for size, n in session.execute(q)}
-
-
 @dataclass(frozen=True)
 class Scope:
     """Which venues an admin batch prints: a ward, a kind of organisation, or (both

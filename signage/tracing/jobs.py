@@ -7,8 +7,8 @@ from datetime import datetime
 
 from .. import db, timefmt
 from ..checkin import people
+from ..csvout import body
 from ..jobs.runner import JobContext, task
-from ..web import csv_bytes
 from . import services
 
 VENUE_EXPORT = "tracing.venue_export"
@@ -34,4 +34,4 @@ def venue_export(ctx: JobContext) -> None:
             )
             ctx.progress(n)
     with ctx.output("co-mat-tai-dia-diem.csv", "text/csv; charset=utf-8") as out:
-        out.write(csv_bytes(lines))
+        out.write(body(lines))
