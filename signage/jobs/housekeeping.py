@@ -99,9 +99,17 @@ def purge_job_files(app: Flask) -> int:
     return len(keys) + storage.sweep("jobs", PART_GRACE_S)
 
 
-# The one list of periodic tasks. The lead wires the report rollups' refresh here:
-#     Periodic("reports.refresh_rollups", {"minute": "*/5"}, <refresh function>),
+def refresh_rollups(app: Flask) -> int:
+    """Count new check-ins into the reports' rollups (signage/reports/rollups.py)."""
+    from .. import timefmt
+    from ..reports import rollups
+
+    return rollups.refresh_all(db.get_db(app).write, zone=timefmt.zone())
+
+
+# The one list of periodic tasks: add an entry here to schedule more.
 PERIODIC: list[Periodic] = [
+    Periodic("reports.refresh_rollups", {"minute": "*"}, refresh_rollups),
     Periodic("checkins.purge", {"hour": "19", "minute": "15"}, purge_checkins),
     Periodic("cards.purge", {"hour": "19", "minute": "40"}, purge_cards),
     Periodic("accounts.purge_sessions", {"minute": "5"}, purge_login_sessions),

@@ -43,16 +43,7 @@ def deployment_cmd(days: int) -> None:
 def refresh_cmd() -> None:
     """Count the check-ins that arrived since the last refresh into the rollups
     (the job queue runs this every minute)."""
-    write = db.get_db(current_app).write
-    total = 0
-    while True:  # one short transaction per step, until the watermark stays put
-        with write() as s:
-            before = rollups.watermark(s)
-            total += rollups.refresh(s, zone=timefmt.zone())
-            moved = rollups.watermark(s) != before
-            s.commit()
-        if not moved:
-            break
+    total = rollups.refresh_all(db.get_db(current_app).write, zone=timefmt.zone())
     click.echo(f"counted {total} check-ins")
 
 

@@ -214,6 +214,23 @@ def refresh(
     return counted
 
 
+def refresh_all(
+    session_factory: Callable[[], Session], *, zone: ZoneInfo = DEFAULT_ZONE
+) -> int:
+    """:func:`refresh` in short transactions of its own until the watermark stays
+    put (the CLI and the job queue's every-minute task); returns how many were
+    counted."""
+    total = 0
+    while True:
+        with session_factory() as s:
+            before = watermark(s)
+            total += refresh(s, zone=zone)
+            moved = watermark(s) != before
+            s.commit()
+        if not moved:
+            return total
+
+
 def rebuild(
     session_factory: Callable[[], Session],
     *,

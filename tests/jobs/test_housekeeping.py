@@ -68,6 +68,21 @@ def test_old_checkins_and_unused_cards_are_purged(app, session, make_venue):
     assert _count(session, PersonalCard) == 0
 
 
+def test_new_checkins_are_counted_into_the_report_rollups(app, session, make_venue):
+    venue = make_venue()
+    checkins.check_in(
+        session,
+        venue,
+        checkins.Visitor("Nguyễn Văn A", "0901234567").check(),
+        submission_id=checkins.new_submission_id(),
+        secret="t",
+        now=utcnow() - timedelta(minutes=5),
+    )
+    session.commit()
+    assert "reports.refresh_rollups: 1" in _run(app, "reports.refresh_rollups")
+    assert "reports.refresh_rollups: 0" in _run(app, "reports.refresh_rollups")
+
+
 def test_orphaned_uploads_older_than_a_day_are_deleted(app, session):
     folder = media_dir(app)
     folder.mkdir(parents=True)

@@ -243,7 +243,11 @@ def test_housekeeping_is_on_the_queues_schedule(app):
     assert "signage.accounts.purge_sessions" in due(3, 5)
     assert "signage.jobs.purge_files" in due(3, 45)
     assert "signage.reap_jobs_periodic" in due(3, 46)  # every minute
-    assert due(3, 46) == {"signage.reap_jobs_periodic"}
+    assert "signage.reports.refresh_rollups" in due(3, 46)
+    assert due(3, 46) == {
+        "signage.reap_jobs_periodic",
+        "signage.reports.refresh_rollups",
+    }
     assert {f"signage.{p.name}" for p in PERIODIC} <= set().union(
         *(due(h, m) for h in range(24) for m in range(0, 60, 5))
     )
