@@ -151,7 +151,26 @@ def reap(app: Flask) -> int:
         s.commit()
     for job_id in out.requeued:
         enqueue(app, job_id)
-    return len(out.requeued) + len(out.failed)
+    return len(out.requeued) + len(out.failed) + _requeue_lost_messages(app)
+
+
+def _requeue_lost_messages(app: Flask) -> int:
+    """Queued jobs with no message in the queue (lost between a consumer taking it
+    and starting it, or a flushed Redis) get one again. A twin message is harmless:
+    only one run can move the job from queued to running."""
+    stale = _seconds(app.config["JOBS_STALE_SECONDS"])
+    with db.get_db(app).read() as s:
+        waiting = services.waiting(s, older_than=stale)
+    if not waiting:
+        return 0
+    huey = get_huey(app)
+    queued = {
+        t.args[0] for t in huey.pending() if t.name == "signage.run_job" and t.args
+    }
+    lost = [job_id for job_id in waiting if job_id not in queued]
+    for job_id in lost:
+        enqueue(app, job_id)
+    return len(lost)
 
 
 def _seconds(value: Any) -> timedelta:

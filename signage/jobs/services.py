@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, defer
 
@@ -278,6 +278,17 @@ def reap(
     out.failed.extend(result.scalars())
     session.flush()
     return out
+
+
+def waiting(session: Session, *, older_than: timedelta) -> list[str]:
+    """Queued jobs that have waited longer than ``older_than`` (since they were made
+    or put back): the reaper checks that each still has a queue message."""
+    since = utcnow() - older_than
+    q = select(Job.id).where(
+        Job.state == JobState.QUEUED,
+        func.coalesce(Job.heartbeat_at, Job.created_at) < since,
+    )
+    return list(session.scalars(q))
 
 
 def expired_files(session: Session, now: datetime | None = None) -> list[str]:

@@ -221,6 +221,20 @@ def test_the_reaper_retries_a_silent_job_once_then_fails_it(app, session, make_u
     assert job.error == services.LOST_MESSAGE
 
 
+def test_a_queued_job_whose_message_was_lost_gets_one_again(app, session, make_user):
+    user = make_user(Role.EDITOR)
+    job_id = _job(session, user, n=1)  # made, but never put on the queue
+    huey = queue.get_huey(app)
+    assert queue.reap(app) == 0  # too young to be called lost
+    job = read_job(session, job_id)
+    job.created_at = utcnow() - timedelta(minutes=5)
+    session.commit()
+    assert queue.reap(app) == 1 and len(huey) == 1
+    assert queue.reap(app) == 0 and len(huey) == 1  # its message is there now
+    huey.execute(huey.dequeue())
+    assert read_job(session, job_id).state is JobState.DONE
+
+
 def test_a_live_job_is_left_alone_by_the_reaper(app, session, make_user):
     user = make_user(Role.EDITOR)
     job_id = _job(session, user, n=1)
