@@ -170,13 +170,17 @@ def execute(app: Flask, job_id: str) -> str:
     finally:
         beat.stop.set()
         beat.join()
-    key, name, mime = ctx.file or (None, None, None)
+    key: str | None = None
+    file_name: str | None = None
+    mime: str | None = None
+    if ctx.file is not None:
+        key, file_name, mime = ctx.file
     with write() as s:
         ok = services.finish(
             s,
             job_id,
             file_key=key,
-            file_name=name,
+            file_name=file_name,
             file_mime=mime,
             expires=timedelta(hours=float(app.config["JOB_FILES_HOURS"])),
         )

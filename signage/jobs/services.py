@@ -10,9 +10,9 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import CursorResult, Result, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, defer
 
@@ -27,6 +27,11 @@ LOST_MESSAGE = N_(
 )
 STARVED_MESSAGE = N_("Việc chờ quá lâu mà chưa được xử lý. Vui lòng tạo lại.")
 RECENT_LIMIT = 50
+
+
+def _changed(result: Result[Any]) -> bool:
+    """Whether an UPDATE matched a row (a DML statement gives a CursorResult)."""
+    return bool(cast(CursorResult[Any], result).rowcount)
 
 
 def new_id() -> str:
@@ -138,7 +143,7 @@ def cancel(session: Session, job: Job) -> bool:
     )
     session.flush()
     session.refresh(job)
-    return bool(result.rowcount)
+    return _changed(result)
 
 
 # The runner's steps (each in its own short transaction) ------------------------------
@@ -160,7 +165,7 @@ def start(session: Session, job_id: str) -> Job | None:
         )
         .execution_options(synchronize_session=False)
     )
-    if not result.rowcount:
+    if not _changed(result):
         return None
     return session.get(Job, job_id, populate_existing=True)
 
@@ -172,7 +177,7 @@ def _while_running(session: Session, job_id: str, **values: Any) -> bool:
         .values(**values)
         .execution_options(synchronize_session=False)
     )
-    return bool(result.rowcount)
+    return _changed(result)
 
 
 def progress(session: Session, job_id: str, done: int, total: int | None) -> bool:
@@ -266,7 +271,7 @@ def reap(
             .values(**values)
             .execution_options(synchronize_session=False)
         )
-        if result.rowcount:
+        if _changed(result):
             (out.requeued if retry else out.failed).append(job.id)
     result = session.execute(
         update(Job)

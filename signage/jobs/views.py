@@ -33,7 +33,7 @@ EVERYONE = tuple(Role)
 
 
 def _job(job_id: str) -> Job:
-    return services.job_for(db.session(), job_id, current_user)  # type: ignore[arg-type]
+    return services.job_for(db.session(), job_id, current_user)
 
 
 def job_json(job: Job) -> dict[str, Any]:

@@ -7,7 +7,7 @@ import shutil
 import tempfile
 import zipfile
 from collections.abc import Callable, Iterator
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
@@ -157,7 +157,9 @@ def _zip(
             org_name = items[0][1].organisation
             with tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024) as tmp:
                 title = f"{campaign.title} – {org_name}"
-                pdf.render(boards(iter(items)), size, campaign, tmp, title=title)
+                # cast: a spooled file is a binary file object; typeshed says otherwise
+                out_pdf = cast(BinaryIO, tmp)
+                pdf.render(boards(iter(items)), size, campaign, out_pdf, title=title)
                 tmp.seek(0)
                 with z.open(f"{_slug(org_name)}-{org_id}.pdf", "w") as entry:
                     shutil.copyfileobj(tmp, entry, 1024 * 1024)

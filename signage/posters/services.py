@@ -159,7 +159,7 @@ class Scope:
     kind: str | None = None
 
 
-def _scope_query(scope: Scope) -> Select[Any]:
+def _scope_query(scope: Scope) -> Select[int, str]:
     q = (
         select(Organisation.id, Organisation.name)
         .join(Venue, Venue.organisation_id == Organisation.id)
