@@ -46,3 +46,17 @@ def job_result(client: FlaskClient, resp: Any) -> Any:
     assert state["state"] == "done", state
     assert state["download"], state
     return client.get(state["download"])
+
+
+def new_job(app: Any, req: Any, **fields: Any) -> str:
+    """Make a job as a view would, in a transaction of its own (the tests' autocommit
+    Session cannot hold the savepoint the deduplication uses), with ``fields`` set."""
+    from signage.db import get_db
+    from signage.jobs import services
+
+    with get_db(app).write() as s:
+        job, _ = services.create_job(s, req)
+        for name, value in fields.items():
+            setattr(job, name, value)
+        s.commit()
+        return str(job.id)

@@ -13,7 +13,7 @@ from signage.accounts.models import Role
 from signage.db import get_db
 from signage.jobs import runner, services
 
-from ..helpers import PASSWORD
+from ..helpers import PASSWORD, new_job
 
 
 @pytest.fixture
@@ -39,15 +39,13 @@ def _login(page, live_server, user):
     page.wait_for_load_state()
 
 
-def _job(session, user) -> str:
-    job, _ = services.create_job(
-        session,
+def _job(app, user) -> str:
+    return new_job(
+        app,
         services.JobRequest(
             kind="test.browser", owner_id=user.id, params={}, title="Bảng QR thử"
         ),
     )
-    session.commit()
-    return job.id
 
 
 def test_the_bar_moves_and_the_download_appears_without_a_reload(
@@ -55,7 +53,7 @@ def test_the_bar_moves_and_the_download_appears_without_a_reload(
 ):
     app = live_server.app
     user = make_user(Role.EDITOR)
-    job_id = _job(session, user)
+    job_id = _job(live_server.app, user)
     _login(page, live_server, user)
     page.goto(f"{live_server.url}/jobs/{job_id}")
     page.evaluate("window.notReloaded = true")
@@ -92,7 +90,7 @@ def test_the_bar_moves_and_the_download_appears_without_a_reload(
 
 def test_cancel_stops_a_queued_job(live_server, page, session, make_user):
     user = make_user(Role.EDITOR)
-    job_id = _job(session, user)
+    job_id = _job(live_server.app, user)
     _login(page, live_server, user)
     page.goto(f"{live_server.url}/jobs/{job_id}")
     page.click("text=Huỷ việc")

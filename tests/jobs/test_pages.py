@@ -9,7 +9,7 @@ from signage.accounts.models import Role
 from signage.jobs import services
 from signage.jobs.models import Job, JobState
 
-from ..helpers import csrf_token, login
+from ..helpers import csrf_token, login, new_job
 from .conftest import job_id_of, read_job
 
 
@@ -83,16 +83,16 @@ def test_a_failed_job_shows_its_vietnamese_message_and_no_download(
     client, session, manager_world
 ):
     org, user = manager_world(1)
-    job, _ = services.create_job(
-        session,
+    job_id = new_job(
+        client.application,
         services.JobRequest(
             kind="no.such.kind", owner_id=user.id, params={}, title="Việc lạ"
         ),
     )
-    session.commit()
     from signage.jobs import runner
 
-    assert runner.execute(client.application, job.id) == "failed"
+    assert runner.execute(client.application, job_id) == "failed"
+    job = read_job(session, job_id)
     login(client, user)
     data = client.get(f"/jobs/{job.id}", headers={"Accept": "application/json"})
     data = data.get_json()

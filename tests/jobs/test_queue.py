@@ -23,7 +23,7 @@ from signage.posters.models import BoardDownload
 from signage.storage import LocalStorage, StorageError, get_storage
 from signage.venues.models import Venue
 
-from ..helpers import csrf_token, login
+from ..helpers import csrf_token, login, new_job
 from .conftest import job_id_of, read_job
 
 
@@ -106,15 +106,13 @@ def _steps(ctx: runner.JobContext) -> None:
 _GATES: dict[str, threading.Event] = {}
 
 
-def _job(session, user, **params: Any) -> str:
-    job, _ = services.create_job(
-        session,
+def _job(app, user, **params: Any) -> str:
+    return new_job(
+        app,
         services.JobRequest(
             kind="test.steps", owner_id=user.id, params=params, title="T"
         ),
     )
-    session.commit()
-    return job.id
 
 
 def test_cancel_while_running_stops_at_the_next_step_and_keeps_no_file(
@@ -122,7 +120,7 @@ def test_cancel_while_running_stops_at_the_next_step_and_keeps_no_file(
 ):
     user = make_user(Role.EDITOR)
     _GATES["c"] = threading.Event()
-    job_id = _job(session, user, n=5, gate="c")
+    job_id = _job(app, user, n=5, gate="c")
     result: list[str] = []
     t = threading.Thread(target=lambda: result.append(runner.execute(app, job_id)))
     t.start()
@@ -147,7 +145,7 @@ def test_disk_full_mid_write_fails_in_vietnamese_and_leaves_no_file(
     app, client, session, make_user
 ):
     user = make_user(Role.EDITOR)
-    job_id = _job(session, user, n=5, fail_at=3)
+    job_id = _job(app, user, n=5, fail_at=3)
     assert runner.execute(app, job_id) == "failed"
     job = read_job(session, job_id)
     assert job.state is JobState.FAILED and job.file_key is None
@@ -178,8 +176,8 @@ def test_a_venue_deleted_mid_batch_fails_the_job_without_a_file(
         return real_render(deleting(), *args, **kw)
 
     monkeypatch.setattr(board_jobs.pdf, "render", render_then_delete)
-    job, _ = services.create_job(
-        session,
+    job_id = new_job(
+        app,
         services.JobRequest(
             kind=board_jobs.ORG_BATCH,
             owner_id=user.id,
@@ -187,16 +185,15 @@ def test_a_venue_deleted_mid_batch_fails_the_job_without_a_file(
             title="",
         ),
     )
-    session.commit()
-    assert runner.execute(app, job.id) == "failed"
-    job = read_job(session, job.id)
+    assert runner.execute(app, job_id) == "failed"
+    job = read_job(session, job_id)
     assert job.error and "đã bị xoá trong lúc in bảng" in job.error
     assert job.file_key is None and _files(app) == []
 
 
 def test_the_reaper_retries_a_silent_job_once_then_fails_it(app, session, make_user):
     user = make_user(Role.EDITOR)
-    job_id = _job(session, user, n=1)
+    job_id = _job(app, user, n=1)
     with get_db(app).write() as s:
         services.start(s, job_id)
         s.commit()
@@ -223,7 +220,7 @@ def test_the_reaper_retries_a_silent_job_once_then_fails_it(app, session, make_u
 
 def test_a_queued_job_whose_message_was_lost_gets_one_again(app, session, make_user):
     user = make_user(Role.EDITOR)
-    job_id = _job(session, user, n=1)  # made, but never put on the queue
+    job_id = _job(app, user, n=1)  # made, but never put on the queue
     huey = queue.get_huey(app)
     assert queue.reap(app) == 0  # too young to be called lost
     job = read_job(session, job_id)
@@ -237,7 +234,7 @@ def test_a_queued_job_whose_message_was_lost_gets_one_again(app, session, make_u
 
 def test_a_live_job_is_left_alone_by_the_reaper(app, session, make_user):
     user = make_user(Role.EDITOR)
-    job_id = _job(session, user, n=1)
+    job_id = _job(app, user, n=1)
     with get_db(app).write() as s:
         services.start(s, job_id)
         s.commit()
