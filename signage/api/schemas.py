@@ -36,6 +36,7 @@ class Error(BaseModel):
     )
     fields: dict[str, str] | None = Field(
         default=None,
+        exclude_if=lambda value: value is None,
         description="A message per request field that was refused (when any)",
         examples=[{"phone": "Số điện thoại không hợp lệ. Ví dụ: 0901234567."}],
     )
@@ -66,6 +67,7 @@ class VenuePage(BaseModel):
     items: list[Venue]
     next: str | None = Field(
         default=None,
+        exclude_if=lambda value: value is None,
         description="Path of the following page; absent on the last page",
         examples=["/api/v1/venues?after=100&limit=100"],
     )
@@ -85,23 +87,21 @@ class CheckinIn(BaseModel):
     name: Annotated[
         str,
         Field(
-            min_length=1,
-            max_length=100,
             json_schema_extra={"format": "person-name"},
-            description="Full name, 2 to 100 letters after spaces are tidied; no "
-            "control or invisible characters (checked: 422 with `fields.name`)",
+            description="Full name: 2 to 100 characters once spaces are tidied, with "
+            "letters, without control or invisible characters (else 422 with "
+            "`fields.name`)",
             examples=["Nguyễn Văn A"],
         ),
     ]
     phone: Annotated[
         str,
         Field(
-            min_length=1,
-            max_length=40,
             json_schema_extra={"format": "phone"},
             description="A Vietnamese number in any writing (0901234567, "
-            "+84 90 123 4567), or a foreign one with its + code; a number the "
-            "numbering plan does not have is refused (422 with `fields.phone`)",
+            "+84 90 123 4567; at most 40 characters), or a foreign one with its + "
+            "code; a number the numbering plan does not have is refused (422 with "
+            "`fields.phone`)",
             examples=["0901234567"],
         ),
     ]
@@ -141,8 +141,8 @@ class Checkin(BaseModel):
 # The message for a request field that fails its schema (translated when shown).
 MESSAGES: dict[str, str] = {
     "venue_token": N_("Mã địa điểm không hợp lệ."),
-    "name": N_("Cần họ tên (chuỗi, tối đa 100 ký tự)."),
-    "phone": N_("Cần số điện thoại (chuỗi, tối đa 40 ký tự)."),
+    "name": N_("Cần họ tên (chuỗi)."),
+    "phone": N_("Cần số điện thoại (chuỗi)."),
     "client_ref": N_("client_ref: chuỗi từ 1 đến 40 ký tự."),
     "after": N_("after: số nguyên không âm."),
     "limit": N_("limit: số nguyên từ 1 đến 500."),

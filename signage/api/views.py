@@ -28,6 +28,7 @@ from ..errors import DomainError, Gone, NotFound
 from ..extensions import csrf, limiter
 from ..venues import services as venues
 from ..venues.models import Venue
+from ..web import error_page
 from . import schemas, services
 from .models import ApiClient, Scope
 from .openapi import ApiError, document, errors, responses, spec
@@ -55,11 +56,14 @@ def _domain_error(e: DomainError) -> ResponseReturnValue:
 
 @bp.errorhandler(HTTPException)
 def _http_error(e: HTTPException) -> ResponseReturnValue:
-    """Werkzeug's own refusals in this blueprint (413, 429, ...), in the same body."""
+    """Werkzeug's and Flask-Limiter's refusals (413, 429, ...): the site's message for
+    the status, in the API's body (web.error_page answers /api/ paths so, which also
+    covers what no blueprint sees: unknown paths, methods not allowed)."""
     if e.code is None or e.code < 400:
         return e
-    headers = {k: v for k, v in e.get_headers() if k.lower() != "content-type"}
-    return _api_error(ApiError(e.code, e.description or e.name, headers=headers))
+    body, status = error_page(e.code)
+    headers = [(k, v) for k, v in e.get_headers() if k.lower() != "content-type"]
+    return body, status, headers
 
 
 def _client() -> ApiClient:
