@@ -116,7 +116,7 @@ def responses(**entries: Any) -> Response:
 
 def document(base_url: str, prefix: str) -> dict[str, Any]:
     """The OpenAPI document: spectree's, with paths relative to the one server."""
-    doc = copy.deepcopy(spec.spec)
+    doc: dict[str, Any] = copy.deepcopy(spec.spec)
     doc["paths"] = {
         path.removeprefix(prefix): ops for path, ops in doc["paths"].items()
     }
