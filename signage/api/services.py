@@ -71,8 +71,9 @@ def authenticate(session: Session, key: str) -> ApiClient | None:
 
 
 def touch(session: Session, client: ApiClient, now: datetime | None = None) -> bool:
-    """Record the key's use, at most every TOUCH_EVERY; True when it wrote. Call it in
-    a transaction of its own (on SQLite a read that turns into a write can fail)."""
+    """Record the key's use, at most every TOUCH_EVERY; True when it wrote. (On
+    SQLite, a GET's read that turns into this write can lose a race with another
+    writer; the request boundary runs the request again then.)"""
     now = now or utcnow()
     if client.last_used_at is not None and now - client.last_used_at <= TOUCH_EVERY:
         return False
@@ -133,7 +134,10 @@ def record_checkin(
     check-in it made (``created`` False), as does the same phone there within the
     dedupe window. Raises Invalid (name, phone), NotFound (no such venue for this
     client), Conflict (venue inactive or changed meanwhile, or client_ref already
-    used at another venue). Flushes nothing else; the caller commits.
+    used at another venue). Writes only the check-in; the caller commits. Two
+    requests racing with one client_ref at two venues: the loser's insert violates
+    the unique submission id (IntegrityError), and run again it finds the winner's
+    check-in here: Conflict.
     """
     visitor = checkins.Visitor(name, phone).check()
     venue = session.scalar(select(Venue).where(Venue.token == venue_token))

@@ -19,7 +19,6 @@ from flask import Blueprint, current_app, g, jsonify, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import BadRequest, HTTPException
 
 from .. import db, geo
@@ -102,9 +101,7 @@ def requires(scope: Scope) -> Callable[[Callable[P, R]], Callable[P, R]]:
             s = db.session()
             client = services.authenticate(s, key) if key else None
             if client is not None:
-                s.commit()  # end the read: the (rare) write below begins on its own
-                if services.touch(s, client):
-                    s.commit()
+                services.touch(s, client)
             if client is None:
                 raise ApiError(
                     401,
@@ -241,22 +238,14 @@ def checkin(json: schemas.CheckinIn) -> tuple[schemas.Checkin, int]:
     ``client_ref`` (the other system's id for it) makes retries safe: the same ref
     returns the same check-in.
     """
-    s = db.session()
-    try:
-        done = services.record_checkin(
-            s,
-            _client(),
-            venue_token=json.venue_token,
-            name=json.name,
-            phone=json.phone,
-            client_ref=json.client_ref,
-            secret=current_app.config["SECRET_KEY"],
-        )
-        s.commit()
-    except IntegrityError:  # the same client_ref posted at two venues at once
-        s.rollback()
-        raise ApiError(
-            409, _("client_ref này đã dùng cho một địa điểm khác.")
-        ) from None
+    done = services.record_checkin(
+        db.session(),
+        _client(),
+        venue_token=json.venue_token,
+        name=json.name,
+        phone=json.phone,
+        client_ref=json.client_ref,
+        secret=current_app.config["SECRET_KEY"],
+    )
     body = schemas.Checkin.model_validate(done, from_attributes=True)
     return body, 201 if done.created else 200
