@@ -78,7 +78,7 @@ spec = SpecTree(
     version="1",
     description=(
         "Venues and check-ins of the province's QR campaign. Keys are issued by the "
-        "province admin (Quản trị → Ứng dụng API) and sent as "
+        "province admin (Tài khoản → Ứng dụng API) and sent as "
         "`Authorization: Bearer sgn_…`. Every 4xx answer has the `Error` body."
     ),
     security_schemes=[
