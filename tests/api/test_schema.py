@@ -27,6 +27,7 @@ from signage.api import services as api
 from signage.api.models import Scope
 from signage.checkin import people
 from signage.errors import Invalid
+from signage.venues import tokens
 from signage.venues.models import Venue
 
 from ..conftest import base_config
@@ -102,6 +103,30 @@ schema.config.generation.update(
     database="none",
     allow_extra_parameters=False,
 )
+
+
+@schema.hook
+def flatmap_path_parameters(
+    context: Any, path_parameters: dict[str, Any] | None
+) -> st.SearchStrategy[dict[str, Any] | None]:
+    """Half the tokens drawn for ``/venues/{token}`` become the fixture venue's (in
+    any case, as boards are typed), so the 200 answer is checked too, not only 404."""
+    if not path_parameters or "token" not in path_parameters:
+        return st.just(path_parameters)
+    known = st.sampled_from([EXAMPLE_TOKEN, EXAMPLE_TOKEN.lower()])
+    return st.one_of(
+        st.just(path_parameters), known.map(lambda t: {**path_parameters, "token": t})
+    )
+
+
+@schema.hook
+def flatmap_body(context: Any, body: Any) -> st.SearchStrategy[Any]:
+    """Likewise half the valid venue tokens in check-in bodies (a valid one stays
+    valid, so a negative case stays negative), so check-ins are recorded too."""
+    token = body.get("venue_token") if isinstance(body, dict) else None
+    if not isinstance(token, str) or tokens.normalise(token) is None:
+        return st.just(body)
+    return st.sampled_from([body, {**body, "venue_token": EXAMPLE_TOKEN}])
 
 
 @schema.parametrize()
