@@ -23,7 +23,7 @@ from werkzeug.exceptions import BadRequest, HTTPException
 
 from .. import db, geo
 from ..accounts.models import Organisation
-from ..errors import DomainError, Gone, NotFound
+from ..errors import N_, DomainError, Gone, NotFound
 from ..extensions import csrf, limiter
 from ..venues import services as venues
 from ..venues.models import Venue
@@ -48,6 +48,8 @@ def _api_error(e: ApiError) -> ResponseReturnValue:
 
 @bp.errorhandler(DomainError)
 def _domain_error(e: DomainError) -> ResponseReturnValue:
+    if not e.message:
+        return error_page(e.status)
     message = _(e.message)
     fields = {e.field: message} if e.field else None
     return _api_error(ApiError(e.status, message, fields))
@@ -100,14 +102,13 @@ def requires(scope: Scope) -> Callable[[Callable[P, R]], Callable[P, R]]:
             key = header[7:].strip() if header.lower().startswith("bearer ") else ""
             s = db.session()
             client = services.authenticate(s, key) if key else None
-            if client is not None:
-                services.touch(s, client)
             if client is None:
                 raise ApiError(
                     401,
                     _("Thiếu hoặc sai khoá API."),
                     headers={"WWW-Authenticate": 'Bearer realm="signage"'},
                 )
+            services.touch(s, client)
             if not client.has(scope):
                 raise ApiError(
                     403, _("Khoá API này không có quyền %(scope)s.", scope=scope)
@@ -166,11 +167,13 @@ def venue(token: str) -> schemas.Venue:
     """One venue by the token printed on its board"""
     s = db.session()
     try:
-        v = venues.resolve_token(s, token)
+        v: Venue | None = venues.resolve_token(s, token)
     except Gone:
         raise ApiError(410, _("Bảng mã này đã được thay thế.")) from None
-    if not services.visible(_client(), v):
-        raise NotFound("Không tìm thấy mã này.")
+    except NotFound:
+        v = None
+    if v is None or not services.visible(_client(), v):
+        raise NotFound(N_("Không tìm thấy mã này."))
     org = s.get(Organisation, v.organisation_id)
     return _venue(v, org.name if org else "")
 

@@ -360,3 +360,24 @@ def test_rate_limit_answers_429_with_the_error_body(client, make_venue, keys):
         statuses.append(resp.status_code)
     assert statuses[:2] == [201, 201]
     _error_body(resp, 429)
+
+
+def test_rotated_token_answers_410_and_a_missing_scope_403(
+    client, session, make_venue, keys
+):
+    venue = make_venue(keys["org"])
+    old = venue.token
+    venues.rotate_token(session, venue)
+    session.commit()
+    resp = client.get(f"/api/v1/venues/{old}", headers=_h(keys["province"]))
+    _error_body(resp, 410)
+    resp = client.get(f"/api/v1/venues/{venue.token}", headers=_h(keys["province"]))
+    assert resp.status_code == 200 and resp.json["token"] == venue.token
+    _error_body(
+        client.get("/api/v1/venues/not-a-token", headers=_h(keys["reader"])), 404
+    )
+    body = {"venue_token": venue.token, "name": "An", "phone": "0901234567"}
+    resp = client.post(
+        "/api/v1/checkins", json={**body, "client_ref": "x"}, headers=_h(keys["reader"])
+    )
+    _error_body(resp, 403)
