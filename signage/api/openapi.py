@@ -104,10 +104,7 @@ def errors(**described: str) -> dict[str, tuple[type[Error], str]]:
     return {code: (Error, text) for code, text in described.items()}
 
 
-AUTH_ERRORS = errors(
-    HTTP_401="Missing, wrong or revoked key",
-    HTTP_429="Too many requests from this key or address",
-)
+AUTH_ERRORS = errors(HTTP_401="Missing, wrong or revoked key")
 
 
 def responses(**entries: Any) -> Response:

@@ -231,6 +231,7 @@ def venue_list(query: schemas.VenuePageQuery) -> schemas.VenuePage:
             "at another venue",
             HTTP_413="The body is larger than 16 KiB",
             HTTP_422="A field is refused (`fields` says which and why)",
+            HTTP_429="More check-ins from this key than API_CHECKIN_LIMIT allows",
         ),
     ),
     operation_id="postCheckin",
