@@ -110,8 +110,9 @@ def flatmap_path_parameters(
     context: Any, path_parameters: dict[str, Any] | None
 ) -> st.SearchStrategy[dict[str, Any] | None]:
     """Half the tokens drawn for ``/venues/{token}`` become the fixture venue's (in
-    any case, as boards are typed), so the 200 answer is checked too, not only 404."""
-    if not path_parameters or "token" not in path_parameters:
+    any case, as boards are typed), so the 200 answer is checked too, not only 404.
+    Only strings are replaced: a non-string is a negative case and must stay one."""
+    if not path_parameters or not isinstance(path_parameters.get("token"), str):
         return st.just(path_parameters)
     known = st.sampled_from([EXAMPLE_TOKEN, EXAMPLE_TOKEN.lower()])
     return st.one_of(
