@@ -24,11 +24,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import Session
 
-from .. import audit, db, signals
+from .. import audit, db
 from ..accounts.models import Role
 from ..auth import roles_required
 from ..errors import DomainError
 from ..forms import CleanForm, apply_domain_error
+from ..venues import signals as venue_signals
 from ..venues.models import Venue
 from . import export, services
 from .forms import KIND_LABELS, SIZE_LABELS, WEEKDAY_LABELS, LoopForm, SlideForm
@@ -48,7 +49,7 @@ def _follow_rotated_token(app: Flask, *, session: Session, old: str, new: str) -
 
 @bp.record_once
 def _subscribe(state: BlueprintSetupState) -> None:
-    signals.venue_token_rotated.connect(_follow_rotated_token, sender=state.app)
+    venue_signals.venue_token_rotated.connect(_follow_rotated_token, sender=state.app)
 
 
 def _loop(loop_id: int) -> Loop:
