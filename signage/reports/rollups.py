@@ -125,10 +125,13 @@ def _upsert(
     if not rows:
         return
     if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        stmt: Any = pg_insert(model)
     else:
-        from sqlalchemy.dialects.sqlite import insert
-    stmt = insert(model)
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        stmt = sqlite_insert(model)
     keys = [c.name for c in model.__table__.primary_key.columns]
     stmt = stmt.on_conflict_do_update(index_elements=keys, set_=set_(stmt, model))
     session.execute(stmt, rows)

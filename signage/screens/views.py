@@ -53,7 +53,7 @@ def _subscribe(state: BlueprintSetupState) -> None:
 
 
 def _loop(loop_id: int) -> Loop:
-    return services.get_loop(db.session(), loop_id, current_user)  # type: ignore[arg-type]
+    return services.get_loop(db.session(), loop_id, current_user)
 
 
 def _base_url() -> str:
@@ -64,7 +64,7 @@ def _base_url() -> str:
 @roles_required(*EDITORS)
 def loops() -> Any:
     s = db.session()
-    rows = services.list_loops(s, current_user)  # type: ignore[arg-type]
+    rows = services.list_loops(s, current_user)
     return render_template(
         "screens/loops.html", loops=rows, form=LoopForm(), action_form=CleanForm()
     )
@@ -80,14 +80,14 @@ def loop_create() -> Any:
             loop = services.create_loop(
                 s,
                 form.name.data or "",
-                services.owner_of(current_user),  # type: ignore[arg-type]
+                services.owner_of(current_user),
             )
         except DomainError as e:
             apply_domain_error(form, e.field, _(e.message))
         else:
             flash(_("Đã tạo vòng chiếu %(name)s.", name=loop.name), "success")
             return redirect(url_for("screens.loop", loop_id=loop.id))
-    rows = services.list_loops(s, current_user)  # type: ignore[arg-type]
+    rows = services.list_loops(s, current_user)
     return render_template(
         "screens/loops.html", loops=rows, form=form, action_form=CleanForm()
     ), 422
@@ -305,7 +305,7 @@ def _slide_form(lp: Loop, slide: Slide | None, kind: SlideKind) -> Any:
                 url_for("screens.loop", loop_id=lp.id) + f"#slide-{slide.id}"
             )
     status = 422 if request.method == "POST" else 200
-    media = s.get(Media, slide.media_id) if slide and slide.media_id else None
+    shown = s.get(Media, slide.media_id) if slide and slide.media_id else None
     return render_template(
         "screens/slide_form.html",
         lp=lp,
@@ -313,7 +313,7 @@ def _slide_form(lp: Loop, slide: Slide | None, kind: SlideKind) -> Any:
         kind=kind,
         kinds=KIND_LABELS,
         form=form,
-        media=media,
+        media=shown,
         weekday_labels=WEEKDAY_LABELS,
         min_s=_limits()[0] / 1000,
     ), status
