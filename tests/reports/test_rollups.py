@@ -296,3 +296,20 @@ def test_purge_counts_a_large_backlog_in_steps_first(app, session, busy, monkeyp
     rolled, last = _rolled(session)
     assert rolled == everything and last == latest
     assert rollups.watermark(session) == top
+
+
+def test_postgres_refresh_never_passes_an_insert_in_flight(app, session, make_venue):
+    """A check-in that took its id but has not committed yet: the refresh counts
+    nothing rather than move the watermark past it (it would never be counted)."""
+    if get_db(app).engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has one writer: nothing is ever in flight")
+    venue = make_venue()
+    with get_db(app).engine.connect() as other:
+        tx = other.begin()
+        _add(other, venue, utcnow())  # takes the smaller id, commits last
+        _add(session, venue, utcnow())
+        assert _refresh(app) == 0
+        assert rollups.watermark(session) == 0
+        tx.commit()
+    assert _refresh(app) == 2
+    assert _rolled(session) == _direct(session)
