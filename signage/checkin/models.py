@@ -61,10 +61,6 @@ class CheckIn(Base):
         """When the visitor left: the button if pressed, else the automatic time."""
         return self.checked_out_at or self.auto_out_at
 
-    @property
-    def auto_checked_out(self) -> bool:
-        return self.checked_out_at is None
-
     def stay(self) -> timedelta:
         return self.left_at - self.checked_in_at
 

@@ -259,12 +259,6 @@ def _one_phone_at_a_time(
         conn.execute(text("SELECT pg_advisory_unlock(:k)"), key)
 
 
-def find_by_submission(session: Session, submission_id: str) -> str | None:
-    return session.scalar(
-        select(CheckIn.public_ref).where(CheckIn.submission_id == submission_id)
-    )
-
-
 def get_by_ref(session: Session, venue: Stay, ref: str) -> CheckIn:
     """The check-in behind a confirmation URL, only at that venue (else NotFound)."""
     row = session.scalar(

@@ -25,21 +25,19 @@ from flask import (
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
-from limits import parse
 from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
-from .. import db, timefmt
+from .. import db, ratelimit, timefmt
 from ..errors import Gone, Invalid, NotFound
 from ..extensions import csrf, limiter
 from ..venues import services as venues
 from ..venues import tokens
-from . import formtoken, gate, people, ratelimit, remember, services, verify
+from . import formtoken, gate, people, remember, services, verify
 from .forms import CATEGORY_LABELS, FeedbackForm
 from .models import CheckIn
 
 bp = Blueprint("checkin", __name__)
-bp.record_once(lambda state: ratelimit.keep_one_sweeper(state.app))
 
 _SUBMISSION = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
@@ -48,37 +46,23 @@ _SUBMISSION = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
 
 def _venue_key() -> str:
-    raw = (request.view_args or {}).get("token", "")
-    return "checkin-venue:" + (tokens.normalise(raw) or "invalid")
-
-
-@lru_cache(maxsize=16)
-def _parsed(text: str) -> Any:
-    return parse(text)
+    return tokens.normalise((request.view_args or {}).get("token", "")) or "invalid"
 
 
 def _limits(view: Any) -> Any:
     """Per client IP (generous: carrier NAT) and per venue, on POST only.
 
-    The counters live in the app limiter's storage (memory, or Redis when configured,
-    shared by every worker), hit directly with its strategy: this is the hottest write
-    path, and going through Flask-Limiter's per-request machinery cost more than the
-    counting itself (so the view is exempt from that machinery). Flask-Limiter's
-    decorator would add rate-limit headers; nothing here needs them.
+    Counted by the app's rate-limit service (signage/ratelimit), shared by every
+    worker; it lets check-ins through when its storage fails. The view is exempt
+    from Flask-Limiter's per-request machinery, which cost more than the counting.
     """
 
     @wraps(view)
     def limited(*args: Any, **kwargs: Any) -> Any:
-        cfg = current_app.config
-        if cfg.get("RATELIMIT_ENABLED", True) and limiter.enabled:
-            strategy = limiter.limiter
-            ip = request.remote_addr or "-"
-            if not strategy.hit(
-                _parsed(cfg["CHECKIN_LIMIT_PER_IP"]), "checkin-ip", ip
-            ) or not strategy.hit(
-                _parsed(cfg["CHECKIN_LIMIT_PER_VENUE"]), _venue_key()
-            ):
-                return _too_many(None)
+        if not ratelimit.allowed(
+            "checkin-ip", request.remote_addr or "-"
+        ) or not ratelimit.allowed("checkin-venue", _venue_key()):
+            return _too_many(None)
         return view(*args, **kwargs)
 
     return limiter.exempt(limited)
