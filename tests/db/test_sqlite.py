@@ -99,7 +99,7 @@ def test_requests_that_write_begin_immediate(app, client, make_user):
     login(client, user)  # reads first (argon2): deferred until it writes
     assert "BEGIN IMMEDIATE" not in seen
     seen.clear()
-    assert post_form(client, "/logout", {}, "/").status_code == 302
+    assert post_form(client, "/logout", {}, "/admin/orgs").status_code == 302
     assert "BEGIN IMMEDIATE" in seen
 
 
