@@ -192,24 +192,34 @@ _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 def writes(view: F) -> F:
     """Mark a GET view that writes (a download log), so its session begins IMMEDIATE."""
-    view._signage_writes = True  # type: ignore[attr-defined]
+    view._signage_writes = True  # type: ignore[attr-defined]  # read by _request_writes
+    return view
+
+
+def reads_first(view: F) -> F:
+    """Mark a POST view that reads for a long time before it writes (a login checks
+    an argon2 hash): its Session begins deferred, so SQLite's write lock is not held
+    while it reads; the view calls :func:`end_read` before its write."""
+    view._signage_writes = False  # type: ignore[attr-defined]  # read by _request_writes
     return view
 
 
 def _request_writes() -> bool:
     from flask import current_app
 
-    if request.method not in _SAFE_METHODS:
-        return True
     view = current_app.view_functions.get(request.endpoint or "")
-    return bool(getattr(view, "_signage_writes", False))
+    marked: bool | None = getattr(view, "_signage_writes", None)
+    if marked is not None:
+        return marked
+    return request.method not in _SAFE_METHODS
 
 
 def session(*, write: bool | None = None) -> Session:
     """The Session of the current app context, opened on first use.
 
     Inside a request it begins IMMEDIATE on SQLite for unsafe methods and for views
-    marked with :func:`writes`; outside a request (CLI) it always does.
+    marked with :func:`writes`, unless marked :func:`reads_first`; outside a request
+    (CLI) it always does.
     """
     from flask import current_app, has_request_context
 

@@ -7,11 +7,11 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, select
+from sqlalchemy import CursorResult, delete, select
 from sqlalchemy.orm import Session
 
 from ..db import utcnow
@@ -85,7 +85,8 @@ def create_user(
 def authenticate(
     session: Session, email: str, password: str, policy: HashPolicy
 ) -> User | None:
-    """The active user with this e-mail and password, or None (same cost either way)."""
+    """The active user with this e-mail and password, or None (same cost either way).
+    Reads only: a hash made under an older policy is renewed by :func:`rehash`."""
     user = session.scalar(select(User).where(User.email == normalise_email(email)))
     hasher = policy.hasher()
     if user is None or not user.active:
@@ -97,9 +98,15 @@ def authenticate(
         hasher.verify(user.password_hash, password)
     except (VerificationError, InvalidHashError):
         return None
+    return user
+
+
+def rehash(user: User, password: str, policy: HashPolicy) -> None:
+    """Renew the user's hash when it was made under another policy (its checked
+    password given again)."""
+    hasher = policy.hasher()
     if hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hasher.hash(password)
-    return user
 
 
 def set_password(
@@ -161,8 +168,11 @@ def end_all_sessions(session: Session, user_id: int) -> None:
 
 
 def purge_expired_sessions(session: Session, now: datetime | None = None) -> int:
-    result = session.execute(
-        delete(LoginSession).where(LoginSession.expires_at <= (now or utcnow()))
+    result = cast(  # a DML statement gives a CursorResult
+        CursorResult[Any],
+        session.execute(
+            delete(LoginSession).where(LoginSession.expires_at <= (now or utcnow()))
+        ),
     )
     return int(result.rowcount or 0)
 

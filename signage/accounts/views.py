@@ -62,6 +62,7 @@ def _too_many(limit: str, key: str) -> Any:
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.exempt  # counted below: failures only, taken before the password check
+@db.reads_first  # no write lock held while argon2 checks the password
 def login() -> Any:
     if current_user.is_authenticated:
         return redirect(url_for("core.index"))
@@ -73,17 +74,16 @@ def login() -> Any:
         if refused:
             return _too_many(*refused)
         s = db.session()
-        user = services.authenticate(
-            s,
-            form.email.data or "",
-            form.password.data or "",
-            services.HashPolicy.from_config(current_app.config),
-        )
+        password = form.password.data or ""
+        policy = services.HashPolicy.from_config(current_app.config)
+        user = services.authenticate(s, form.email.data or "", password, policy)
         if user is None:
             form.form_errors.append(_("Email hoặc mật khẩu không đúng."))
         else:
             ratelimit.limiter().refund("login-account", account)
             ratelimit.limiter().refund("login-ip", address)
+            db.end_read()  # the writes below take the lock on a fresh snapshot
+            services.rehash(user, password, policy)
             login = services.start_session(
                 s,
                 user,

@@ -32,6 +32,46 @@ def test_password_is_argon2id_and_verifies(session, make_user):
     assert services.authenticate(session, "nobody@x.vn", PASSWORD, policy) is None
 
 
+def test_login_renews_a_hash_made_under_an_older_policy(
+    app, client, session, make_user
+):
+    user = make_user(role=Role.ADMIN)
+    old = user.password_hash
+    assert "t=1" in old
+    app.config["ARGON2_TIME_COST"] = 2
+    assert _login_post(client, user.email, PASSWORD).status_code == 302
+    session.expire_all()
+    renewed = session.get(User, user.id).password_hash
+    assert "t=2" in renewed and renewed != old
+    assert session.scalar(select(func.count(LoginSession.id))) == 1
+
+
+@pytest.mark.sqlite_only
+def test_login_checks_the_password_without_holding_the_write_lock(
+    app, client, make_user, monkeypatch
+):
+    """While argon2 runs, a check-in elsewhere can write at once: the login's
+    transaction takes the write lock only when it writes its session row."""
+    from argon2 import PasswordHasher
+    from sqlalchemy import text
+
+    user = make_user(role=Role.ADMIN)
+    wrote: list[bool] = []
+    verify = PasswordHasher.verify
+
+    def verify_while_someone_writes(self, hash_, password):
+        engine = app.extensions["signage.db"].engine
+        with engine.connect().execution_options(sqlite_autocommit=True) as other:
+            other.exec_driver_sql("PRAGMA busy_timeout=0")  # refused if locked
+            other.execute(text("UPDATE organisations SET name = name"))
+            wrote.append(True)
+        return verify(self, hash_, password)
+
+    monkeypatch.setattr(PasswordHasher, "verify", verify_while_someone_writes)
+    assert _login_post(client, user.email, PASSWORD).status_code == 302
+    assert wrote == [True]
+
+
 def test_short_password_is_refused(session):
     with pytest.raises(services.Invalid):
         services.create_user(
