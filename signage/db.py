@@ -8,7 +8,8 @@ context and always rolled back and closed on teardown; views commit explicitly.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,6 +17,7 @@ from typing import Annotated, Any, TypeVar
 
 from flask import Flask, g, request
 from sqlalchemy import (
+    Connection,
     DateTime,
     Engine,
     MetaData,
@@ -210,3 +212,20 @@ def _close_session(_exc: BaseException | None) -> None:
     if s is not None:
         s.rollback()
         s.close()
+
+
+@contextmanager
+def autocommit(engine: Engine | None = None) -> Iterator[Connection]:
+    """A pooled connection of ``engine`` (default: the current app's) on which every
+    statement commits on its own: for work that is one statement, with no Session,
+    no BEGIN and no COMMIT around it (the public pages, the health check)."""
+    if engine is None:
+        from flask import current_app
+
+        engine = get_db(current_app).engine
+    if engine.dialect.name == "sqlite":
+        options: dict[str, object] = {"sqlite_autocommit": True}
+    else:
+        options = {"isolation_level": "AUTOCOMMIT"}
+    with engine.connect().execution_options(**options) as conn:
+        yield conn
