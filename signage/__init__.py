@@ -6,13 +6,24 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask
+from flask.typing import ResponseReturnValue
 from werkzeug.middleware.proxy_fix import ProxyFix
+
+from .db import request_transaction
 
 _DEV_SECRET = "dev-only-secret-key-never-use-in-production"
 
 
 class ConfigError(RuntimeError):
     pass
+
+
+class Signage(Flask):
+    """Flask whose views all run inside the one request transaction boundary
+    (:func:`signage.db.request_transaction`): views and services never commit."""
+
+    def dispatch_request(self) -> ResponseReturnValue:
+        return request_transaction(self, super().dispatch_request)
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
@@ -22,7 +33,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     connections are made lazily on first use (and disposed after fork, see
     gunicorn.conf.py).
     """
-    app = Flask(__name__, instance_relative_config=True)
+    app = Signage(__name__, instance_relative_config=True)
     app.config.from_object("signage.config")
     app.config.from_prefixed_env("SIGNAGE")
     if test_config is not None:

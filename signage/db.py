@@ -2,7 +2,11 @@
 
 The engine and sessionmaker live in ``app.extensions`` (never module globals) so two
 apps in one process (tests) never share connections. A Session is opened lazily per app
-context and always rolled back and closed on teardown; views commit explicitly.
+context and always rolled back and closed on teardown.
+
+There is one transaction boundary for requests, :func:`request_transaction` (the app
+class in ``signage/__init__.py`` runs every view through it): views and services never
+commit. CLI commands are their own boundary and commit at their end.
 """
 
 from __future__ import annotations
@@ -15,7 +19,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
-from flask import Flask, g, request
+from flask import Flask, Response, g, request
+from flask.typing import ResponseReturnValue
 from sqlalchemy import (
     Connection,
     DateTime,
@@ -27,6 +32,7 @@ from sqlalchemy import (
     event,
 )
 from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Session, mapped_column, sessionmaker
 
 try:  # A current SQLite (3.53) in a wheel; Debian 12's 3.40 has a WAL corruption bug.
@@ -158,12 +164,25 @@ def init_app(app: Flask) -> None:
         database_url(app), busy_timeout_ms=app.config["SQLITE_BUSY_TIMEOUT_MS"]
     )
     write_bind = engine.execution_options(sqlite_immediate=True)
-    app.extensions[EXT_KEY] = Database(
+    db = Database(
         engine=engine,
         read=sessionmaker(bind=engine, expire_on_commit=False),
         write=sessionmaker(bind=write_bind, expire_on_commit=False),
     )
+    for maker in (db.read, db.write):
+        event.listen(maker, "after_flush", _mark_flushed)
+        event.listen(maker, "after_transaction_end", _clear_flushed)
+    app.extensions[EXT_KEY] = db
     app.teardown_appcontext(_close_session)
+
+
+def _mark_flushed(session: Session, _context: Any) -> None:
+    session.info["flushed"] = True  # end_read() refuses to commit real work
+
+
+def _clear_flushed(session: Session, transaction: Any) -> None:
+    if transaction.parent is None:
+        session.info.pop("flushed", None)
 
 
 def get_db(app: Flask) -> Database:
@@ -203,6 +222,7 @@ def session(*, write: bool | None = None) -> Session:
         write = _request_writes() if has_request_context() else True
     db = get_db(current_app)
     s = (db.write if write else db.read)()
+    s.info["immediate"] = write
     g._signage_session = s
     return s
 
@@ -212,6 +232,93 @@ def _close_session(_exc: BaseException | None) -> None:
     if s is not None:
         s.rollback()
         s.close()
+
+
+def end_read() -> None:
+    """End the request Session's read snapshot, writing nothing.
+
+    On SQLite a transaction that has read sees the database as it was then, and its
+    first write fails (SQLITE_BUSY_SNAPSHOT) if another writer committed since. A GET
+    that reads for a long time (a batch render) or writes only now and then (a
+    heartbeat) ends its read here first; the write then begins a fresh transaction,
+    which the boundary commits. Raises if the Session holds unsaved changes: this is
+    not a way to commit.
+    """
+    s: Session | None = g.get("_signage_session")
+    if s is None or not s.in_transaction():
+        return
+    if s.new or s.dirty or s.deleted or s.info.get("flushed"):
+        raise RuntimeError("end_read() after a write: let the boundary commit")
+    s.commit()
+
+
+# How many times a view runs when its transaction loses a race (Warehouse retries a
+# request three times the same way).
+ATTEMPTS = 3
+_RETRY_SQLSTATES = frozenset({"40001", "40P01"})  # serialization failure, deadlock
+
+
+def retryable(error: DBAPIError, *, snapshot: bool = False) -> bool:
+    """A transaction that lost a race and would succeed if run again from the start:
+    a unique key taken meanwhile (IntegrityError), a PostgreSQL serialization failure
+    or deadlock, or, when ``snapshot`` (a deferred SQLite transaction that has read),
+    SQLite refusing its first write because another writer committed since its read
+    began. The SQLite driver reports that as plain SQLITE_BUSY (it does not turn on
+    extended codes), and it comes at once; a busy timeout in a transaction that began
+    IMMEDIATE is overload, not a race, and is not retried."""
+    if isinstance(error, IntegrityError):
+        return True
+    orig = error.orig
+    if getattr(orig, "sqlstate", None) in _RETRY_SQLSTATES:
+        return True
+    name = getattr(orig, "sqlite_errorname", "")
+    return name == "SQLITE_BUSY_SNAPSHOT" or (snapshot and name == "SQLITE_BUSY")
+
+
+def request_transaction(
+    app: Flask, view: Callable[[], ResponseReturnValue]
+) -> Response:
+    """Run ``view`` as one transaction: the request's Session (if it opened one) is
+    committed when the response is a success or a redirect (status < 400) and rolled
+    back otherwise, so a refused form or an error page never leaves half its work.
+
+    The commit happens before the response leaves the server: an audited page or
+    export is only sent once its audit row is stored. A transaction that lost a race
+    (:func:`retryable`) is rolled back and the view runs again from the start, with
+    uploaded files rewound, up to :data:`ATTEMPTS` times; any other exception rolls
+    back and propagates to the error handlers.
+    """
+    attempt = 1
+    while True:
+        try:
+            response = app.make_response(view())
+            s: Session | None = g.get("_signage_session")
+            if s is not None and s.in_transaction():
+                if response.status_code < 400:
+                    s.commit()
+                else:
+                    s.rollback()
+            return response
+        except DBAPIError as e:
+            s = _rollback()
+            snapshot = s is not None and not s.info.get("immediate")
+            if attempt >= ATTEMPTS or not retryable(e, snapshot=snapshot):
+                raise
+            attempt += 1
+            for upload in request.files.values():
+                upload.stream.seek(0)
+        except BaseException:
+            _rollback()
+            raise
+
+
+def _rollback() -> Session | None:
+    """Roll the request's Session back but keep it open: the error page still shows
+    who is logged in (their row reloads on a fresh transaction)."""
+    s: Session | None = g.get("_signage_session")
+    if s is not None:
+        s.rollback()
+    return s
 
 
 @contextmanager

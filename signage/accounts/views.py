@@ -75,7 +75,6 @@ def login() -> Any:
                 ip=request.remote_addr or "",
                 user_agent=request.user_agent.string,
             )
-            s.commit()
             cookie.clear()  # no session fixation: a fresh cookie for a fresh login
             cookie.permanent = True
             user.login_id = login.id  # type: ignore[attr-defined]
@@ -97,7 +96,6 @@ def logout() -> Any:
     if current_user.is_authenticated:
         s = db.session()
         services.end_session(s, current_user.login_id)
-        s.commit()
         logout_user()
     cookie.clear()
     flash(_("Bạn đã đăng xuất."), "info")
@@ -137,7 +135,6 @@ def org_new() -> Any:
     if form.validate_on_submit():
         s = db.session()
         org = services.create_org(s, _org_data(form))
-        s.commit()
         flash(_("Đã tạo tổ chức %(name)s.", name=org.name), "success")
         return redirect(url_for("venues.org_home", org_id=org.id))
     return _form_page("accounts/org_form.html", form=form, org=None)
@@ -154,7 +151,6 @@ def org_edit(org_id: int) -> Any:
     form.set_choices(current_app.config["DEFAULT_PROVINCE_CODE"])
     if form.validate_on_submit():
         services.update_org(s, org, _org_data(form))
-        s.commit()
         flash(_("Đã lưu."), "success")
         return redirect(url_for("venues.org_home", org_id=org.id))
     return _form_page("accounts/org_form.html", form=form, org=org)
@@ -204,7 +200,6 @@ def user_new() -> Any:
         except DomainError as e:
             apply_domain_error(form, e.field, _(e.message))
         else:
-            s.commit()
             flash(_("Đã tạo tài khoản %(email)s.", email=user.email), "success")
             return redirect(url_for("accounts.users"))
     return _form_page("accounts/user_form.html", form=form)
@@ -219,6 +214,5 @@ def user_active(user_id: int) -> Any:
         flash(_("Bạn không thể tự khoá tài khoản của mình."), "error")
         return redirect(url_for("accounts.users"))
     services.set_user_active(s, user, not user.active)
-    s.commit()
     flash(_("Đã cập nhật tài khoản %(email)s.", email=user.email), "success")
     return redirect(url_for("accounts.users"))

@@ -89,7 +89,6 @@ def create() -> Any:
     except DomainError as e:
         apply_domain_error(form, e.field, _(e.message))
         return _page(form, orgs, status=422)
-    s.commit()
     # The key is shown on this response only; it is never stored in clear.
     html, _status = _page(_form(orgs), orgs, key=key)
     return html, 201, {"Cache-Control": "no-store"}
@@ -100,6 +99,5 @@ def create() -> Any:
 def revoke(client_id: int) -> Any:
     s = db.session()
     client = services.revoke(s, client_id)
-    s.commit()
     flash(_("Đã thu hồi khoá của %(name)s.", name=client.name), "success")
     return redirect(url_for("api_admin.clients"))

@@ -69,9 +69,7 @@ def new_card() -> Any:
         if request.form.get("consent") != "y":
             errors["consent"] = _("Hãy đồng ý để tạo thẻ.")
         if not errors:
-            s = db.session()
-            card = services.create_card(s, checkins.Visitor(name, phone))
-            s.commit()
+            card = services.create_card(db.session(), checkins.Visitor(name, phone))
             return redirect(url_for("cards.card", code=card.code), 303)
     html = render_template(
         "cards/new.html",
@@ -120,9 +118,7 @@ def card_png(code: str) -> Any:
 
 @bp.post("/the/<code>/delete")
 def delete(code: str) -> Any:
-    s = db.session()
-    services.delete_card(s, services.normalise(code) or "")
-    s.commit()
+    services.delete_card(db.session(), services.normalise(code) or "")
     return _private(render_template("cards/deleted.html"))
 
 
@@ -155,14 +151,12 @@ def staff_scan(org_id: int, venue_id: int) -> Any:
                 request.form.get("code", ""),
                 secret=current_app.config["SECRET_KEY"],
             )
-            s.commit()
             result = {
                 "name": card.name,
                 "phone": people.mask(card.phone),
                 "created": recorded.created,
             }
         except DomainError as e:
-            s.rollback()
             error, status = _(e.message), 422
     html = render_template(
         "cards/staff_scan.html", org=org, venue=venue, result=result, error=error

@@ -103,7 +103,6 @@ def _log_page(org: Organisation, venue: Venue | None) -> Any:
         page=result.page,
         rows=len(result.rows),
     )
-    s.commit()
     args = {k: v for k, v in request.args.items() if k != "page"}
     return render_template(
         "checkin/log.html",
@@ -162,7 +161,6 @@ def reveal(org_id: int, venue_id: int) -> Any:
         ip=request.remote_addr or "",
         venue_id=venue.id,
     )
-    s.commit()
     return render_template(
         "checkin/reveal.html",
         org=org,
@@ -178,8 +176,8 @@ def reveal(org_id: int, venue_id: int) -> Any:
 
 
 def _export(org: Organisation, venue: Venue | None, fmt: str) -> Response:
-    """Audit, commit, then stream from a separate read-only session, so the write
-    lock is released before the first row goes out."""
+    """Audit, then stream from a separate read-only session: the boundary commits
+    the audit row (releasing the write lock) before the first row goes out."""
     f = _filter(org, venue)
     tz = timefmt.zone()
     _audit(
@@ -187,7 +185,6 @@ def _export(org: Organisation, venue: Venue | None, fmt: str) -> Response:
         f"venue:{venue.id}" if venue else f"organisation:{org.id}",
         f,
     )
-    db.session().commit()
     app = current_app._get_current_object()  # type: ignore[attr-defined]
 
     def rows() -> Iterator[exports.ExportRow]:

@@ -401,7 +401,6 @@ def check_out(token: str, ref: str) -> Any:
     s = db.session()
     row = _checkin(venue, ref, token, s)
     services.check_out(s, row)
-    s.commit()
     return redirect(url_for("checkin.confirmed", token=venue.token, ref=ref), 303)
 
 
@@ -421,7 +420,6 @@ def feedback(token: str, ref: str) -> Any:
             field = getattr(form, e.field or "message")
             field.errors = [_(e.message)]
         else:
-            s.commit()
             return redirect(
                 url_for("checkin.confirmed", token=venue.token, ref=ref, fb=1) + "#fb",
                 303,

@@ -64,7 +64,6 @@ def venue_board(org_id: int, venue_id: int) -> Any:
     services.record_downloads(
         s, [venue.id], organisation_id=org.id, size=size, user_id=current_user.id
     )
-    s.commit()
     name = f"bang-qr-{venue.token}-{size}.pdf"
     return _pdf_response(io.BytesIO(body), name, request.args.get("download") == "1")
 
@@ -98,11 +97,10 @@ def org_boards(org_id: int) -> Any:
             out.close()
             flash(_("Tổ chức chưa có địa điểm nào đang dùng để in bảng."), "error")
             return redirect(url_for("venues.org_home", org_id=org_id))
-        s.commit()
+        db.end_read()  # the render read for seconds: write on a fresh snapshot
         services.record_downloads(
             s, seen, organisation_id=org_id, size=size, user_id=user_id, batch=True
         )
-        s.commit()
         out.seek(0)
     except BaseException:
         out.close()
@@ -128,7 +126,6 @@ def _record(org_id: int, venue_id: int, kind: str) -> None:
     services.record_downloads(
         s, [venue_id], organisation_id=org_id, size=kind, user_id=current_user.id
     )
-    s.commit()
 
 
 @bp.get("/orgs/<int:org_id>/venues/<int:venue_id>/qr.png")

@@ -222,7 +222,6 @@ def org_report(org_id: int) -> Any:
             apply_domain_error(form, e.field, _(e.message))
             status = 422
         else:
-            s.commit()
             flash(_("Đã gửi báo cáo cho Sở."), "success")
             return redirect(url_for("reports.org_report", org_id=org.id))
     elif request.method == "POST":

@@ -91,7 +91,6 @@ def pair_start() -> Any:
     code, secret = devices.start_pairing(
         s, int(current_app.config["SCREENS_PAIRING_MINUTES"])
     )
-    s.commit()
     return jsonify(
         code=code,
         secret=secret,
@@ -138,9 +137,8 @@ def manifest() -> Any:
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     poll = int(app.config["SCREENS_POLL_SECONDS"])
     etag = f'"{hb.version_hash or "none"}-{hb.width}x{hb.height}-{_fingerprint(app)}"'
-    s.commit()  # end the read before the (rare) write: it then waits for its lock
+    db.end_read()  # the (rare) heartbeat write then waits for its lock, not a retry
     devices.touch(s, hb, poll)
-    s.commit()
     if etag in request.if_none_match or request.headers.get("If-None-Match") == etag:
         resp = Response(status=304)
     else:
@@ -279,7 +277,6 @@ def plays() -> Any:
         result = devices.record_plays(s, hb.screen_id, items)
     except DomainError as e:
         return jsonify(error="invalid", message=_(e.message)), 422
-    s.commit()
     return jsonify(
         accepted=result.accepted,
         duplicates=result.duplicates,

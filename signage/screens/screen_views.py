@@ -102,7 +102,6 @@ def pair() -> Any:
                 services.owner_of(current_user),  # type: ignore[arg-type]
             )
         except DomainError as e:
-            s.rollback()
             apply_domain_error(form, e.field, _(e.message))
         else:
             audit.record(
@@ -112,7 +111,6 @@ def pair() -> Any:
                 target=f"screen:{screen.id}",
                 ip=request.remote_addr or "",
             )
-            s.commit()
             flash(
                 _(
                     "Đã ghép màn hình %(name)s. Màn hình bắt đầu chiếu trong giây lát.",
@@ -140,10 +138,8 @@ def device(screen_id: int) -> Any:
         try:
             devices.update_screen(s, screen, _screen_data(form))
         except DomainError as e:
-            s.rollback()
             apply_domain_error(form, e.field, _(e.message))
         else:
-            s.commit()
             flash(_("Đã lưu."), "success")
             return redirect(url_for("screens_admin.devices_list"))
     return render_template(
@@ -170,7 +166,6 @@ def device_revoke(screen_id: int) -> Any:
         target=f"screen:{screen.id}",
         ip=request.remote_addr or "",
     )
-    s.commit()
     flash(_("Đã thu hồi khoá của màn hình %(name)s.", name=screen.name), "success")
     return redirect(url_for("screens_admin.devices_list"))
 

@@ -72,7 +72,6 @@ def loop_create() -> Any:
         except DomainError as e:
             apply_domain_error(form, e.field, _(e.message))
         else:
-            s.commit()
             flash(_("Đã tạo vòng chiếu %(name)s.", name=loop.name), "success")
             return redirect(url_for("screens.loop", loop_id=loop.id))
     rows = services.list_loops(s, current_user)  # type: ignore[arg-type]
@@ -108,7 +107,6 @@ def loop_rename(loop_id: int) -> Any:
         flash(_("Hãy nhập tên vòng chiếu (tối đa 120 ký tự)."), "error")
         return redirect(url_for("screens.loop", loop_id=lp.id))
     services.rename_loop(s, lp, form.name.data or "")
-    s.commit()
     flash(_("Đã đổi tên."), "success")
     return redirect(url_for("screens.loop", loop_id=lp.id))
 
@@ -134,7 +132,6 @@ def loop_publish(loop_id: int) -> Any:
         version=version.number,
         hash=version.hash,
     )
-    s.commit()
     flash(
         _(
             "Đã phát hành phiên bản %(n)s. Các màn hình nhận trong lần hỏi tiếp theo.",
@@ -160,7 +157,6 @@ def loop_order(loop_id: int) -> Any:
             return {"ok": False}, 409
         flash(_("Danh sách trang chiếu đã thay đổi. Hãy tải lại trang."), "error")
         return redirect(url_for("screens.loop", loop_id=lp.id))
-    s.commit()
     if request.accept_mimetypes.best == "application/json":
         return {"ok": True, "order": ids}
     return redirect(url_for("screens.loop", loop_id=lp.id))
@@ -176,7 +172,6 @@ def slide_move(loop_id: int, slide_id: int) -> Any:
         abort(400)
     step = -1 if request.form.get("step") == "up" else 1
     services.move(s, lp, slide, step)
-    s.commit()
     return redirect(url_for("screens.loop", loop_id=lp.id) + f"#slide-{slide.id}")
 
 
@@ -190,7 +185,6 @@ def slide_delete(loop_id: int, slide_id: int) -> Any:
     slide = s.get(Slide, slide_id)
     if slide is not None and slide.loop_id == lp.id:
         services.delete_slide(s, slide)
-        s.commit()
     # else: already deleted (a double submit): the result is the same.
     flash(_("Đã xoá trang chiếu (màn hình vẫn chiếu bản đã phát hành)."), "success")
     return redirect(url_for("screens.loop", loop_id=lp.id))
@@ -289,10 +283,8 @@ def _slide_form(lp: Loop, slide: Slide | None, kind: SlideKind) -> Any:
             else:
                 services.update_slide(s, slide, data)
         except DomainError as e:
-            s.rollback()
             apply_domain_error(form, e.field, _(e.message))
         else:
-            s.commit()
             flash(_("Đã lưu trang chiếu. Nhớ phát hành để màn hình nhận."), "success")
             return redirect(
                 url_for("screens.loop", loop_id=lp.id) + f"#slide-{slide.id}"
@@ -406,7 +398,6 @@ def loop_export(loop_id: int) -> Any:
         version=version.number,
         size=f"{w}x{h}",
     )
-    s.commit()
     fname = f"{export.slug(lp.name, 'vong-chieu')}-v{version.number}-{w}x{h}.zip"
     return Response(
         data,

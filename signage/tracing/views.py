@@ -121,7 +121,6 @@ def case() -> Any:
         visits=len(result.exposures),
         contacts=len(people_list),
     )
-    s.commit()
     if export:
         rows = [
             ["ho_ten", "dien_thoai", "so_lan_trung", "tong_phut_trung", "lan_dau"],
@@ -176,7 +175,6 @@ def venue() -> Any:
         end=end.isoformat(),
         contacts=len(rows),
     )
-    s.commit()
     if export:
         return csv_download(
             [

@@ -87,7 +87,6 @@ def venue_new(org_id: int) -> Any:
         except DomainError as e:
             apply_domain_error(form, e.field, _(e.message))
         else:
-            s.commit()
             flash(_("Đã thêm địa điểm %(name)s.", name=venue.name), "success")
             return redirect(url_for("venues.venue", org_id=org.id, venue_id=venue.id))
     return render_template(
@@ -126,7 +125,6 @@ def venue_edit(org_id: int, venue_id: int) -> Any:
         except DomainError as e:
             apply_domain_error(form, e.field, _(e.message))
         else:
-            s.commit()
             flash(_("Đã lưu."), "success")
             return redirect(url_for("venues.venue", org_id=org.id, venue_id=v.id))
     return render_template(
@@ -143,7 +141,6 @@ def venue_active(org_id: int, venue_id: int) -> Any:
     if not CleanForm().validate_on_submit():
         abort(400)
     services.set_active(s, v, not v.active)
-    s.commit()
     flash(
         _("Đã mở lại địa điểm.") if v.active else _("Đã tạm ngừng địa điểm."), "success"
     )
@@ -164,7 +161,6 @@ def venue_rotate(org_id: int, venue_id: int) -> Any:
     from ..screens import services as screens
 
     screens.follow_rotated_token(s, old, v.token, current_app.config["PUBLIC_BASE_URL"])
-    s.commit()
     flash(
         _("Đã cấp mã mới. Bảng cũ không còn dùng được: hãy in và dán bảng mới."),
         "success",
@@ -268,6 +264,5 @@ def import_confirm(org_id: int) -> Any:
         ip=request.remote_addr or "",
         count=count,
     )
-    s.commit()
     flash(_("Đã nhập %(n)s địa điểm.", n=count), "success")
     return redirect(url_for("venues.org_home", org_id=org.id))
