@@ -94,10 +94,13 @@ def test_requests_that_write_begin_immediate(app, client, make_user):
         seen.append(statement)
 
     client.get("/healthz")
-    assert "BEGIN" in seen and "BEGIN IMMEDIATE" not in seen
+    assert seen == ["SELECT 1"]  # one autocommit statement, no transaction
     seen.clear()
     login(client, user)
     assert "BEGIN IMMEDIATE" in seen
+    seen.clear()
+    client.get("/")  # a read: the logged-in user's row
+    assert "BEGIN" in seen and "BEGIN IMMEDIATE" not in seen
 
 
 def _gunicorn_conf():
