@@ -101,6 +101,7 @@ def _venue(token: str, conn: Connection | None = None) -> services.PublicVenue:
         raise _Closed((render_template("checkin/unknown.html", raw=token[:40]), 404))
     if not venue.active:
         raise _Closed((render_template("checkin/inactive.html", venue=venue), 410))
+    caches.remember_venue(venue.token, venue)
     return venue
 
 
@@ -249,12 +250,15 @@ def checkin(token: str) -> Any:
     if not _SUBMISSION.match(submission):
         submission = services.new_submission_id()
     secret = current_app.config["SECRET_KEY"]
-    # No Session (and so no BEGIN IMMEDIATE) on this path: the venue is read and the
-    # check-in written by single statements on an autocommit connection. The same
+    # No Session (and so no BEGIN IMMEDIATE) on this path: the venue is read (unless
+    # read moments ago, caches.recent_venue) and the check-in written by single
+    # statements on an autocommit connection. The same
     # form sent twice at once at one venue (PostgreSQL) loses on the unique key, and
     # the transaction boundary runs this view again: it then finds the first one.
     with gate.autocommit() as conn:
-        venue = _venue(token, conn)
+        venue = caches.recent_venue(tokens.normalise(token) or "") or _venue(
+            token, conn
+        )
         if visitor is None:
             return _scan_page(venue, typed, None, 422)
 

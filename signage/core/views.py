@@ -62,8 +62,7 @@ def index_health() -> Any:
 @lean
 def healthz() -> Any:
     try:
-        with db.autocommit() as conn:  # one statement: no Session, no transaction
-            conn.exec_driver_sql("SELECT 1")
+        db.ping()
         ok = True
     except Exception:  # noqa: BLE001 - any failure means unhealthy
         current_app.logger.exception("health check failed")
