@@ -72,8 +72,9 @@ def recent_venue(token: str) -> Any:
     re-checks in the same statement that the venue still has that token, is open and
     has that stay length, and a venue that changed is read afresh and remembered again
     (services.VenueChanged). The pages read the venue on every request, so an edit
-    shows at once. The read it saves (a SELECT by token with a join) was about a
-    tenth of the POST's server time, measured in-process once the path was lean.
+    shows at once. Measured in-process on the lean path (best of 5 rounds of 1000):
+    the POST took 0.96 ms with this cache and 1.47 ms reading the venue each time
+    (a SELECT by token with a join, through SQLAlchemy, on its own connection).
     """
     return _get("venue", token)
 
@@ -87,11 +88,13 @@ def scan_page(key: Hashable, render: Callable[[], str]) -> str:
     """The blank scan page of a venue, with the per-visitor values as slots.
 
     Rendering ``checkin/scan.html`` (Jinja, a dozen translated strings, the ward
-    name) is the largest single cost of ``GET /C/<TOKEN>``: measured in-process
-    (bench notes in the README) about 0.3 ms of a 0.5 ms request, so the page is
-    rendered once per key and two hidden values are filled in per request. The key
-    is everything the page is made from: the venue as read on this request (so an
-    edit, rotation or closing shows at once), the language and the retention days.
+    name) is most of ``GET /C/<TOKEN>``: measured in-process on the lean path, the
+    request took 0.54 ms with this cache and 1.54 ms rendering every time (best of 5
+    rounds of 1000 through the WSGI app, no server).
+    So the page is rendered once per key and two hidden values are filled in per
+    request. The key is everything the page is made from: the venue as read on this
+    request (so an edit, rotation or closing shows at once), the language and the
+    retention days; never the URL's query string (random ones would evict real pages).
     """
     return _get_or_make("scan_page", key, render)
 
@@ -101,6 +104,7 @@ def manifest(key: Hashable, build: Callable[[], bytes]) -> bytes:
 
     Every screen polls it; building it reads the version's slides and hashes every
     slide spec for its content key, which grows with the loop, while the ETag
-    already names everything the body is made from.
+    already names everything the body is made from. Measured with the test client,
+    a 10-slide loop: 2.2 ms per poll with this cache, 3.6 ms building it each time.
     """
     return _get_or_make("manifest", key, build)
