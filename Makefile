@@ -46,4 +46,4 @@ format: bootstrap
 	$(BIN)/ruff format . && $(BIN)/ruff check --fix .
 
 clean:
-	rm -rf $(VENV) instance/signage.db*
+	rm -rf $(VENV) instance/signage.db* instance/ratelimit.db*

@@ -77,6 +77,10 @@ def _check_config(app: Flask) -> None:
     app.config["PUBLIC_BASE_URL"] = str(app.config["PUBLIC_BASE_URL"]).rstrip("/")
     if env == "testing":
         app.config["TESTING"] = True
+    # TIMEZONE was renamed BABEL_DEFAULT_TIMEZONE (one setting for Babel and timefmt);
+    # a deployment that still sets SIGNAGE_TIMEZONE keeps its zone.
+    if "TIMEZONE" in app.config:
+        app.config["BABEL_DEFAULT_TIMEZONE"] = app.config.pop("TIMEZONE")
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -21,7 +21,6 @@ DATABASE_URL = ""
 # SQLite waits this long for another writer before giving up (milliseconds).
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 
-TIMEZONE = "Asia/Ho_Chi_Minh"
 # Thành phố Huế (2025 two-level units); any province code from vietnam-provinces works.
 DEFAULT_PROVINCE_CODE = 46
 
@@ -57,14 +56,22 @@ MAX_FORM_MEMORY_SIZE = 2 * 1024 * 1024
 
 WTF_CSRF_TIME_LIMIT = 12 * 3600
 
-# Flask-Limiter: memory:// per process; set redis://host:6379/0 to share across workers.
-RATELIMIT_STORAGE_URI = "memory://"
+# Rate-limit counters (signage/ratelimit): empty means the SQLite file
+# instance/ratelimit.db, shared by the workers of one machine; redis://host:6379/0
+# shares them between hosts; memory:// counts per process (tests only).
+RATELIMIT_STORAGE_URI = ""
+# Flask-Limiter's decorated routes count like signage/ratelimit (a burst across a
+# window boundary is held to the figure) and never answer 500 for a storage failure.
+RATELIMIT_STRATEGY = "sliding-window-counter"
+RATELIMIT_SWALLOW_ERRORS = True
 RATELIMIT_HEADERS_ENABLED = True
 RATELIMIT_ENABLED = True
 LOGIN_LIMIT_PER_ACCOUNT = "10 per 15 minutes"
 LOGIN_LIMIT_PER_IP = "60 per 15 minutes"
 
 BABEL_DEFAULT_LOCALE = "vi"
+# The zone every time is shown in (Flask-Babel's, and timefmt.zone() for local days).
+# SIGNAGE_TIMEZONE, its old name, is still read (see create_app).
 BABEL_DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
 LANGUAGES = ("vi", "en")
 

@@ -133,10 +133,9 @@ def load_cmd() -> None:
     """Load the demo data (safe to run again) and print the demo accounts."""
     if current_app.config["ENV"] == "production":
         raise click.ClickException("demo data is for development only")
-    from .accounts.views import hash_policy
-
     s = db.session(write=True)
-    users = load(s, hash_policy(), current_app.config["DEFAULT_PROVINCE_CODE"])
+    policy = accounts.HashPolicy.from_config(current_app.config)
+    users = load(s, policy, current_app.config["DEFAULT_PROVINCE_CODE"])
     from .screens import demo as screens_demo
 
     screens_demo.load(s, current_app.config["PUBLIC_BASE_URL"])

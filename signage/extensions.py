@@ -43,6 +43,9 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", TRANSLATION_DIRS)
     babel.init_app(app, locale_selector=select_locale)
     csrf.init_app(app)
+    from . import ratelimit
+
+    ratelimit.init_app(app)  # first: it fills in the storage Flask-Limiter reads
     limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"

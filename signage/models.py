@@ -7,7 +7,7 @@ from .cards.models import PersonalCard
 from .checkin.models import CheckIn, Feedback
 from .db import Base
 from .posters.models import BoardDownload
-from .reports.models import OrgReport
+from .reports.models import OrgReport, ProvinceDay, RollupState, VenueDay, VenueLast
 from .screens.models import (
     Loop,
     LoopVersion,
@@ -36,10 +36,14 @@ __all__ = [
     "PersonalCard",
     "PairingCode",
     "PlayRecord",
+    "ProvinceDay",
     "RetiredToken",
+    "RollupState",
     "Screen",
     "Slide",
     "User",
     "Venue",
+    "VenueDay",
+    "VenueLast",
     "metadata",
 ]

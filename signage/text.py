@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 
 _WS = re.compile(r"\s+")
 
@@ -53,9 +54,47 @@ def fold(value: str) -> str:
     return text.replace("đ", "d")
 
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+def wrap(text: str, measure: Callable[[str], float], width: float) -> list[str]:
+    """Greedy word wrap: ``text`` as lines at most ``width`` wide, where ``measure``
+    gives a string's width in the caller's unit (reportlab points, Pillow pixels).
+
+    Each line break in ``text`` starts a new line (a blank line stays a blank line);
+    a word wider than a line is cut between characters (long URLs, codes). A line's
+    width is the sum of its words and spaces, each measured once: exact for reportlab,
+    which does not kern, and for Pillow too, since no kerning pair of the bundled
+    fonts spans a space. Text without any word gives no lines.
+    """
+    if not text.strip():
+        return []
+    space = measure(" ")
+    lines: list[str] = []
+    for para in text.split("\n"):
+        cur: list[str] = []
+        cur_w = 0.0
+        for word in para.split():
+            w = measure(word)
+            if cur and cur_w + space + w <= width:
+                cur.append(word)
+                cur_w += space + w
+                continue
+            if cur:
+                lines.append(" ".join(cur))
+            if w > width:
+                *full, word = _split_word(word, measure, width)
+                lines.extend(full)
+                w = measure(word)
+            cur, cur_w = [word], w
+        lines.append(" ".join(cur))
+    return lines
 
 
-def neutralise(value: str) -> str:
-    """Prefix ' to a cell a spreadsheet would read as a formula (CSV injection)."""
-    return "'" + value if value.startswith(_FORMULA_START) else value
+def _split_word(word: str, measure: Callable[[str], float], width: float) -> list[str]:
+    """The word cut into the longest pieces that fit (at least one character each)."""
+    parts, cur = [], ""
+    for ch in word:
+        if cur and measure(cur + ch) > width:
+            parts.append(cur)
+            cur = ch
+        else:
+            cur += ch
+    return [*parts, cur]

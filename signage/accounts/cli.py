@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-import click
-from flask import Blueprint
+import sys
 
-from .. import db
+import click
+from flask import Blueprint, current_app
+
+from .. import csvout, db
 from ..errors import DomainError
 from . import services
 from .models import Organisation, Role
 
 bp = Blueprint("users", __name__, cli_group="users")
-
-
-def _policy() -> services.HashPolicy:
-    from .views import hash_policy
-
-    return hash_policy()
 
 
 def _org_id(value: str | None) -> int | None:
@@ -51,7 +47,7 @@ def create(email: str, role: str, org: str | None, name: str, password: str) -> 
             role=Role(role),
             name=name,
             organisation_id=_org_id(org),
-            policy=_policy(),
+            policy=services.HashPolicy.from_config(current_app.config),
         )
     except DomainError as e:
         raise click.ClickException(e.message) from e
@@ -67,7 +63,9 @@ def reset_password(email: str, password: str) -> None:
     s = db.session(write=True)
     try:
         user = services.user_by_email(s, email)
-        services.set_password(s, user, password, _policy())
+        services.set_password(
+            s, user, password, services.HashPolicy.from_config(current_app.config)
+        )
     except DomainError as e:
         raise click.ClickException(e.message) from e
     s.commit()
@@ -77,8 +75,9 @@ def reset_password(email: str, password: str) -> None:
 @bp.cli.command("list")
 def list_users() -> None:
     """Print users as CSV: id,email,role,organisation_id,active."""
-    click.echo("id,email,role,organisation_id,active")
-    for u in services.list_users(db.session()):
-        click.echo(
-            f"{u.id},{u.email},{u.role.value},{u.organisation_id or ''},{int(u.active)}"
-        )
+    rows = (
+        (u.id, u.email, u.role.value, u.organisation_id, int(u.active))
+        for u in services.list_users(db.session())
+    )
+    header = ("id", "email", "role", "organisation_id", "active")
+    csvout.write(sys.stdout, header, rows)

@@ -84,9 +84,6 @@ class User(Base):
     def get_id(self) -> str:  # pragma: no cover - login goes through LoginSession
         raise NotImplementedError("use the login session id")
 
-    def has_role(self, *roles: Role) -> bool:
-        return self.role in roles
-
     def can_manage_org(self, org_id: int) -> bool:
         if self.role is Role.ADMIN:
             return True

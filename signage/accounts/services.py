@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import contextlib
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from ..db import utcnow
@@ -23,6 +25,11 @@ MIN_PASSWORD = 10
 class HashPolicy:
     time_cost: int = 3
     memory_cost: int = 65536
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> HashPolicy:
+        """The policy an app's config sets (ARGON2_TIME_COST, ARGON2_MEMORY_COST)."""
+        return cls(config["ARGON2_TIME_COST"], config["ARGON2_MEMORY_COST"])
 
     def hasher(self) -> PasswordHasher:
         return PasswordHasher(time_cost=self.time_cost, memory_cost=self.memory_cost)
@@ -223,18 +230,6 @@ def org_by_name(session: Session, name: str) -> Organisation | None:
     return session.scalar(select(Organisation).where(Organisation.name == name))
 
 
-def list_orgs(session: Session) -> list[tuple[Organisation, int]]:
-    """Every organisation with its venue count, by name."""
-    from ..venues.models import Venue
-
-    counts = (
-        select(Venue.organisation_id, func.count(Venue.id).label("n"))
-        .group_by(Venue.organisation_id)
-        .subquery()
-    )
-    rows = session.execute(
-        select(Organisation, func.coalesce(counts.c.n, 0))
-        .outerjoin(counts, counts.c.organisation_id == Organisation.id)
-        .order_by(Organisation.name)
-    )
-    return [(org, int(n)) for org, n in rows]
+def list_orgs(session: Session) -> list[Organisation]:
+    """Every organisation, by name (with their venue counts: venues.services)."""
+    return list(session.scalars(select(Organisation).order_by(Organisation.name)))

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from flask import (
     Blueprint,
     current_app,
     flash,
+    make_response,
     redirect,
     render_template,
     request,
@@ -19,11 +21,13 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
-from .. import db
+from .. import db, ratelimit
 from ..auth import roles_required
 from ..errors import DomainError
 from ..extensions import limiter
 from ..forms import apply_domain_error, choices
+from ..venues import services as venues
+from ..web import error_page
 from . import services
 from .forms import ORG_KIND_LABELS, ROLE_LABELS, LoginForm, OrgForm, UserForm
 from .models import OrgKind, Role
@@ -31,43 +35,55 @@ from .models import OrgKind, Role
 bp = Blueprint("accounts", __name__)
 
 
-def hash_policy() -> services.HashPolicy:
-    cfg = current_app.config
-    return services.HashPolicy(cfg["ARGON2_TIME_COST"], cfg["ARGON2_MEMORY_COST"])
+def _refused_by(account: str, address: str) -> tuple[str, str] | None:
+    """Take one login attempt from the account's and the address's allowance; the
+    (limit, key) that refused it, or None.
+
+    Taken before the password is checked, so concurrent guesses cannot all pass a
+    check made before any of them is counted; given back when the login succeeds,
+    so the limits count failures (LOGIN_LIMIT_PER_ACCOUNT, LOGIN_LIMIT_PER_IP).
+    """
+    limits = ratelimit.limiter()
+    if not limits.hit("login-account", account):
+        return "login-account", account
+    if not limits.hit("login-ip", address):
+        limits.refund("login-account", account)
+        return "login-ip", address
+    return None
 
 
-def _account_key() -> str:
-    return "login:" + services.normalise_email(request.form.get("email", ""))[:255]
-
-
-def _failed(response: Any) -> bool:
-    return response.status_code != 302
+def _too_many(limit: str, key: str) -> Any:
+    page, status = error_page(429)
+    response = make_response(page, status)
+    wait = ratelimit.limiter().resets_in(limit, key)
+    response.headers["Retry-After"] = str(max(1, math.ceil(wait)))
+    return response
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(
-    lambda: current_app.config["LOGIN_LIMIT_PER_IP"],
-    methods=["POST"],
-    deduct_when=_failed,
-)
-@limiter.limit(
-    lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"],
-    key_func=_account_key,
-    methods=["POST"],
-    deduct_when=_failed,
-)
+@limiter.exempt  # counted below: failures only, taken before the password check
 def login() -> Any:
     if current_user.is_authenticated:
         return redirect(url_for("core.index"))
     form = LoginForm()
     if form.validate_on_submit():
+        account = services.normalise_email(form.email.data or "")[:255]
+        address = request.remote_addr or "-"
+        refused = _refused_by(account, address)
+        if refused:
+            return _too_many(*refused)
         s = db.session()
         user = services.authenticate(
-            s, form.email.data or "", form.password.data or "", hash_policy()
+            s,
+            form.email.data or "",
+            form.password.data or "",
+            services.HashPolicy.from_config(current_app.config),
         )
         if user is None:
             form.form_errors.append(_("Email hoặc mật khẩu không đúng."))
         else:
+            ratelimit.limiter().refund("login-account", account)
+            ratelimit.limiter().refund("login-ip", address)
             login = services.start_session(
                 s,
                 user,
@@ -108,7 +124,7 @@ def logout() -> Any:
 @bp.get("/admin/orgs")
 @roles_required(Role.ADMIN)
 def orgs() -> Any:
-    rows = services.list_orgs(db.session())
+    rows = venues.orgs_with_venue_counts(db.session())
     return render_template("accounts/orgs.html", rows=rows, kinds=ORG_KIND_LABELS)
 
 
@@ -184,7 +200,7 @@ def user_new() -> Any:
     form = UserForm()
     form.organisation_id.choices = choices(
         [(None, _("— không thuộc tổ chức —"))]
-        + [(org.id, org.name) for org, _n in services.list_orgs(s)]
+        + [(org.id, org.name) for org in services.list_orgs(s)]
     )
     if form.validate_on_submit():
         try:
@@ -195,7 +211,7 @@ def user_new() -> Any:
                 role=Role(form.role.data),
                 name=form.name.data or "",
                 organisation_id=form.organisation_id.data,
-                policy=hash_policy(),
+                policy=services.HashPolicy.from_config(current_app.config),
             )
         except DomainError as e:
             apply_domain_error(form, e.field, _(e.message))

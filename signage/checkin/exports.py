@@ -1,25 +1,24 @@
 """CSV and XLSX renderers for check-in logs: rows in, byte chunks out, no Flask.
 
-Both stream: the CSV one chunk per few hundred rows; the XLSX through openpyxl's
-write-only mode into a temporary file (rows never pile up in memory), read back in
-chunks. Every cell is text: a name like ``=HYPERLINK(...)`` must never become a
+Both stream: the CSV one chunk per few hundred rows (see csvout); the XLSX through
+openpyxl's write-only mode into a temporary file (rows never pile up in memory), read
+back in chunks. Every cell is text: a name like ``=HYPERLINK(...)`` must never become a
 formula in a spreadsheet (CSV injection).
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import tempfile
 from collections.abc import Iterable, Iterator
 from datetime import datetime
+from itertools import chain
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 
-from ..text import neutralise
+from .. import csvout
 from .logs import ExportRow
 from .people import national
 
@@ -33,7 +32,6 @@ HEADER = (
 )
 OUT_BUTTON = "Bấm nút ra"
 OUT_AUTO = "Tự động (hết thời gian lưu lại)"
-_CHUNK_ROWS = 500
 _FILE_CHUNK = 64 * 1024
 XLSX_SHEET_ROWS = 1_048_575  # Excel's last row, less the header
 
@@ -53,22 +51,8 @@ def _cells(row: ExportRow, tz: ZoneInfo) -> tuple[str, ...]:
 
 
 def csv_chunks(rows: Iterable[ExportRow], tz: ZoneInfo) -> Iterator[bytes]:
-    """UTF-8 with BOM (Excel then shows Vietnamese), every field quoted, CRLF."""
-    buf = io.StringIO()
-    writer = csv.writer(buf, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
-    writer.writerow(HEADER)
-    yield "\ufeff".encode() + buf.getvalue().encode()
-    buf.seek(0)
-    buf.truncate()
-    for n, row in enumerate(rows, start=1):
-        writer.writerow([neutralise(c) for c in _cells(row, tz)])
-        if n % _CHUNK_ROWS == 0:
-            yield buf.getvalue().encode()
-            buf.seek(0)
-            buf.truncate()
-    tail = buf.getvalue()
-    if tail:
-        yield tail.encode()
+    """The log as a streamed CSV download (see csvout)."""
+    return csvout.chunks(chain([HEADER], (_cells(row, tz) for row in rows)))
 
 
 def xlsx_chunks(rows: Iterable[ExportRow], tz: ZoneInfo) -> Iterator[bytes]:

@@ -197,7 +197,8 @@ def _export(org: Organisation, venue: Venue | None, fmt: str) -> Response:
     stamp = timefmt.today_local().isoformat()
     name = f"khai-bao-{'dd' + str(venue.id) if venue else 'tc' + str(org.id)}-{stamp}"
     if fmt == "csv":
-        body, mimetype = exports.csv_chunks(rows(), tz), "text/csv; charset=utf-8"
+        # Flask appends "; charset=utf-8" to text/* itself.
+        body, mimetype = exports.csv_chunks(rows(), tz), "text/csv"
     else:
         body = exports.xlsx_chunks(rows(), tz)
         mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

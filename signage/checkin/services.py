@@ -21,6 +21,7 @@ from sqlalchemy import (
     bindparam,
     delete,
     exists,
+    func,
     insert,
     or_,
     select,
@@ -260,12 +261,6 @@ def _one_phone_at_a_time(
         conn.execute(text("SELECT pg_advisory_unlock(:k)"), key)
 
 
-def find_by_submission(session: Session, submission_id: str) -> str | None:
-    return session.scalar(
-        select(CheckIn.public_ref).where(CheckIn.submission_id == submission_id)
-    )
-
-
 def get_by_ref(session: Session, venue: Stay, ref: str) -> CheckIn:
     """The check-in behind a confirmation URL, only at that venue (else NotFound)."""
     row = session.scalar(
@@ -320,18 +315,31 @@ class PurgeResult:
     feedback: int = 0
 
 
-def purge_batch(session: Session, cutoff: datetime, batch: int) -> PurgeResult:
-    """Delete up to ``batch`` check-ins older than ``cutoff`` (and their feedback,
-    and feedback older than the cutoff). Call repeatedly, committing in between, so
-    no transaction holds the write lock for long."""
+def purge_batch(
+    session: Session, cutoff: datetime, batch: int, *, max_id: int | None = None
+) -> PurgeResult:
+    """Delete up to ``batch`` check-ins older than ``cutoff`` (the oldest first, and
+    none with an id above ``max_id``), their feedback, and up to ``batch`` feedback
+    older than the cutoff. Call repeatedly, committing in between, so no transaction
+    holds the write lock for long (see purge.py, which sizes the batches).
+
+    The ids are chosen inside each statement (no round trip through Python with the
+    write lock held); a check-in's feedback goes with it by ON DELETE CASCADE and is
+    counted just before."""
     old_fb = select(Feedback.id).where(Feedback.created_at < cutoff).limit(batch)
     fb = session.execute(delete(Feedback).where(Feedback.id.in_(old_fb)))
-    old = select(CheckIn.id).where(CheckIn.checked_in_at < cutoff).limit(batch)
-    ids = list(session.scalars(old))
-    result = PurgeResult(feedback=fb.rowcount or 0)
-    if ids:
-        linked = session.execute(delete(Feedback).where(Feedback.checkin_id.in_(ids)))
-        result.feedback += linked.rowcount or 0
-        done = session.execute(delete(CheckIn).where(CheckIn.id.in_(ids)))
-        result.checkins = done.rowcount or 0
-    return result
+    old = select(CheckIn.id).where(CheckIn.checked_in_at < cutoff)
+    if max_id is not None:
+        old = old.where(CheckIn.id <= max_id)
+    old = old.order_by(CheckIn.checked_in_at).limit(batch)
+    linked = session.scalar(
+        select(func.count(Feedback.id)).where(Feedback.checkin_id.in_(old))
+    )
+    done = session.execute(
+        delete(CheckIn)
+        .where(CheckIn.id.in_(old))
+        .execution_options(synchronize_session=False)
+    )
+    return PurgeResult(
+        checkins=done.rowcount or 0, feedback=(fb.rowcount or 0) + int(linked or 0)
+    )

@@ -26,19 +26,17 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import Connection
 
-from .. import caches, db, timefmt
+from .. import caches, db, ratelimit, timefmt
 from ..errors import Gone, Invalid, NotFound
 from ..extensions import csrf
 from ..venues import services as venues
 from ..venues import tokens
 from ..web import lean
-from . import formtoken, gate, people, ratelimit, remember, services, verify
+from . import formtoken, gate, people, remember, services, verify
 from .forms import CATEGORY_LABELS, FeedbackForm
 from .models import CheckIn
-from .ratelimit import allowed
 
 bp = Blueprint("checkin", __name__)
-bp.record_once(lambda state: ratelimit.keep_one_sweeper(state.app))
 
 _SUBMISSION = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
@@ -47,16 +45,19 @@ _SUBMISSION = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
 
 def _limits(view: Any) -> Any:
-    """Per client IP (generous: carrier NAT) and per venue, on these POSTs only,
-    counted by ratelimit.allowed (the views are lean: Flask-Limiter's own per-request
-    machinery skips them)."""
+    """Per client IP (generous: carrier NAT) and per venue, on these POSTs only.
+
+    Counted by the app's rate-limit service (signage/ratelimit), shared by every
+    worker; it lets check-ins through when its storage fails. The views are lean
+    (web.lean): Flask-Limiter's own per-request machinery skips them.
+    """
 
     @wraps(view)
     def limited(*args: Any, **kwargs: Any) -> Any:
         venue = tokens.normalise(kwargs.get("token", "")) or "invalid"
-        if not allowed("checkin-ip", request.remote_addr or "-") or not allowed(
-            "checkin-venue", venue
-        ):
+        if not ratelimit.allowed(
+            "checkin-ip", request.remote_addr or "-"
+        ) or not ratelimit.allowed("checkin-venue", venue):
             return _too_many(None)
         return view(*args, **kwargs)
 

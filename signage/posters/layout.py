@@ -12,7 +12,6 @@ from __future__ import annotations
 import unicodedata
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from reportlab.lib.colors import Color, HexColor, white
 from reportlab.lib.units import mm
@@ -22,10 +21,8 @@ from reportlab.pdfgen.canvas import Canvas
 from .. import qr
 from ..text import clean_text
 from ..venues.tokens import grouped
+from .boards import Board, Campaign, Code
 from .textfit import ASCENT, Fitted, fit, fit_line, wrap
-
-if TYPE_CHECKING:
-    from .pdf import Board, Campaign, Code
 
 REGULAR, BOLD = "NotoSans", "NotoSans-Bold"
 A4_MM = (210.0, 297.0)

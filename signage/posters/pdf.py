@@ -1,7 +1,8 @@
 """Print-ready QR boards as PDF (reportlab): A4, A3 and an A5 table tent.
 
 A renderer in the project's sense: it takes plain dataclasses and writes bytes, and
-knows nothing of Flask or the database. Where things go on the page is in layout.py.
+knows nothing of Flask or the database. What a board shows is in boards.py, where
+things go on the page in layout.py.
 
 Everything that is the same on every board (header band, logo, title, frame corners,
 steps, the domain warning, the placement hint) is drawn once per document as a form
@@ -13,9 +14,6 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from datetime import date
-from pathlib import Path
 from typing import BinaryIO
 
 from reportlab import rl_config
@@ -27,6 +25,7 @@ from reportlab.pdfgen.canvas import Canvas
 
 from .. import fonts, qr
 from . import layout, pdfjoin
+from .boards import Board, Campaign, Code
 from .layout import BOLD, REGULAR, name_boxes, nfc
 
 __all__ = [
@@ -53,44 +52,6 @@ SIZES = {
 
 class NoBoards(ValueError):
     """A document needs at least one page."""
-
-
-@dataclass(frozen=True)
-class Campaign:
-    """What is the same on every board of the campaign."""
-
-    title: str
-    base_url: str
-    authority: str = ""
-    color: str = "#0b5394"
-    accent: str = "#c00000"
-    logo: Path | None = None
-
-    @property
-    def domain(self) -> str:
-        return qr.display_domain(self.base_url)
-
-
-@dataclass(frozen=True)
-class Board:
-    """One venue's board. Text is NFC-normalised and cleaned when drawn."""
-
-    name: str
-    organisation: str
-    address: str
-    token: str
-    generated: date = field(default_factory=date.today)
-
-
-@dataclass(frozen=True)
-class Code:
-    path: str  # PDF path operators in module units (see qr.pdf_path)
-    modules: int  # symbol width without the quiet zone
-
-    @classmethod
-    def of(cls, payload: str) -> Code:
-        code = qr.make(payload)
-        return cls(qr.pdf_path(code), code.symbol_size(border=0)[0])
 
 
 def register_fonts() -> None:

@@ -146,12 +146,3 @@ def record_downloads(
         count += len(rows)
     session.flush()
     return count
-
-
-def downloads_by_size(session: Session, venue_id: int) -> dict[str, int]:
-    q = (
-        select(BoardDownload.size, func.count(BoardDownload.id))
-        .where(BoardDownload.venue_id == venue_id)
-        .group_by(BoardDownload.size)
-    )
-    return {size: int(n) for size, n in session.execute(q)}

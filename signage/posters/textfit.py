@@ -11,6 +11,8 @@ from functools import lru_cache
 
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
+from ..text import wrap as wrap_lines
+
 LEADING = 1.15  # line height as a multiple of the font size
 # Ink above the baseline (Vietnamese capitals carry stacked marks: "Ẩ", "Ễ") and
 # below it (g, y, dot below), in ems, for Noto Sans: a block of n lines needs
@@ -37,56 +39,27 @@ class Fitted:
         return block_height(len(self.lines), self.size)
 
 
-def _split_word(word: str, font: str, size: float, width: float) -> list[str]:
-    """A word wider than the line is cut between characters (long URLs, codes)."""
-    parts, cur = [], ""
-    for ch in word:
-        if cur and stringWidth(cur + ch, font, size) > width:
-            parts.append(cur)
-            cur = ch
-        else:
-            cur += ch
-    return [*parts, cur] if cur else parts
-
-
 class _Words:
-    """A text's words with their widths at 1 pt: widths scale with the size and
-    reportlab does not kern, so a line's width is the sum of its words and spaces
-    and one measurement serves every size tried."""
+    """A text's words measured once, at 1 pt: widths scale with the size, so one
+    measurement serves every size :func:`fit` tries."""
 
     def __init__(self, text: str, font: str) -> None:
-        self.font = font
-        self.words = text.split()
-        self.widths = [stringWidth(w, font, 1) for w in self.words]
-        self.space = stringWidth(" ", font, 1)
+        self.text, self.font = text, font
+        self.widths: dict[str, float] = {}
+
+    def _width_1pt(self, s: str) -> float:
+        w = self.widths.get(s)
+        if w is None:
+            w = self.widths[s] = stringWidth(s, self.font, 1)
+        return w
 
     def lines(self, size: float, width: float) -> list[str]:
-        lines: list[str] = []
-        cur: list[str] = []
-        cur_w = 0.0
-        space = self.space * size
-        for word, w1 in zip(self.words, self.widths, strict=True):
-            w = w1 * size
-            if cur and cur_w + space + w <= width:
-                cur.append(word)
-                cur_w += space + w
-                continue
-            if cur:
-                lines.append(" ".join(cur))
-            if w <= width:
-                cur, cur_w = [word], w
-            else:
-                *full, last = _split_word(word, self.font, size, width)
-                lines.extend(full)
-                cur, cur_w = [last], stringWidth(last, self.font, size)
-        if cur:
-            lines.append(" ".join(cur))
-        return lines
+        return wrap_lines(self.text, lambda s: self._width_1pt(s) * size, width)
 
 
 def wrap(text: str, font: str, size: float, width: float) -> list[str]:
     """Greedy word wrap at ``size`` points into lines at most ``width`` wide."""
-    return _Words(text, font).lines(size, width)
+    return wrap_lines(text, lambda s: stringWidth(s, font, size), width)
 
 
 def fit(

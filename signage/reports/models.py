@@ -4,10 +4,12 @@ The latest report of an organisation is the one counted; earlier ones are histor
 
 from __future__ import annotations
 
-from sqlalchemy import ForeignKey, Index, Text
+from datetime import date, datetime
+
+from sqlalchemy import BigInteger, Date, ForeignKey, Index, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..db import Base, created_ts, intpk
+from ..db import Base, UTCDateTime, created_ts, intpk
 
 
 class OrgReport(Base):
@@ -30,3 +32,57 @@ class OrgReport(Base):
     __table_args__ = (
         Index("ix_org_reports_org_created", "organisation_id", "created_at"),
     )
+
+
+# Check-in rollups (see rollups.py) ---------------------------------------------------
+# Aggregate counts, not personal data: they outlive the check-ins' retention purge, so
+# the deployment history stays readable after the visits themselves are gone.
+
+
+class VenueDay(Base):
+    """Check-ins of one venue on one local day (Asia/Ho_Chi_Minh)."""
+
+    __tablename__ = "checkin_venue_days"
+
+    venue_id: Mapped[int] = mapped_column(
+        ForeignKey("venues.id", ondelete="CASCADE"), primary_key=True
+    )
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    checkins: Mapped[int]
+
+    __table_args__ = (Index("ix_checkin_venue_days_day", "day"),)
+
+
+class ProvinceDay(Base):
+    """Check-ins in one province's organisations on one local day: the per-day chart
+    reads 14 of these rows instead of summing 14 days of every venue."""
+
+    __tablename__ = "checkin_province_days"
+
+    province_code: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    checkins: Mapped[int]
+
+
+class VenueLast(Base):
+    """Each venue's latest check-in ("in use" on the deployment report)."""
+
+    __tablename__ = "checkin_venue_last"
+
+    venue_id: Mapped[int] = mapped_column(
+        ForeignKey("venues.id", ondelete="CASCADE"), primary_key=True
+    )
+    last_checkin_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (Index("ix_checkin_venue_last_at", "last_checkin_at"),)
+
+
+class RollupState(Base):
+    """One row: the highest check-in id already counted in the rollups (the
+    watermark). Check-ins above it are "the tail", read directly by the reports."""
+
+    __tablename__ = "checkin_rollup_state"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    last_checkin_id: Mapped[int] = mapped_column(BigInteger, default=0)
+    refreshed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -6,18 +6,20 @@ report stays fast with tens of thousands of venues:
 - registered: venues (and organisations) in the registry;
 - printed: venues whose board was downloaded at least once (BoardDownload);
 - in use: venues with a check-in in the last ``active_days`` days;
-- check-ins per local day, each day one indexed range count.
+- check-ins per local day.
+
+Check-in figures come from the rollups (rollups.py) plus the tail of check-ins above
+their watermark, read by primary key range: no report scans the check-ins.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from ..accounts.models import Organisation, OrgKind
@@ -27,7 +29,8 @@ from ..posters.models import BoardDownload
 from ..posters.services import BOARD_SIZES
 from ..text import clean_text
 from ..venues.models import Venue
-from .models import OrgReport
+from . import rollups
+from .models import OrgReport, ProvinceDay, VenueLast
 
 
 @dataclass
@@ -97,50 +100,67 @@ def _printed_venues() -> Any:
     )
 
 
-def _used_venues(since: datetime) -> Any:
+def _tail(mark: int) -> Any:
+    """The check-ins not yet in the rollups (id above the watermark), read once by
+    primary key range. MATERIALIZED keeps the planner from reaching the same rows
+    through the (venue, time) or time index instead, which would scan days of them."""
     return (
-        select(CheckIn.venue_id.label("venue_id"))
-        .where(CheckIn.checked_in_at >= since)
-        .distinct()
-        .subquery()
+        select(
+            CheckIn.id.label("id"),
+            CheckIn.venue_id.label("venue_id"),
+            CheckIn.checked_in_at.label("checked_in_at"),
+        )
+        .where(CheckIn.id > mark)
+        .cte("checkin_tail")
+        .prefix_with("MATERIALIZED")
     )
 
 
 def _venue_counts(
-    session: Session, key: ColumnElement[Any], province_code: int, since: datetime
-) -> dict[Any, Row]:
-    printed, used = _printed_venues(), _used_venues(since)
+    session: Session, province_code: int, since: datetime, mark: int
+) -> dict[tuple[Any, Any], Row]:
+    """Venue figures per (venue's ward, organisation's kind): one pass over the
+    venues serves both breakdowns. In use: the venue's rollup shows a check-in since
+    ``since``, or the tail above the watermark does."""
+    printed = _printed_venues()
+    tail = _tail(mark)
+    used = or_(
+        VenueLast.last_checkin_at >= since,
+        Venue.id.in_(select(tail.c.venue_id).where(tail.c.checked_in_at >= since)),
+    )
     stmt = (
         select(
-            key,
+            Venue.ward_code,
+            Organisation.kind,
             func.count(Venue.id),
             func.count(Venue.id).filter(Venue.active.is_(True)),
             func.count(printed.c.venue_id),
-            func.count(used.c.venue_id),
+            func.count(Venue.id).filter(used),
         )
         .select_from(Venue)
         .join(Organisation, Organisation.id == Venue.organisation_id)
         .outerjoin(printed, printed.c.venue_id == Venue.id)
-        .outerjoin(used, used.c.venue_id == Venue.id)
+        .outerjoin(VenueLast, VenueLast.venue_id == Venue.id)
         .where(Organisation.province_code == province_code)
-        .group_by(key)
+        .group_by(Venue.ward_code, Organisation.kind)
     )
-    rows: dict[Any, Row] = {}
-    for k, n, active, n_printed, n_used in session.execute(stmt):
-        rows[k] = Row(
-            key=k,
+    return {
+        (ward, kind): Row(
+            key=None,
             venues=n,
             venues_active=active,
             venues_printed=n_printed,
             venues_in_use=n_used,
         )
-    return rows
+        for ward, kind, n, active, n_printed, n_used in session.execute(stmt)
+    }
 
 
 def _org_counts(
-    session: Session, key: ColumnElement[Any], province_code: int
-) -> dict[Any, tuple[int, int]]:
-    """Organisations per key, and how many of them printed at least one board."""
+    session: Session, province_code: int
+) -> dict[tuple[Any, Any], tuple[int, int]]:
+    """Organisations per (ward of their seat, kind), and how many of them printed at
+    least one board."""
     printed_sub = (
         select(BoardDownload.organisation_id.label("org_id"))
         .where(_BOARD)
@@ -148,26 +168,34 @@ def _org_counts(
         .subquery()
     )
     stmt = (
-        select(key, func.count(Organisation.id), func.count(printed_sub.c.org_id))
+        select(
+            Organisation.ward_code,
+            Organisation.kind,
+            func.count(Organisation.id),
+            func.count(printed_sub.c.org_id),
+        )
         .select_from(Organisation)
         .outerjoin(printed_sub, printed_sub.c.org_id == Organisation.id)
         .where(Organisation.province_code == province_code)
         .where(Organisation.active.is_(True))
-        .group_by(key)
+        .group_by(Organisation.ward_code, Organisation.kind)
     )
-    return {k: (n, p) for k, n, p in session.execute(stmt)}
+    return {(w, k): (n, p) for w, k, n, p in session.execute(stmt)}
 
 
-def _merge(
-    venue_rows: dict[Any, Row],
-    org_rows: dict[Any, tuple[int, int]],
-    keys: Iterable[Any],
-) -> list[Row]:
-    out = []
-    for k in keys:
-        row = venue_rows.get(k) or Row(key=k)
-        row.organisations, row.organisations_printed = org_rows.get(k, (0, 0))
-        out.append(row)
+def _by(
+    venues: dict[tuple[Any, Any], Row],
+    orgs: dict[tuple[Any, Any], tuple[int, int]],
+    part: int,
+) -> dict[Any, Row]:
+    """Fold (ward, kind) figures into one breakdown (part 0: ward, 1: kind)."""
+    out: dict[Any, Row] = {}
+    for pair, figures in venues.items():
+        out.setdefault(pair[part], Row(key=pair[part])).add(figures)
+    for pair, (n, n_printed) in orgs.items():
+        row = out.setdefault(pair[part], Row(key=pair[part]))
+        row.organisations += n
+        row.organisations_printed += n_printed
     return out
 
 
@@ -180,14 +208,15 @@ def deployment(
     deadline: date | None = None,
 ) -> Deployment:
     since = now - timedelta(days=active_days)
+    mark = rollups.watermark(session)
     # Venues are counted in their own ward; organisations in the ward of their seat.
-    ward_venues = _venue_counts(session, Venue.ward_code, province_code, since)
-    ward_orgs = _org_counts(session, Organisation.ward_code, province_code)
-    wards = sorted(set(ward_venues) | set(ward_orgs), key=lambda k: (k is None, k or 0))
-    kind_venues = _venue_counts(session, Organisation.kind, province_code, since)
-    kind_orgs = _org_counts(session, Organisation.kind, province_code)
-    by_ward = _merge(ward_venues, ward_orgs, wards)
-    by_kind = _merge(kind_venues, kind_orgs, list(OrgKind))
+    venues = _venue_counts(session, province_code, since, mark)
+    orgs = _org_counts(session, province_code)
+    ward_rows = _by(venues, orgs, 0)
+    kind_rows = _by(venues, orgs, 1)
+    wards = sorted(ward_rows, key=lambda k: (k is None, k or 0))
+    by_ward = [ward_rows[k] for k in wards]
+    by_kind = [kind_rows.get(k) or Row(key=k) for k in OrgKind]
     total = Row(key=None)
     for row in by_kind:
         total.add(row)
@@ -204,21 +233,36 @@ def deployment(
 def checkins_per_day(
     session: Session, *, days: int, today: date, zone: ZoneInfo, province_code: int
 ) -> list[tuple[date, int]]:
-    """Check-ins per local day for the last ``days`` days (oldest first)."""
-    out = []
-    for offset in range(days - 1, -1, -1):
-        day = today - timedelta(days=offset)
-        start = datetime.combine(day, time.min, zone).astimezone(UTC)
-        end = start + timedelta(days=1)
-        n = session.scalar(
-            select(func.count(CheckIn.id))
-            .join(Venue, Venue.id == CheckIn.venue_id)
-            .join(Organisation, Organisation.id == Venue.organisation_id)
-            .where(CheckIn.checked_in_at >= start, CheckIn.checked_in_at < end)
-            .where(Organisation.province_code == province_code)
+    """Check-ins per local day for the last ``days`` days (oldest first): the
+    province's daily rollup rows, plus the tail above the watermark counted here."""
+    first = today - timedelta(days=days - 1)
+    mark = rollups.watermark(session)
+    counts: dict[date, int] = {
+        day: n
+        for day, n in session.execute(
+            select(ProvinceDay.day, ProvinceDay.checkins).where(
+                ProvinceDay.province_code == province_code,
+                ProvinceDay.day >= first,
+                ProvinceDay.day <= today,
+            )
         )
-        out.append((day, int(n or 0)))
-    return out
+    }
+    tail = _tail(mark)
+    start = rollups.local_day_bounds(first, zone)[0]
+    recent = session.scalars(
+        select(tail.c.checked_in_at)
+        .join(Venue, Venue.id == tail.c.venue_id)
+        .join(Organisation, Organisation.id == Venue.organisation_id)
+        .where(tail.c.checked_in_at >= start)
+        .where(Organisation.province_code == province_code)
+    )
+    for at in recent:
+        day = at.astimezone(zone).date()
+        counts[day] = counts.get(day, 0) + 1
+    return [
+        (first + timedelta(days=i), counts.get(first + timedelta(days=i), 0))
+        for i in range(days)
+    ]
 
 
 @dataclass
@@ -227,24 +271,42 @@ class Laggard:
     venues: int
 
 
-def laggards(session: Session, *, province_code: int) -> list[Laggard]:
-    """Active organisations that have not printed a single board yet (the ones the
-    Department calls), with how many venues they registered."""
+def _laggard_filter(province_code: int) -> Any:
     printed = select(BoardDownload.organisation_id).where(_BOARD).distinct()
-    venue_counts = (
-        select(Venue.organisation_id, func.count(Venue.id).label("n"))
-        .group_by(Venue.organisation_id)
-        .subquery()
+    return (
+        (Organisation.province_code == province_code)
+        & Organisation.active.is_(True)
+        & Organisation.id.not_in(printed)
+    )
+
+
+def laggards(
+    session: Session, *, province_code: int, limit: int | None = None
+) -> list[Laggard]:
+    """Active organisations that have not printed a single board yet (the ones the
+    Department calls), with how many venues they registered; the first ``limit``
+    by ward and name (the page shows 100, the CSV all)."""
+    venues = (
+        select(func.count(Venue.id))
+        .where(Venue.organisation_id == Organisation.id)
+        .scalar_subquery()
     )
     stmt = (
-        select(Organisation, func.coalesce(venue_counts.c.n, 0))
-        .outerjoin(venue_counts, venue_counts.c.organisation_id == Organisation.id)
-        .where(Organisation.province_code == province_code)
-        .where(Organisation.active.is_(True))
-        .where(Organisation.id.not_in(printed))
+        select(Organisation, venues)
+        .where(_laggard_filter(province_code))
         .order_by(Organisation.ward_code, Organisation.name)
+        .limit(limit)
     )
     return [Laggard(org, int(n)) for org, n in session.execute(stmt)]
+
+
+def count_laggards(session: Session, *, province_code: int) -> int:
+    return int(
+        session.scalar(
+            select(func.count(Organisation.id)).where(_laggard_filter(province_code))
+        )
+        or 0
+    )
 
 
 # Organisations' own reports (staff, city app, boards posted, screens) ----------------

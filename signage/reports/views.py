@@ -34,6 +34,7 @@ from . import services
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
 PER_DAY = 14
+LAGGARDS_SHOWN = 100  # on the page; the CSV lists them all
 
 
 def _province() -> int:
@@ -74,7 +75,10 @@ def _deployment() -> services.Deployment:
 def deployment() -> Any:
     report = _deployment()
     province = geo.province(_province())
-    laggards = services.laggards(db.session(), province_code=_province())
+    laggards = services.laggards(
+        db.session(), province_code=_province(), limit=LAGGARDS_SHOWN
+    )
+    laggards_total = services.count_laggards(db.session(), province_code=_province())
     peak = max((n for _d, n in report.per_day), default=0)
     adoption, adoption_total = services.adoption(
         db.session(), province_code=_province()
@@ -85,6 +89,8 @@ def deployment() -> Any:
         province=province,
         kinds=ORG_KIND_LABELS,
         laggards=laggards,
+        laggards_total=laggards_total,
+        laggards_shown=LAGGARDS_SHOWN,
         peak=peak,
         today=timefmt.today_local(),
         adoption=adoption,

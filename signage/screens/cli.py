@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import sys
 import time
 from pathlib import Path
@@ -11,11 +10,11 @@ import click
 from flask import Blueprint, current_app
 from sqlalchemy import select
 
-from .. import audit, db
-from ..posters.screen import parse_size
+from .. import audit, csvout, db
 from . import export, services
 from .models import Loop
 from .renders import render_dir
+from .screen import parse_size
 
 bp = Blueprint("loops_cli", __name__, cli_group="loops")
 
@@ -23,12 +22,10 @@ bp = Blueprint("loops_cli", __name__, cli_group="loops")
 @bp.cli.command("list")
 def list_cmd() -> None:
     """Print every loop as CSV: id,name,version (0 = never published)."""
-    out = csv.writer(sys.stdout, lineterminator="\n")
-    out.writerow(["id", "name", "version"])
-    for row in db.session().execute(
+    rows = db.session().execute(
         select(Loop.id, Loop.name, Loop.version).order_by(Loop.id)
-    ):
-        out.writerow(row)
+    )
+    csvout.write(sys.stdout, ("id", "name", "version"), rows)
 
 
 @bp.cli.command("export")

@@ -20,7 +20,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from ..forms import CleanForm, choices
-from ..posters.screen import SIZES
+from .screen import SIZES
 
 WEEKDAY_LABELS = [
     _l("Thứ Hai"),

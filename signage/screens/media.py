@@ -1,4 +1,4 @@
-"""Uploaded images: verified by decoding (never by name), re-encoded, stored randomly.
+"""Uploaded images: verified by decoding (never by name), re-encoded, stored by hash.
 
 Only PNG, JPEG and WebP are accepted; SVG never (it is a document that can carry
 script). The image is decoded completely, so a renamed HTML page or a truncated file is
@@ -78,8 +78,18 @@ def _to_srgb(img: Image.Image) -> Image.Image:
         return img
 
 
-def clean_image(raw: bytes, policy: UploadPolicy) -> tuple[bytes, str, int, int]:
-    """Verify and re-encode an upload -> (bytes, mime, width, height).
+@dataclass(frozen=True)
+class CleanImage:
+    """An upload that passed :func:`clean_image`, not yet stored."""
+
+    data: bytes
+    mime: str
+    width: int
+    height: int
+
+
+def clean_image(raw: bytes, policy: UploadPolicy) -> CleanImage:
+    """Verify and re-encode an upload (in memory: nothing is written).
 
     EXIF and every other metadata chunk are dropped (the orientation is applied
     first); images with transparency stay PNG, everything else becomes JPEG.
@@ -107,26 +117,30 @@ def clean_image(raw: bytes, policy: UploadPolicy) -> tuple[bytes, str, int, int]
         img = img.convert("RGB")
         img.save(buf, "JPEG", quality=92, progressive=False)
         mime = "image/jpeg"
-    return buf.getvalue(), mime, img.width, img.height
+    return CleanImage(buf.getvalue(), mime, img.width, img.height)
 
 
-def store_upload(
-    session: Session,
-    media_dir: Path,
-    raw: bytes,
-    policy: UploadPolicy,
-    user_id: int | None = None,
+def store_image(
+    session: Session, media_dir: Path, image: CleanImage, user_id: int | None = None
 ) -> Media:
-    """Clean the upload and store it once (deduplicated by the cleaned content)."""
-    data, mime, w, h = clean_image(raw, policy)
+    """Write a cleaned image to ``media_dir`` once (deduplicated by content) and
+    return its row. Call it only once everything else about the form is valid: the
+    file is written now, whatever becomes of the transaction.
+
+    The file is named by its content's hash, never by the uploaded name: when the
+    transaction loses a race (two editors uploading the same picture) and the request
+    runs again, the second run finds the same file instead of leaving one behind."""
+    data, mime, w, h = image.data, image.mime, image.width, image.height
     digest = hashlib.sha256(data).hexdigest()
     existing = session.scalar(select(Media).where(Media.sha256 == digest))
     if existing is not None and (media_dir / existing.filename).is_file():
         return existing
     ext = ".png" if mime == "image/png" else ".jpg"
-    filename = secrets.token_hex(16) + ext
+    filename = digest[:32] + ext
     media_dir.mkdir(parents=True, exist_ok=True)
-    tmp = media_dir / (filename + ".tmp")
+    # Written aside, then renamed: a reader never sees half a file, and two writers
+    # of the same picture never write into one temporary file.
+    tmp = media_dir / f"{filename}.{secrets.token_hex(4)}.tmp"
     tmp.write_bytes(data)
     tmp.replace(media_dir / filename)
     if existing is not None:  # row survived, file lost: point it at the new file

@@ -31,7 +31,6 @@ from flask_babel import gettext as _
 from .. import caches, db
 from ..errors import DomainError
 from ..extensions import csrf, limiter
-from ..posters.screen import RENDERER_VERSION, content_key, parse_size
 from . import devices
 from .renders import (
     cached_render,
@@ -40,6 +39,7 @@ from .renders import (
     render_dir,
     spec_from_snapshot,
 )
+from .screen import RENDERER_VERSION, content_key, parse_size
 
 bp = Blueprint("screens_player", __name__)
 csrf.exempt(bp)
@@ -113,7 +113,7 @@ def _fingerprint(app: Flask) -> str:
                 cfg["CAMPAIGN_TITLE"],
                 cfg["CAMPAIGN_AUTHORITY"],
                 cfg["CAMPAIGN_PRIMARY_COLOR"],
-                cfg["TIMEZONE"],
+                cfg["BABEL_DEFAULT_TIMEZONE"],
                 RENDERER_VERSION,
             ]
         )
@@ -193,7 +193,7 @@ def _build_manifest(hb: devices.Heartbeat) -> dict[str, Any]:
         "version": hb.version_hash,
         "size": [w, h],
         "poll_seconds": int(cfg["SCREENS_POLL_SECONDS"]),
-        "timezone": cfg["TIMEZONE"],
+        "timezone": cfg["BABEL_DEFAULT_TIMEZONE"],
         "fallback": url_for("screens_player.fallback_image", size=size, key=fb_key),
         "slides": slides,
     }

@@ -1,4 +1,4 @@
-"""Rendered slides on disk, named by the hash of their content (see posters.screen).
+"""Rendered slides on disk, named by the hash of their content (see screens.screen).
 
 A render never changes once written (its name is its content), so it is served with
 ``immutable`` caching and written atomically (temp file + rename) so two workers
@@ -14,7 +14,7 @@ from typing import Any
 
 from flask import Flask
 
-from ..posters import screen
+from . import screen
 
 
 def media_dir(app: Flask) -> Path:

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -12,7 +11,6 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..text import neutralise
 from .models import Loop, PlayRecord, Screen
 
 
@@ -77,18 +75,16 @@ def minutes_shown(
     return rows
 
 
-def _cell(value: object) -> object:
-    return neutralise(value) if isinstance(value, str) else value
-
-
-def to_csv(rows: list[ReportRow]) -> str:
-    buf = io.StringIO()
-    out = csv.writer(buf, lineterminator="\r\n")
-    out.writerow(
-        ["ngay", "vong_chieu", "trang_id", "trang", "man_hinh", "luot", "phut"]
-    )
+def csv_rows(rows: list[ReportRow]) -> Iterator[tuple[object, ...]]:
+    """The report as CSV rows, header first (written by csvout)."""
+    yield ("ngay", "vong_chieu", "trang_id", "trang", "man_hinh", "luot", "phut")
     for r in rows:
-        row = [r.day.isoformat(), r.loop, r.slide_id, r.slide, r.screen, r.plays]
-        out.writerow([_cell(v) for v in row] + [f"{r.minutes:.2f}"])
-    # A BOM so Excel opens the Vietnamese text as UTF-8.
-    return "\ufeff" + buf.getvalue()
+        yield (
+            r.day.isoformat(),
+            r.loop,
+            r.slide_id,
+            r.slide,
+            r.screen,
+            r.plays,
+            f"{r.minutes:.2f}",
+        )

@@ -7,7 +7,6 @@ from typing import Any
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     current_app,
     flash,
@@ -24,9 +23,10 @@ from ..accounts.models import Role
 from ..auth import roles_required
 from ..errors import DomainError, Invalid
 from ..forms import CleanForm, apply_domain_error, choices
-from ..posters.screen import SIZES, parse_size
+from ..web import csv_download
 from . import devices, reports, services
 from .forms import CUSTOM, PairForm, ScreenForm, size_choices
+from .screen import SIZES, parse_size
 
 bp = Blueprint("screens_admin", __name__, url_prefix="/screens")
 EDITORS = (Role.EDITOR, Role.ADMIN)
@@ -216,10 +216,5 @@ def report() -> Any:
 @roles_required(*EDITORS)
 def report_csv() -> Any:
     start, end = _range()
-    body = reports.to_csv(_rows(start, end))
     name = f"thoi-luong-chieu-{start.isoformat()}-{end.isoformat()}.csv"
-    return Response(
-        body,
-        mimetype="text/csv",
-        headers={"Content-Disposition": f"attachment; filename={name}"},
-    )
+    return csv_download(reports.csv_rows(_rows(start, end)), name)

@@ -98,7 +98,9 @@ class SlideData:
     enabled: bool = True
     limits: tuple[int, int] = field(default=(3_000, 3_600_000), repr=False)
 
-    def check(self) -> None:
+    def check(self, *, image_pending: bool = False) -> None:
+        """Raise Invalid for the first wrong field. ``image_pending``: a verified
+        upload will become ``media_id`` once the rest is known to be valid."""
         lo, hi = self.limits
         if len(self.title) > TITLE_MAX:
             raise Invalid(f"Tiêu đề tối đa {TITLE_MAX} ký tự.", field="title")
@@ -122,7 +124,7 @@ class SlideData:
             raise Invalid("Giờ kết thúc phải khác giờ bắt đầu.", field="window_end")
         if self.qr_url and not _URL.match(self.qr_url):
             raise Invalid("Địa chỉ cần bắt đầu bằng https://", field="qr_url")
-        if self.kind is SlideKind.IMAGE and self.media_id is None:
+        if self.kind is SlideKind.IMAGE and self.media_id is None and not image_pending:
             raise Invalid("Hãy tải lên một ảnh.", field="image")
         if self.kind is SlideKind.QR and not (self.qr_url or self.qr_venue_id):
             raise Invalid("Nhập địa chỉ hoặc chọn địa điểm cho mã QR.", field="qr_url")
@@ -192,6 +194,18 @@ def move(session: Session, loop: Loop, slide: Slide, step: int) -> None:
 
 
 # Publishing ----------------------------------------------------------------------
+
+
+def qr_venue_id(session: Session, typed: str) -> int | None:
+    """The venue whose board code was typed (case, dashes and spaces ignored); None
+    for an empty field. Raises Invalid when no venue has the code."""
+    token = "".join(ch for ch in typed.upper() if ch.isalnum())
+    if not token:
+        return None
+    venue_id = session.scalar(select(Venue.id).where(Venue.token == token))
+    if venue_id is None:
+        raise Invalid("Không có địa điểm nào mang mã này.", field="qr_venue")
+    return venue_id
 
 
 def checkin_url(base_url: str, token: str) -> str:

@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import (
     Blueprint,
+    Flask,
     Response,
     abort,
     current_app,
@@ -18,25 +19,36 @@ from flask import (
     send_file,
     url_for,
 )
+from flask.blueprints import BlueprintSetupState
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from .. import audit, db
+from .. import audit, db, signals
 from ..accounts.models import Role
 from ..auth import roles_required
-from ..errors import DomainError, Invalid
+from ..errors import DomainError
 from ..forms import CleanForm, apply_domain_error
-from ..posters.screen import SIZES, parse_size
 from ..venues.models import Venue
 from . import export, services
 from .forms import KIND_LABELS, SIZE_LABELS, WEEKDAY_LABELS, LoopForm, SlideForm
-from .media import UploadPolicy, store_upload
+from .media import CleanImage, UploadPolicy, clean_image, store_image
 from .models import Loop, Media, Slide, SlideKind
 from .renders import cached_render, media_dir, render_dir, spec_from_snapshot
+from .screen import SIZES, parse_size
 
 bp = Blueprint("screens", __name__, url_prefix="/screens")
 EDITORS = (Role.EDITOR, Role.ADMIN)
+
+
+def _follow_rotated_token(app: Flask, *, session: Session, old: str, new: str) -> None:
+    """Screens showing a replaced board's check-in code switch to the new one."""
+    services.follow_rotated_token(session, old, new, app.config["PUBLIC_BASE_URL"])
+
+
+@bp.record_once
+def _subscribe(state: BlueprintSetupState) -> None:
+    signals.venue_token_rotated.connect(_follow_rotated_token, sender=state.app)
 
 
 def _loop(loop_id: int) -> Loop:
@@ -206,33 +218,28 @@ def _limits() -> tuple[int, int]:
     return int(cfg["SCREENS_MIN_DURATION_MS"]), int(cfg["SCREENS_MAX_DURATION_MS"])
 
 
-def _slide_data(form: SlideForm, kind: SlideKind, slide: Slide | None) -> Any:
+def _clean_upload(form: SlideForm) -> CleanImage | None:
+    """The uploaded image verified and re-encoded in memory (Invalid if refused)."""
+    upload = form.image.data
+    if not (upload and getattr(upload, "filename", "")):
+        return None
+    cfg = current_app.config
+    # Left open: a request that runs again (db.request_transaction) rewinds it.
+    raw = upload.read(int(cfg["SCREENS_UPLOAD_MAX_BYTES"]) + 1)
+    policy = UploadPolicy(
+        int(cfg["SCREENS_UPLOAD_MAX_BYTES"]), int(cfg["SCREENS_UPLOAD_MAX_PIXELS"])
+    )
+    return clean_image(raw, policy)
+
+
+def _slide_data(
+    form: SlideForm, kind: SlideKind, slide: Slide | None
+) -> services.SlideData:
     s = db.session()
     media_id = slide.media_id if slide else None
     if form.remove_image.data:
         media_id = None
-    upload = form.image.data
-    if upload and getattr(upload, "filename", ""):
-        cfg = current_app.config
-        raw = upload.read(int(cfg["SCREENS_UPLOAD_MAX_BYTES"]) + 1)
-        upload.close()  # large uploads are spooled to a temporary file
-        media = store_upload(
-            s,
-            media_dir(current_app),
-            raw,
-            UploadPolicy(
-                int(cfg["SCREENS_UPLOAD_MAX_BYTES"]),
-                int(cfg["SCREENS_UPLOAD_MAX_PIXELS"]),
-            ),
-            current_user.id,
-        )
-        media_id = media.id
-    venue_id = None
-    token = "".join(ch for ch in (form.qr_venue.data or "").upper() if ch.isalnum())
-    if token:
-        venue_id = s.scalar(select(Venue.id).where(Venue.token == token))
-        if venue_id is None:
-            raise Invalid("Không có địa điểm nào mang mã này.", field="qr_venue")
+    venue_id = services.qr_venue_id(s, form.qr_venue.data or "")
     days = {int(d) for d in form.weekdays.data or [] if str(d).isdigit()}
     duration = form.duration.data or Decimal(0)
     return services.SlideData(
@@ -277,7 +284,14 @@ def _slide_form(lp: Loop, slide: Slide | None, kind: SlideKind) -> Any:
         form = SlideForm()
     if form.validate_on_submit():
         try:
+            image = _clean_upload(form)
             data = _slide_data(form, kind, slide)
+            # The whole form is valid before the image touches the disk: a refused
+            # form leaves no file behind.
+            data.check(image_pending=image is not None)
+            if image is not None:
+                media = store_image(s, media_dir(current_app), image, current_user.id)
+                data.media_id = media.id
             if slide is None:
                 slide = services.add_slide(s, lp, data)
             else:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import sys
 import time
 from typing import BinaryIO
@@ -11,7 +10,7 @@ import click
 from flask import Blueprint
 from sqlalchemy import select
 
-from .. import audit, db
+from .. import audit, csvout, db
 from ..accounts.models import Organisation
 from . import csvimport, services
 from .models import Venue
@@ -30,10 +29,7 @@ def list_cmd(org_id: int | None) -> None:
     )
     if org_id is not None:
         q = q.where(Venue.organisation_id == org_id)
-    out = csv.writer(sys.stdout, lineterminator="\n")
-    out.writerow(["token", "name", "organisation"])
-    for row in db.session().execute(q):
-        out.writerow(row)
+    csvout.write(sys.stdout, ("token", "name", "organisation"), db.session().execute(q))
 
 
 @bp.cli.command("import")

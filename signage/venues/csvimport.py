@@ -17,7 +17,7 @@ import io
 import unicodedata
 from dataclasses import dataclass, field
 
-from .. import geo
+from .. import csvout, geo
 from ..text import clean_text, fold
 from .models import VenueCategory
 from .services import NAME_MAX, STAY_MAX, STAY_MIN, VenueData
@@ -109,12 +109,8 @@ class ParseResult:
 
 
 def template_csv() -> bytes:
-    """The downloadable template: UTF-8 with a BOM (so Excel opens it right)."""
-    out = io.StringIO()
-    w = csv.writer(out, lineterminator="\r\n")
-    w.writerow(HEADERS.values())
-    w.writerow(EXAMPLE_ROW)
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    """The downloadable template, a CSV for Excel like every download (see csvout)."""
+    return csvout.body([HEADERS.values(), EXAMPLE_ROW])
 
 
 # Decoding ----------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import exists, func, select
@@ -107,6 +107,21 @@ def rotate_token(session: Session, venue: Venue) -> str:
     return venue.token
 
 
+def orgs_with_venue_counts(session: Session) -> list[tuple[Organisation, int]]:
+    """Every organisation with its number of venues, by name."""
+    counts = (
+        select(Venue.organisation_id, func.count(Venue.id).label("n"))
+        .group_by(Venue.organisation_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(Organisation, func.coalesce(counts.c.n, 0))
+        .outerjoin(counts, counts.c.organisation_id == Organisation.id)
+        .order_by(Organisation.name)
+    )
+    return [(org, int(n)) for org, n in rows]
+
+
 def get_venue(session: Session, venue_id: int, org_id: int | None = None) -> Venue:
     """The venue, optionally only if it belongs to ``org_id`` (else NotFound)."""
     venue = session.get(Venue, venue_id)
@@ -141,20 +156,3 @@ def list_venues(
     if not include_inactive:
         q = q.where(Venue.active.is_(True))
     return list(session.scalars(q))
-
-
-def iter_venues(session: Session, org_id: int | None = None) -> Iterator[Venue]:
-    """Stream venues in id order without loading them all (batch renders, CLI)."""
-    q = select(Venue).order_by(Venue.id).execution_options(yield_per=500)
-    if org_id is not None:
-        q = q.where(Venue.organisation_id == org_id)
-    yield from session.scalars(q)
-
-
-def count_venues(session: Session, org_id: int) -> int:
-    return int(
-        session.scalar(
-            select(func.count(Venue.id)).where(Venue.organisation_id == org_id)
-        )
-        or 0
-    )

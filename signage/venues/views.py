@@ -19,7 +19,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
-from .. import audit, db
+from .. import audit, db, signals
 from ..accounts.models import Organisation, Role
 from ..auth import org_or_404, roles_required
 from ..errors import DomainError
@@ -157,10 +157,8 @@ def venue_rotate(org_id: int, venue_id: int) -> Any:
         abort(400)
     old = v.token
     services.rotate_token(s, v)
-    # Screens showing this venue's check-in code switch to the new one.
-    from ..screens import services as screens
-
-    screens.follow_rotated_token(s, old, v.token, current_app.config["PUBLIC_BASE_URL"])
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    signals.venue_token_rotated.send(app, session=s, old=old, new=v.token)
     flash(
         _("Đã cấp mã mới. Bảng cũ không còn dùng được: hãy in và dán bảng mới."),
         "success",

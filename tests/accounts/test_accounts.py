@@ -245,3 +245,21 @@ def test_cli_creates_user_and_resets_password(app, session, make_org):
     assert result.exit_code != 0 and "đã có tài khoản" in result.output
     result = runner.invoke(args=["users", "list"])
     assert "cli@x.vn,manager" in result.output
+
+
+def test_login_lockout_says_when_to_try_again(client, make_user):
+    user = make_user(role=Role.ADMIN)
+    for _ in range(10):
+        assert _login_post(client, user.email, "bad").status_code == 422
+    resp = _login_post(client, user.email, "bad")
+    assert resp.status_code == 429
+    assert 1 <= int(resp.headers["Retry-After"]) <= 15 * 60
+
+
+def test_successful_logins_do_not_count_as_failures(app, make_user):
+    user = make_user(role=Role.ADMIN)
+    for _ in range(3):  # a user who logs in often is never locked out by it
+        for _ in range(3):
+            assert _login_post(app.test_client(), user.email, "bad").status_code == 422
+        assert _login_post(app.test_client(), user.email, PASSWORD).status_code == 302
+    assert _login_post(app.test_client(), user.email, "bad").status_code == 422

@@ -7,11 +7,13 @@ import csv
 import io
 import os
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 import segno
 import zxingcpp
+from babel.dates import format_date
 from PIL import Image
 from sqlalchemy import select
 
@@ -124,3 +126,31 @@ def test_phone_checks_in_and_manager_exports(
     assert rows[1][3:] == ["Nhà hàng Cố Đô", "H'Hen Niê", "0901234567"]
     assert rows[1][2] == "Bấm nút ra"
     desk.close()
+
+
+def test_the_live_clock_writes_a_new_day_in_the_page_language(
+    live_server, app, phone_page, make_venue
+):
+    venue = make_venue(name="Chợ Đông Ba")
+    base = app.config["PUBLIC_BASE_URL"]
+    phone_page.context.add_cookies([{"name": "lang", "value": "en", "url": base}])
+    phone_page.clock.install()
+    phone_page.goto(f"{base}/C/{venue.token}")
+    phone_page.fill("#name", "Lê Thị Hoa")
+    phone_page.fill("#phone", "0912345678")
+    phone_page.check("input[name=consent]")
+    phone_page.click("button.btn")
+    phone_page.wait_for_url("**/ok/**")
+    # The page's own idea of local time: the server's instant plus the zone offset.
+    now, offset = (
+        int(phone_page.get_attribute("#clock", f"data-{k}")) for k in ("now", "offset")
+    )
+    day_ms = 86_400_000
+    to_midnight = day_ms - (now + offset) % day_ms
+    today = datetime.fromtimestamp((now + offset) / 1000, UTC).date()
+    assert phone_page.inner_text("#date") == format_date(today, "medium", locale="en")
+    phone_page.clock.run_for(to_midnight + 2000)
+    tomorrow = today + timedelta(days=1)
+    assert phone_page.inner_text("#date") == format_date(
+        tomorrow, "medium", locale="en"
+    )

@@ -220,7 +220,7 @@ def _publish(session, app, slides: list[dict[str, Any]]):
 
 
 def test_schedules_are_evaluated_on_the_screen(page, live_server, session, app):
-    now = datetime.now(ZoneInfo(app.config["TIMEZONE"]))
+    now = datetime.now(ZoneInfo(app.config["BABEL_DEFAULT_TIMEZONE"]))
     m = now.hour * 60 + now.minute
     today = now.date()
     loop = _publish(
@@ -272,7 +272,7 @@ def test_schedules_are_evaluated_on_the_screen(page, live_server, session, app):
 
 
 def test_nothing_scheduled_shows_the_fallback_slide(page, live_server, session, app):
-    today = datetime.now(ZoneInfo(app.config["TIMEZONE"])).date()
+    today = datetime.now(ZoneInfo(app.config["BABEL_DEFAULT_TIMEZONE"])).date()
     loop = _publish(
         session,
         app,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from babel.messages.mofile import write_mo
@@ -46,3 +47,26 @@ def test_scan_and_errors_in_english(client, make_venue, scan):
     assert "Bạn đang khai báo tại" in client.get(f"/C/{venue.token}").get_data(
         as_text=True
     )
+
+
+def test_confirmation_dates_follow_the_page_language(
+    client, session, make_venue, check_in
+):
+    from babel.dates import format_date
+
+    from signage.checkin.models import CheckIn
+
+    venue = make_venue()
+    for lang in ("vi", "en"):
+        client.set_cookie("lang", lang)
+        resp = check_in(client, venue, phone=f"09012345{6 + (lang == 'en')}8")
+        assert resp.status_code == 303
+        page = client.get(resp.headers["Location"]).get_data(as_text=True)
+        row = session.query(CheckIn).order_by(CheckIn.id.desc()).first()
+        local = row.checked_in_at.astimezone(ZoneInfo("Asia/Ho_Chi_Minh"))
+        if lang == "vi":
+            assert f'id="date">{local:%d/%m/%Y}<' in page
+            assert f"{local:%H:%M %d/%m/%Y}" in page  # the time of the check-in
+        else:
+            assert f'id="date">{format_date(local, "medium", locale="en")}<' in page
+            assert f"{local:%d/%m/%Y}" not in page

@@ -11,8 +11,8 @@ from sqlalchemy import select
 
 from signage.accounts.models import Role
 from signage.checkin import people
-from signage.checkin.exports import neutralise
 from signage.checkin.models import CheckIn
+from signage.csvout import neutralise
 
 from ..helpers import login
 

@@ -171,6 +171,7 @@ def test_csv_export_is_excel_safe_and_audited(client, session, make_venue, make_
     user = _manager(make_user, client, venue.organisation)
     resp = client.get(f"/orgs/{venue.organisation_id}/venues/{venue.id}/checkins.csv")
     assert resp.status_code == 200 and resp.is_streamed
+    assert resp.headers["Content-Type"] == "text/csv; charset=utf-8"
     raw = resp.get_data()
     assert raw.startswith(b"\xef\xbb\xbf")
     text = raw.decode("utf-8-sig")

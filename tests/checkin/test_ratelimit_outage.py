@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import logging
-
 import pytest
 from sqlalchemy import select
 
-from signage.checkin import ratelimit
 from signage.checkin.models import CheckIn
 
 
 @pytest.fixture
 def config_overrides():
-    # Nothing listens on port 1: every hit of the limiter's storage fails.
+    # Nothing listens on port 1: every hit of the limits' storage fails.
     return {
         "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:1/0",
         "CHECKIN_LIMIT_PER_IP": "1 per minute",
@@ -21,17 +18,12 @@ def config_overrides():
 
 
 def test_check_in_is_recorded_when_the_limit_storage_is_down(
-    client, session, make_venue, check_in, caplog, monkeypatch
+    client, session, make_venue, check_in
 ):
-    monkeypatch.setattr(ratelimit, "_last_outage_log", float("-inf"))
     venue = make_venue()
-    with caplog.at_level(logging.WARNING):
-        codes = [
-            check_in(client, venue, phone=f"090123456{i}").status_code for i in range(2)
-        ]
+    codes = [
+        check_in(client, venue, phone=f"090123456{i}").status_code for i in range(2)
+    ]
     assert codes == [303, 303]  # not a 500; the limit is not enforced meanwhile
     rows = session.scalars(select(CheckIn).where(CheckIn.venue_id == venue.id))
     assert len(list(rows)) == 2
-    outage = [r for r in caplog.records if "rate limit storage failed" in r.message]
-    assert len(outage) == 1  # logged once, not once per request
-    assert "127.0.0.1" not in outage[0].getMessage()  # no client address

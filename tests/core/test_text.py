@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from signage.text import clean_text, fold, has_invisible
+from signage.text import clean_text, fold, has_invisible, wrap
 
 NAMES = ["H'Hen Niê", "Êčăm", "Y Moan Ênuôl", "Nguyễn Thị Đào", "Hồ Xuân Hương"]
 
@@ -76,3 +76,16 @@ def test_venue_form_normalises_names(client, session, make_org, make_user):
     assert resp.status_code == 302, resp.get_data(as_text=True)[:3000]
     venue = session.query(Venue).filter_by(organisation_id=org.id).one()
     assert venue.name == "Nhà văn hóa H'Hen Niê"
+
+
+def test_wrap_breaks_on_words_and_keeps_paragraphs() -> None:
+    # One unit per character: the routine only knows widths through the callable.
+    assert wrap("một hai ba bốn", len, 7) == ["một hai", "ba bốn"]
+    assert wrap("đầu\n\ncuối", len, 10) == ["đầu", "", "cuối"]
+    assert wrap("   ", len, 10) == []
+
+
+def test_wrap_cuts_a_word_longer_than_the_line() -> None:
+    lines = wrap("xem https://example.vn/abcdefghij nhé", len, 10)
+    assert lines == ["xem", "https://ex", "ample.vn/a", "bcdefghij", "nhé"]
+    assert all(len(line) <= 10 for line in lines)

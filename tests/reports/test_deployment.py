@@ -104,7 +104,7 @@ def test_admin_reads_the_report_and_downloads_csv(client, make_user, province):
     assert "Trường THCS Nguyễn Tri Phương" not in body.split("chưa in bảng QR")[-1]
 
     resp = client.get("/reports/deployment.csv")
-    assert resp.mimetype == "text/csv"
+    assert resp.headers["Content-Type"] == "text/csv; charset=utf-8"
     assert resp.data.startswith("\ufeff".encode())
     rows = list(csv.reader(io.StringIO(resp.data.decode("utf-8-sig"))))
     assert rows[0][0] == "ma_phuong_xa"

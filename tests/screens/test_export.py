@@ -136,9 +136,9 @@ def test_mp4_shows_each_slide_for_its_duration_even_hour_long_ones(tmp_path):
 
     import imageio_ffmpeg
 
-    from signage.posters.screen import SlideSpec
     from signage.screens.export import make_mp4
     from signage.screens.renders import cached_render
+    from signage.screens.screen import SlideSpec
 
     colours = {"red": "#ff0000", "green": "#00ff00", "blue": "#0000ff"}
     paths = {

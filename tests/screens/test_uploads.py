@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import struct
 import zlib
+from pathlib import Path
 
 import pytest
 from PIL import Image
@@ -58,8 +59,8 @@ def editor_client(client, make_user, make_loop):
     return client, loop
 
 
-def _upload(client, loop, name, data):
-    url = f"/screens/loops/{loop.id}/slides/new?kind=image"
+def _upload(client, loop, name, data, kind="image", **fields):
+    url = f"/screens/loops/{loop.id}/slides/new?kind={kind}"
     resp = client.post(
         url,
         data={
@@ -70,6 +71,7 @@ def _upload(client, loop, name, data):
             "foreground": "#ffffff",
             "weekdays": [str(i) for i in range(7)],
             "enabled": "y",
+            **fields,
         },
         content_type="multipart/form-data",
     )
@@ -98,7 +100,7 @@ def test_malicious_or_broken_uploads_are_refused_with_a_message(
     assert session.scalar(select(Slide.id)) is None
 
 
-def test_a_photo_is_stored_reencoded_without_exif_under_a_random_name(
+def test_a_photo_is_stored_reencoded_without_exif_under_a_name_of_its_own(
     editor_client, session, app
 ):
     client, loop = editor_client
@@ -106,6 +108,7 @@ def test_a_photo_is_stored_reencoded_without_exif_under_a_random_name(
     assert resp.status_code == 302, resp.get_data(as_text=True)[:2000]
     media = session.scalar(select(Media))
     assert media is not None and len(media.filename) == 36
+    assert media.filename == media.sha256[:32] + ".jpg"  # the content's, not the name
     assert "chụp" not in media.filename
     with Image.open(f"{app.instance_path}/media/{media.filename}") as stored:
         assert not stored.getexif()
@@ -117,11 +120,12 @@ def test_a_photo_is_stored_reencoded_without_exif_under_a_random_name(
 def test_transparent_png_stays_png_and_webp_is_accepted():
     png = io.BytesIO()
     Image.new("RGBA", (10, 10), (0, 0, 0, 0)).save(png, "PNG")
-    data, mime, _w, _h = clean_image(png.getvalue(), UploadPolicy())
-    assert mime == "image/png" and Image.open(io.BytesIO(data)).mode == "RGBA"
+    image = clean_image(png.getvalue(), UploadPolicy())
+    assert image.mime == "image/png"
+    assert Image.open(io.BytesIO(image.data)).mode == "RGBA"
     webp = io.BytesIO()
     Image.new("RGB", (10, 10), (9, 9, 9)).save(webp, "WEBP")
-    assert clean_image(webp.getvalue(), UploadPolicy())[1] == "image/jpeg"
+    assert clean_image(webp.getvalue(), UploadPolicy()).mime == "image/jpeg"
 
 
 def test_over_20_mb_is_refused(editor_client):
@@ -140,3 +144,24 @@ def test_request_over_the_server_limit_gets_413_page(editor_client, app):
     resp = _upload(client, loop, "x.jpg", _jpeg())
     assert resp.status_code == 413
     assert "Tệp quá lớn" in resp.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"start_date": "2026-05-02", "end_date": "2026-05-01"}, "trước ngày bắt đầu"),
+        ({"qr_venue": "ZZZZZZZZZZ"}, "Không có địa điểm nào mang mã này"),
+    ],
+)
+def test_a_refused_form_leaves_no_image_file(
+    editor_client, session, app, fields, message
+):
+    client, loop = editor_client
+    resp = _upload(
+        client, loop, "anh.jpg", _jpeg(), "poster", title="Ngày hội 5K", **fields
+    )
+    assert resp.status_code == 422
+    assert message in resp.get_data(as_text=True)
+    media = Path(app.instance_path) / "media"
+    assert not media.exists() or not any(media.iterdir())
+    assert session.scalar(select(Media.id)) is None

@@ -25,6 +25,7 @@ from PIL import Image, ImageCms, ImageDraw, ImageFont
 
 from ..fonts import BOLD, REGULAR
 from ..qr import make as make_qr
+from ..text import wrap
 
 # Bump when the layout changes: every cached render and its URL change with it.
 RENDERER_VERSION = 4
@@ -177,7 +178,7 @@ def _caption(spec: SlideSpec, box: Box, min_px: int) -> tuple[list[str], int, An
         return [], 0, _font(False, min_px)
     size = max(min_px, round(box.h * 0.05))
     font = _font(False, size)
-    lines = _wrap(spec.qr_caption, font, box.w)[:2]
+    lines = wrap(spec.qr_caption, font.getlength, box.w)[:2]
     return lines, round(len(lines) * size * 1.3 + size * 0.4), font
 
 
@@ -255,32 +256,6 @@ def _paste_contained(img: Image.Image, path: str, box: Box) -> None:
     img.paste(pic, (x, y), pic)
 
 
-def _wrap(text: str, font: ImageFont.FreeTypeFont, width: int) -> list[str]:
-    """Greedy word wrap; a word wider than the line is broken by character."""
-    out: list[str] = []
-    for para in text.split("\n"):
-        line = ""
-        for word in para.split(" "):
-            if not word:
-                continue
-            candidate = f"{line} {word}" if line else word
-            if font.getlength(candidate) <= width:
-                line = candidate
-                continue
-            if line:
-                out.append(line)
-            line = ""
-            while font.getlength(word) > width and len(word) > 1:
-                cut = len(word)
-                while cut > 1 and font.getlength(word[:cut]) > width:
-                    cut -= 1
-                out.append(word[:cut])
-                word = word[cut:]
-            line = word
-        out.append(line)
-    return out
-
-
 @dataclass
 class _Fit:
     title_lines: list[str]
@@ -300,8 +275,8 @@ def _layout(
 ) -> _Fit:
     title_px = round(body_px * title_ratio)
     return _Fit(
-        _wrap(title, _font(True, title_px), box.w) if title else [],
-        _wrap(body, _font(False, body_px), box.w) if body else [],
+        wrap(title, _font(True, title_px).getlength, box.w),
+        wrap(body, _font(False, body_px).getlength, box.w),
         title_px,
         body_px,
     )

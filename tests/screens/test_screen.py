@@ -8,8 +8,8 @@ import pytest
 import zxingcpp
 from PIL import Image
 
-from signage.posters import screen
-from signage.posters.screen import SIZES, SlideSpec, content_key, qr_image, render
+from signage.screens import screen
+from signage.screens.screen import SIZES, SlideSpec, content_key, qr_image, render
 
 LONG = "Quét mã để cài ứng dụng Huế-S và nhận thông tin chiến dịch. " * 20
 
