@@ -253,9 +253,9 @@ def checkin(token: str) -> Any:
     secret = current_app.config["SECRET_KEY"]
     # No Session (and so no BEGIN IMMEDIATE) on this path: the venue is read (unless
     # read moments ago, caches.recent_venue) and the check-in written by single
-    # statements on an autocommit connection. The same
-    # form sent twice at once at one venue (PostgreSQL) loses on the unique key, and
-    # the transaction boundary runs this view again: it then finds the first one.
+    # statements on an autocommit connection. The same form sent twice at once at one
+    # venue (PostgreSQL) loses on the unique key, and the transaction boundary runs
+    # this view again: it then finds the first one.
     with gate.autocommit() as conn:
         venue = caches.recent_venue(tokens.normalise(token) or "") or _venue(
             token, conn
