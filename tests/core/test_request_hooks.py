@@ -3,6 +3,7 @@ not use and keep every protection."""
 
 from __future__ import annotations
 
+from signage.accounts.models import Role
 from tests.helpers import login
 
 
@@ -10,12 +11,15 @@ def _set_cookies(resp):
     return resp.headers.getlist("Set-Cookie")
 
 
-def test_public_pages_open_no_session_and_keep_security_headers(client, make_venue):
+def test_public_pages_open_no_session_and_keep_security_headers(
+    app, client, make_venue
+):
+    session = app.config["SESSION_COOKIE_NAME"]
     venue = make_venue()
     for url in (f"/C/{venue.token}", "/healthz", "/C"):
         resp = client.get(url)
         assert resp.status_code == 200
-        assert not any(c.startswith("session=") for c in _set_cookies(resp)), url
+        assert not any(c.startswith(f"{session}=") for c in _set_cookies(resp)), url
         h = resp.headers
         assert h["X-Frame-Options"] == "DENY"
         assert h["X-Content-Type-Options"] == "nosniff"
@@ -26,14 +30,15 @@ def test_public_pages_open_no_session_and_keep_security_headers(client, make_ven
 
 def test_a_view_keeps_the_headers_it_set(client):
     resp = client.get("/play/sw.js")
+    resp.close()
     assert resp.headers["Cache-Control"] == "no-cache"
     assert resp.headers.getlist("X-Frame-Options") == ["DENY"]
 
 
-def test_portal_sessions_still_work(client, make_user):
+def test_portal_sessions_still_work(app, client, make_user):
     assert client.get("/").status_code == 200  # anonymous: the landing page
-    login(client, make_user())
-    assert client.get_cookie("session") is not None
+    login(client, make_user(role=Role.ADMIN))
+    assert client.get_cookie(app.config["SESSION_COOKIE_NAME"]) is not None
     assert client.get("/").status_code == 302  # the session is read back: home
 
 
