@@ -39,8 +39,9 @@ run: demo
 test: bootstrap
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# ruff (style, imports, bugbear) and mypy (types; settings in pyproject.toml): CI runs it.
 lint: bootstrap
-	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+	$(BIN)/ruff check . && $(BIN)/ruff format --check . && $(BIN)/mypy
 
 format: bootstrap
 	$(BIN)/ruff format . && $(BIN)/ruff check --fix .

@@ -7,6 +7,7 @@ Override with GUNICORN_* style flags on the command line, e.g. `-w 4 -b 0.0.0.0:
 
 import gc
 import os
+from typing import Any
 
 bind = os.environ.get("SIGNAGE_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("SIGNAGE_WORKERS", "4"))
@@ -40,7 +41,7 @@ max_requests = 20000
 max_requests_jitter = 2000
 
 
-def post_fork(server, worker):  # noqa: ARG001 - gunicorn's hook signature
+def post_fork(server: Any, worker: Any) -> None:  # noqa: ARG001 - the hook's signature
     # With --preload the app (and its engine) exist before the fork; a pooled
     # connection must never be shared between processes, so each worker drops the
     # inherited pool (without closing the parent's sockets) and opens its own.
@@ -50,7 +51,7 @@ def post_fork(server, worker):  # noqa: ARG001 - gunicorn's hook signature
         engine_holder.engine.dispose(close=False)
 
 
-def post_worker_init(worker):  # noqa: ARG001 - gunicorn's hook signature
+def post_worker_init(worker: Any) -> None:  # noqa: ARG001 - the hook's signature
     # Everything loaded so far (the app, its modules, templates) lives as long as the
     # worker: keep it out of the cyclic collector's full passes, which otherwise walk
     # it all (tens of milliseconds) every so often in the middle of a request.
@@ -58,7 +59,7 @@ def post_worker_init(worker):  # noqa: ARG001 - gunicorn's hook signature
     gc.freeze()
 
 
-def on_starting(server):
+def on_starting(server: Any) -> None:
     # Refuse (not warn) several workers on an SQLite with the WAL corruption bug.
     from signage.db import sqlite_version
 

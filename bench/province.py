@@ -358,9 +358,13 @@ def main() -> None:
                 f"{key:<20}{small[key]:>12.1f}{large[key]:>12.1f}"
                 f"{large[key] / small[key]:>8.2f}"
             )
+        print(f"{'purge: rows':<20}{small['purged']:>12,}{large['purged']:>12,}")
         print(
-            f"{'purge (rows, s)':<20}{small['purged']:>6,} {small['purge s']:>5.1f}"
-            f"{large['purged']:>6,} {large['purge s']:>5.1f}"
+            f"{'purge: seconds':<20}{small['purge s']:>12.1f}{large['purge s']:>12.1f}"
+        )
+        print(
+            f"{'p99 lock/batch ms':<20}{small['p99 hold ms']:>12.1f}"
+            f"{large['p99 hold ms']:>12.1f}"
         )
         print(
             f"{'max lock/batch ms':<20}{small['max hold ms']:>12.1f}"

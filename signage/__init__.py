@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from typing import Any
 
@@ -33,7 +34,14 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     connections are made lazily on first use (and disposed after fork, see
     gunicorn.conf.py).
     """
-    app = Signage(__name__, instance_relative_config=True)
+    # The instance folder (SQLite file, local counters, render cache) is per host;
+    # SIGNAGE_INSTANCE_PATH moves it, e.g. to run two app servers from one checkout.
+    instance = os.environ.get("SIGNAGE_INSTANCE_PATH") or None
+    app = Signage(
+        __name__,
+        instance_path=os.path.abspath(instance) if instance else None,
+        instance_relative_config=True,
+    )
     app.config.from_object("signage.config")
     app.config.from_prefixed_env("SIGNAGE")
     if test_config is not None:

@@ -41,7 +41,7 @@ def fmt_datetime(value: datetime | None) -> str:
     if pattern := _vi_pattern("datetime"):
         return format_datetime(value, pattern)
     # The locale's own way to join a date and a time ("{1}, {0}" in English).
-    glue = get_datetime_format("medium", locale=get_locale())
+    glue = str(get_datetime_format("medium", locale=get_locale()))
     return glue.replace("{1}", format_date(value, "medium")).replace(
         "{0}", format_time(value, "short")
     )

@@ -47,6 +47,9 @@ def wants_json() -> bool:
 
 def error_page(status: int, detail: str | None = None) -> tuple[Any, int]:
     title, message = _MESSAGES.get(status, _MESSAGES[500])
+    if request.path.startswith("/api/"):
+        # The API's one documented error body (signage/api/schemas.py: Error).
+        return jsonify(error=status, message=detail or _(message)), status
     if wants_json():
         return jsonify(error=_(title), message=detail or _(message)), status
     return (
@@ -80,7 +83,11 @@ def init_app(app: Flask) -> None:
     def _http(e: HTTPException) -> Any:
         if e.code is None or e.code < 400:
             return e
-        return error_page(e.code)
+        body, status = error_page(e.code)
+        # Keep what the exception says beside its page (405's Allow, 401's
+        # WWW-Authenticate, 429's Retry-After).
+        headers = [(k, v) for k, v in e.get_headers() if k.lower() != "content-type"]
+        return body, status, headers
 
     @app.errorhandler(Exception)
     def _crash(e: Exception) -> Any:

@@ -7,11 +7,11 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, select
+from sqlalchemy import CursorResult, delete, select
 from sqlalchemy.orm import Session
 
 from ..db import utcnow
@@ -161,8 +161,11 @@ def end_all_sessions(session: Session, user_id: int) -> None:
 
 
 def purge_expired_sessions(session: Session, now: datetime | None = None) -> int:
-    result = session.execute(
-        delete(LoginSession).where(LoginSession.expires_at <= (now or utcnow()))
+    result = cast(  # a DML statement gives a CursorResult
+        CursorResult[Any],
+        session.execute(
+            delete(LoginSession).where(LoginSession.expires_at <= (now or utcnow()))
+        ),
     )
     return int(result.rowcount or 0)
 

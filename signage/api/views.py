@@ -2,48 +2,74 @@
 
 Authentication: ``Authorization: Bearer sgn_…`` (a key made by the province admin,
 stored hashed). A client bound to an organisation sees and writes only its venues.
-Errors are JSON ``{"error": …, "message": …, "fields": {…}}`` with 4xx statuses;
-messages are Vietnamese unless the request asks for English (``Accept-Language: en``
-or the ``lang`` cookie).
+Each operation's contract (parameters, body, every response with its schema) is the
+``@spec.validate`` it carries, with the models of ``schemas.py``; the same
+declaration validates the request and writes ``/api/v1/openapi.json``. Every 4xx is
+the ``Error`` body; messages are Vietnamese unless the ``lang`` cookie asks for
+English.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, TypeVar
+from typing import ParamSpec, TypeVar
 
 from flask import Blueprint, current_app, g, jsonify, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from werkzeug.exceptions import BadRequest, HTTPException
 
 from .. import db, geo
 from ..accounts.models import Organisation
-from ..checkin import people
-from ..checkin import services as checkins
-from ..checkin.models import CheckIn
-from ..errors import Gone, Invalid, NotFound
+from ..errors import N_, DomainError, Gone, NotFound
 from ..extensions import csrf, limiter
 from ..venues import services as venues
-from ..venues import tokens
 from ..venues.models import Venue
-from . import services
+from ..web import error_page
+from . import schemas, services
 from .models import ApiClient, Scope
-from .openapi import document
+from .openapi import ApiError, document, errors, responses, spec
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
 
-F = TypeVar("F", bound=Callable[..., Any])
-PAGE_MAX = 500
+P = ParamSpec("P")
+R = TypeVar("R")
+# A check-in body is a few hundred bytes; anything near this is not one.
+BODY_MAX = 16 * 1024
 
 
-def _error(status: int, message: str, **fields: str) -> Any:
-    body: dict[str, Any] = {"error": status, "message": message}
-    if fields:
-        body["fields"] = fields
-    return jsonify(body), status
+@bp.errorhandler(ApiError)
+def _api_error(e: ApiError) -> ResponseReturnValue:
+    return jsonify(e.body()), e.status, e.headers
+
+
+@bp.errorhandler(DomainError)
+def _domain_error(e: DomainError) -> ResponseReturnValue:
+    if not e.message:
+        return error_page(e.status)
+    message = _(e.message)
+    fields = {e.field: message} if e.field else None
+    return _api_error(ApiError(e.status, message, fields))
+
+
+@bp.errorhandler(HTTPException)
+def _http_error(e: HTTPException) -> ResponseReturnValue:
+    """Werkzeug's and Flask-Limiter's refusals (413, 429, ...): the site's message for
+    the status, in the API's body (web.error_page answers /api/ paths so, which also
+    covers what no blueprint sees: unknown paths, methods not allowed)."""
+    if e.code is None or e.code < 400:
+        return e
+    body, status = error_page(e.code)
+    headers = [(k, v) for k, v in e.get_headers() if k.lower() != "content-type"]
+    return body, status, headers
+
+
+def _client() -> ApiClient:
+    client: ApiClient = g.api_client
+    return client
 
 
 def _client_key() -> str:
@@ -51,172 +77,179 @@ def _client_key() -> str:
     return f"api:{client.id}" if client else f"api-ip:{request.remote_addr}"
 
 
-def requires(scope: Scope) -> Callable[[F], F]:
-    def decorate(view: F) -> F:
+def _read_json() -> None:
+    """Parse the JSON body once, bounded, before spectree validates it (which would
+    read a malformed body as ``{}``, and lets a deeply nested one raise
+    RecursionError). Flask caches the result for spectree's own ``get_json``."""
+    request.max_content_length = BODY_MAX  # larger: 413 from Werkzeug
+    if not request.is_json:
+        raise ApiError(
+            400, _("Cần một đối tượng JSON (Content-Type: application/json).")
+        )
+    try:
+        request.get_json()
+    except (BadRequest, RecursionError):
+        raise ApiError(400, _("Nội dung không phải JSON hợp lệ.")) from None
+
+
+def requires(scope: Scope) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """Authenticate the key (401), check its scope (403), then read a JSON body."""
+
+    def decorate(view: Callable[P, R]) -> Callable[P, R]:
         @wraps(view)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
+        def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
             header = request.headers.get("Authorization", "")
             key = header[7:].strip() if header.lower().startswith("bearer ") else ""
             s = db.session()
             client = services.authenticate(s, key) if key else None
-            if client is not None:
-                s.commit()  # end the read: the (rare) write below begins on its own
-                if services.touch(s, client):
-                    s.commit()
             if client is None:
-                resp = _error(401, _("Thiếu hoặc sai khoá API."))
-                resp[0].headers["WWW-Authenticate"] = 'Bearer realm="signage"'
-                return resp
+                raise ApiError(
+                    401,
+                    _("Thiếu hoặc sai khoá API."),
+                    headers={"WWW-Authenticate": 'Bearer realm="signage"'},
+                )
+            services.touch(s, client)
             if not client.has(scope):
-                return _error(
+                raise ApiError(
                     403, _("Khoá API này không có quyền %(scope)s.", scope=scope)
                 )
             g.api_client = client
+            if request.method == "POST":
+                _read_json()
             return view(*args, **kwargs)
 
-        return wrapper  # type: ignore[return-value]
+        return wrapper
 
     return decorate
 
 
-def _venue_json(v: Venue, org_name: str) -> dict[str, Any]:
-    return {
-        "token": v.token,
-        "name": v.name,
-        "organisation": org_name,
-        "organisation_id": v.organisation_id,
-        "address": v.address,
-        "ward_code": v.ward_code,
-        "ward": geo.ward_name(v.ward_code) if v.ward_code else None,
-        "category": v.category.value,
-        "stay_minutes": v.stay_minutes,
-        "active": v.active,
-        "checkin_url": f"{current_app.config['PUBLIC_BASE_URL']}/C/{v.token}",
-    }
-
-
-def _visible(v: Venue) -> bool:
-    client: ApiClient = g.api_client
-    return client.organisation_id is None or v.organisation_id == client.organisation_id
+def _venue(v: Venue, org_name: str) -> schemas.Venue:
+    return schemas.Venue(
+        token=v.token,
+        name=v.name,
+        organisation=org_name,
+        organisation_id=v.organisation_id,
+        address=v.address,
+        ward_code=v.ward_code,
+        ward=geo.ward_name(v.ward_code) if v.ward_code else None,
+        category=v.category,
+        stay_minutes=v.stay_minutes,
+        active=v.active,
+        checkin_url=f"{current_app.config['PUBLIC_BASE_URL']}/C/{v.token}",
+    )
 
 
 @bp.get("/openapi.json")
 @limiter.exempt
-def openapi() -> Any:
-    return jsonify(document(current_app.config["PUBLIC_BASE_URL"]))
+def openapi() -> ResponseReturnValue:
+    """The OpenAPI 3.1 document, written from the operations' declarations."""
+    return jsonify(document(current_app.config["PUBLIC_BASE_URL"], bp.url_prefix or ""))
 
 
 @bp.get("/venues/<token>")
 @requires(Scope.VENUES_READ)
-def venue(token: str) -> Any:
+@spec.validate(
+    resp=responses(
+        HTTP_200=(schemas.Venue, "The venue"),
+        **errors(
+            HTTP_403="The key lacks venues:read",
+            HTTP_404="Unknown token, or a venue of another organisation",
+            HTTP_410="The board was replaced (token rotated)",
+        ),
+    ),
+    path_parameter_descriptions={"token": "The token printed on the board, any case"},
+    operation_id="getVenue",
+    # Only the path is read, and an unreadable token is an unknown one: the status
+    # spectree would give a refused request is this operation's 404.
+    validation_error_status=404,
+)
+def venue(token: str) -> schemas.Venue:
+    """One venue by the token printed on its board"""
     s = db.session()
     try:
-        v = venues.resolve_token(s, token)
+        v: Venue | None = venues.resolve_token(s, token)
     except Gone:
-        return _error(410, _("Bảng mã này đã được thay thế."))
+        raise ApiError(410, _("Bảng mã này đã được thay thế.")) from None
     except NotFound:
-        return _error(404, _("Không tìm thấy mã này."))
-    if not _visible(v):
-        return _error(404, _("Không tìm thấy mã này."))
+        v = None
+    if v is None or not services.visible(_client(), v):
+        raise NotFound(N_("Không tìm thấy mã này."))
     org = s.get(Organisation, v.organisation_id)
-    return jsonify(_venue_json(v, org.name if org else ""))
+    return _venue(v, org.name if org else "")
 
 
 @bp.get("/venues")
 @requires(Scope.VENUES_READ)
-def venue_list() -> Any:
-    """Venues by id, in pages: ``?after=<last id>&limit=<1..500>``."""
-    try:
-        after = int(request.args.get("after", "0"))
-        limit = int(request.args.get("limit", "100"))
-    except ValueError:
-        return _error(400, _("Tham số after và limit phải là số nguyên."))
-    if not 1 <= limit <= PAGE_MAX or after < 0:
-        return _error(400, _("limit từ 1 đến 500, after không âm."))
+@spec.validate(
+    query=schemas.VenuePageQuery,
+    resp=responses(
+        HTTP_200=(schemas.VenuePage, "A page of venues by id; `next` links the next"),
+        **errors(
+            HTTP_400="`after` or `limit` out of range or not an integer",
+            HTTP_403="The key lacks venues:read",
+        ),
+    ),
+    validation_error_status=400,
+    operation_id="listVenues",
+)
+def venue_list(query: schemas.VenuePageQuery) -> schemas.VenuePage:
+    """Venues in pages of up to 500, by id"""
     stmt = (
         select(Venue, Organisation.name)
         .join(Organisation, Organisation.id == Venue.organisation_id)
-        .where(Venue.id > after)
+        .where(Venue.id > query.after)
         .order_by(Venue.id)
-        .limit(limit)
+        .limit(query.limit)
     )
-    client: ApiClient = g.api_client
+    client = _client()
     if client.organisation_id is not None:
         stmt = stmt.where(Venue.organisation_id == client.organisation_id)
     rows = db.session().execute(stmt).all()
-    items = [_venue_json(v, name) for v, name in rows]
-    body: dict[str, Any] = {"items": items}
-    if len(rows) == limit:
-        body["next"] = url_for(
-            "api.venue_list", after=rows[-1][0].id, limit=limit, _external=False
-        )
-    return jsonify(body)
+    page = schemas.VenuePage(items=[_venue(v, name) for v, name in rows])
+    if len(rows) == query.limit:
+        page.next = url_for("api.venue_list", after=rows[-1][0].id, limit=query.limit)
+    return page
 
 
 @bp.post("/checkins")
 @requires(Scope.CHECKINS_WRITE)
 @limiter.limit(lambda: current_app.config["API_CHECKIN_LIMIT"], key_func=_client_key)
-def checkin() -> Any:
-    """Record a check-in made in another system, at server time. ``client_ref`` (the
-    other system's id for it) makes retries safe: the same ref returns the same one."""
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        return _error(400, _("Cần một đối tượng JSON."))
-    fields: dict[str, str] = {}
-    raw_token = data.get("venue_token")
-    token = tokens.normalise(raw_token) if isinstance(raw_token, str) else None
-    if token is None:
-        fields["venue_token"] = _("Mã địa điểm không hợp lệ.")
-    client_ref = data.get("client_ref")
-    if not isinstance(client_ref, str) or not 1 <= len(client_ref) <= 40:
-        fields["client_ref"] = _("client_ref: chuỗi từ 1 đến 40 ký tự.")
-    name, phone = data.get("name"), data.get("phone")
-    visitor = None
-    if not isinstance(name, str) or not isinstance(phone, str):
-        fields.setdefault("name", _("Cần họ tên và số điện thoại (chuỗi)."))
-    else:
-        try:
-            visitor = checkins.Visitor(name, phone).check()
-        except Invalid as e:
-            fields[e.field or "name"] = _(e.message)
-    if fields:
-        return _error(422, _("Dữ liệu chưa đúng."), **fields)
-    s = db.session()
-    v = s.scalar(select(Venue).where(Venue.token == token))
-    if v is None or not _visible(v):
-        return _error(
-            404, _("Không tìm thấy mã này."), venue_token=_("Không tìm thấy.")
-        )
-    if not v.active:
-        return _error(409, _("Địa điểm này đang tạm ngừng nhận khai báo."))
-    client: ApiClient = g.api_client
-    submission = f"api:{client.id}:{client_ref}"[:64]
-    assert visitor is not None
-    try:
-        recorded = checkins.check_in(
-            s,
-            v,
-            visitor,
-            submission_id=submission,
-            secret=current_app.config["SECRET_KEY"],
-        )
-        s.commit()
-    except IntegrityError:  # the same client_ref used for another venue
-        s.rollback()
-        return _error(409, _("client_ref này đã dùng cho một địa điểm khác."))
-    except checkins.VenueChanged:  # closed or rotated since it was read above
-        s.rollback()
-        return _error(409, _("Địa điểm này đang tạm ngừng nhận khai báo."))
-    row = s.scalar(select(CheckIn).where(CheckIn.public_ref == recorded.public_ref))
-    assert row is not None
-    body = {
-        "ref": row.public_ref,
-        "venue_token": v.token,
-        "venue": v.name,
-        "name": row.name,
-        "phone": people.mask(row.phone),
-        "checked_in_at": row.checked_in_at.isoformat(),
-        "auto_out_at": row.auto_out_at.isoformat(),
-        "created": recorded.created,
-    }
-    return jsonify(body), 201 if recorded.created else 200
+@spec.validate(
+    json=schemas.CheckinIn,
+    resp=responses(
+        HTTP_201=(schemas.Checkin, "Recorded"),
+        HTTP_200=(
+            schemas.Checkin,
+            "Already recorded (the same client_ref, or the same phone at the venue "
+            "within 10 minutes)",
+        ),
+        **errors(
+            HTTP_400="The body is not a JSON document (or not sent as one)",
+            HTTP_403="The key lacks checkins:write",
+            HTTP_404="Unknown venue, or one of another organisation",
+            HTTP_409="The venue takes no check-ins now, or the client_ref was used "
+            "at another venue",
+            HTTP_413="The body is larger than 16 KiB",
+            HTTP_422="A field is refused (`fields` says which and why)",
+            HTTP_429="More check-ins from this key than API_CHECKIN_LIMIT allows",
+        ),
+    ),
+    operation_id="postCheckin",
+)
+def checkin(json: schemas.CheckinIn) -> tuple[schemas.Checkin, int]:
+    """Record a check-in at server time (idempotent by client_ref)
+
+    ``client_ref`` (the other system's id for it) makes retries safe: the same ref
+    returns the same check-in.
+    """
+    done = services.record_checkin(
+        db.session(),
+        _client(),
+        venue_token=json.venue_token,
+        name=json.name,
+        phone=json.phone,
+        client_ref=json.client_ref,
+        secret=current_app.config["SECRET_KEY"],
+    )
+    body = schemas.Checkin.model_validate(done, from_attributes=True)
+    return body, 201 if done.created else 200

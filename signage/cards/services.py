@@ -10,8 +10,9 @@ from __future__ import annotations
 import re
 import secrets
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import delete, select
+from sqlalchemy import CursorResult, delete, select
 from sqlalchemy.orm import Session
 
 from ..checkin import services as checkins
@@ -97,7 +98,8 @@ def delete_card(session: Session, code: str) -> None:
 
 def purge(session: Session, cutoff: datetime) -> int:
     """Delete cards not used since ``cutoff``."""
-    result = session.execute(
-        delete(PersonalCard).where(PersonalCard.last_used_at < cutoff)
+    result = cast(  # a DML statement gives a CursorResult
+        CursorResult[Any],
+        session.execute(delete(PersonalCard).where(PersonalCard.last_used_at < cutoff)),
     )
     return int(result.rowcount or 0)

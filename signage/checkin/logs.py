@@ -51,7 +51,7 @@ def _phone_search(text: str) -> str | None:
         return digits
 
 
-def filtered(f: LogFilter, tz: ZoneInfo) -> Select[tuple[CheckIn]]:
+def filtered(f: LogFilter, tz: ZoneInfo) -> Select[CheckIn]:
     q = select(CheckIn).join(Venue, Venue.id == CheckIn.venue_id)
     q = q.where(Venue.organisation_id == f.org_id)
     if f.venue_id is not None:

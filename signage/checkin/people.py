@@ -30,10 +30,13 @@ _WS = re.compile(r"\s+")
 # the library's own metadata for Vietnamese mobiles, it needs no full parse (which
 # costs more than the rest of the check-in's input handling together).
 _LOCAL = re.compile(r"0(\d{9})")
-_VN_MOBILE = phonenumbers.PhoneMetadata.metadata_for_region(DEFAULT_REGION).mobile
+_VN_META = phonenumbers.PhoneMetadata.metadata_for_region(DEFAULT_REGION)
+_VN_MOBILE = _VN_META.mobile if _VN_META is not None else None
 _VN_MOBILE_9 = (
     re.compile(_VN_MOBILE.national_number_pattern)
-    if 9 in _VN_MOBILE.possible_length
+    if _VN_MOBILE is not None
+    and _VN_MOBILE.national_number_pattern
+    and 9 in (_VN_MOBILE.possible_length or ())
     else None
 )
 

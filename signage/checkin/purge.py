@@ -88,9 +88,9 @@ def _checkpoint(write: Callable[[], Session]) -> None:
     batch until some commit reaches the auto-checkpoint threshold and does it
     inside its COMMIT, and that commit may be a resident's check-in."""
     with write() as s:
-        bind = s.get_bind()
-        if bind.dialect.name == "sqlite":
-            with bind.connect() as conn:
+        engine = s.get_bind().engine
+        if engine.dialect.name == "sqlite":
+            with engine.connect() as conn:
                 conn.execution_options(sqlite_autocommit=True).exec_driver_sql(
                     "PRAGMA wal_checkpoint(PASSIVE)"
                 )

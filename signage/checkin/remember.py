@@ -8,8 +8,9 @@ ignored, and checked again on every use like freshly typed input.
 
 from __future__ import annotations
 
-from flask import Response, current_app, request
+from flask import current_app, request
 from itsdangerous import BadSignature, URLSafeSerializer
+from werkzeug.wrappers import Response
 
 from ..errors import Invalid
 from .services import Visitor

@@ -13,10 +13,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol, cast
 
 from sqlalchemy import (
     Connection,
+    CursorResult,
     and_,
     bindparam,
     delete,
@@ -70,9 +71,14 @@ class PublicVenue:
 
 
 class Stay(Protocol):
-    id: int
-    token: str
-    stay_minutes: int
+    """A venue as a check-in needs it: a Venue row or a frozen PublicVenue."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def token(self) -> str: ...
+    @property
+    def stay_minutes(self) -> int: ...
 
 
 class VenueChanged(Gone):
@@ -205,23 +211,24 @@ def check_in(
     now = now or utcnow()
     if isinstance(conn, Session):
         conn = conn.connection()
+    ref, digest = _new_ref(), people.phone_hash(secret, visitor.phone)
     params = {
         "venue_id": venue.id,
-        "public_ref": _new_ref(),
+        "public_ref": ref,
         "submission_id": submission_id,
         "name": visitor.name,
         "name_fold": people.name_key(visitor.name),
         "phone": visitor.phone,
-        "phone_hash": people.phone_hash(secret, visitor.phone),
+        "phone_hash": digest,
         "checked_in_at": now,
         "auto_out_at": now + timedelta(minutes=venue.stay_minutes),
         "since": now - DEDUPE_WINDOW,
         "token": venue.token,
         "stay_minutes": venue.stay_minutes,
     }
-    with _one_phone_at_a_time(conn, venue.id, params["phone_hash"]):
+    with _one_phone_at_a_time(conn, venue.id, digest):
         if conn.execute(_INSERT_NEW, params).rowcount == 1:
-            return Recorded(params["public_ref"], True)
+            return Recorded(ref, True)
         earlier = conn.execute(_EARLIER, params).scalar()
     if earlier is not None:
         return Recorded(earlier, False)
@@ -327,7 +334,10 @@ def purge_batch(
     write lock held); a check-in's feedback goes with it by ON DELETE CASCADE and is
     counted just before."""
     old_fb = select(Feedback.id).where(Feedback.created_at < cutoff).limit(batch)
-    fb = session.execute(delete(Feedback).where(Feedback.id.in_(old_fb)))
+    fb = cast(
+        CursorResult[Any],
+        session.execute(delete(Feedback).where(Feedback.id.in_(old_fb))),
+    )
     old = select(CheckIn.id).where(CheckIn.checked_in_at < cutoff)
     if max_id is not None:
         old = old.where(CheckIn.id <= max_id)
@@ -335,10 +345,13 @@ def purge_batch(
     linked = session.scalar(
         select(func.count(Feedback.id)).where(Feedback.checkin_id.in_(old))
     )
-    done = session.execute(
-        delete(CheckIn)
-        .where(CheckIn.id.in_(old))
-        .execution_options(synchronize_session=False)
+    done = cast(  # a DML statement gives a CursorResult
+        CursorResult[Any],
+        session.execute(
+            delete(CheckIn)
+            .where(CheckIn.id.in_(old))
+            .execution_options(synchronize_session=False)
+        ),
     )
     return PurgeResult(
         checkins=done.rowcount or 0, feedback=(fb.rowcount or 0) + int(linked or 0)

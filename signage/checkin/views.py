@@ -65,7 +65,7 @@ def _limits(view: Any) -> Any:
 
 
 @bp.errorhandler(429)
-def _too_many(_e: Exception) -> Any:
+def _too_many(_e: Exception | None) -> Any:
     return render_template("checkin/limited.html"), 429
 
 

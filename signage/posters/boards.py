@@ -47,4 +47,4 @@ class Code:
     @classmethod
     def of(cls, payload: str) -> Code:
         code = qr.make(payload)
-        return cls(qr.pdf_path(code), code.symbol_size(border=0)[0])
+        return cls(qr.pdf_path(code), int(code.symbol_size(border=0)[0]))

@@ -38,7 +38,17 @@ from datetime import time as dtime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, case, delete, func, select, text, update
+from sqlalchemy import (
+    Connection,
+    Date,
+    case,
+    cast,
+    delete,
+    func,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
@@ -125,10 +135,13 @@ def _upsert(
     if not rows:
         return
     if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        stmt: Any = pg_insert(model)
     else:
-        from sqlalchemy.dialects.sqlite import insert
-    stmt = insert(model)
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        stmt = sqlite_insert(model)
     keys = [c.name for c in model.__table__.primary_key.columns]
     stmt = stmt.on_conflict_do_update(index_elements=keys, set_=set_(stmt, model))
     session.execute(stmt, rows)
@@ -186,6 +199,64 @@ def _rows_between(session: Session, low: int, high: int) -> Iterable[Any]:
     )
 
 
+def _fixed_offset(zone: ZoneInfo, first: datetime, last: datetime) -> int | None:
+    """The zone's UTC offset in seconds if it is the same from ``first`` to ``last``
+    (checked every day between: no zone changes offset twice in a day), else None.
+    Asia/Ho_Chi_Minh has been UTC+7 since 1975."""
+    offsets = set()
+    at = first
+    while True:
+        offsets.add(at.astimezone(zone).utcoffset())
+        if at >= last or len(offsets) > 1:
+            break
+        at = min(at + timedelta(days=1), last)
+    only = offsets.pop()
+    return int(only.total_seconds()) if not offsets and only is not None else None
+
+
+def _grouped(session: Session, low: int, high: int, zone: ZoneInfo) -> _Counts | None:
+    """The same counts as :func:`_count`, grouped by the database (venue, local day):
+    several times faster for a rebuild. None where the database cannot tell the local
+    day (SQLite, a zone whose offset changes within the range)."""
+    in_range = (CheckIn.id > low) & (CheckIn.id <= high)
+    if session.get_bind().dialect.name == "postgresql":
+        day: Any = cast(func.timezone(zone.key, CheckIn.checked_in_at), Date)
+    else:
+        first, last = session.execute(
+            select(
+                func.min(CheckIn.checked_in_at), func.max(CheckIn.checked_in_at)
+            ).where(in_range)
+        ).one()
+        if first is None:
+            return _Counts(Counter(), Counter(), {})
+        offset = _fixed_offset(zone, first, last)
+        if offset is None:
+            return None
+        day = func.date(CheckIn.checked_in_at, f"{offset:+d} seconds")
+    rows = session.execute(
+        select(
+            CheckIn.venue_id,
+            Organisation.province_code,
+            day,
+            func.count(),
+            func.max(CheckIn.checked_in_at),
+        )
+        .join(Venue, Venue.id == CheckIn.venue_id)
+        .join(Organisation, Organisation.id == Venue.organisation_id)
+        .where(in_range)
+        .group_by(CheckIn.venue_id, Organisation.province_code, day)
+    )
+    out = _Counts(Counter(), Counter(), {})
+    for venue_id, province_code, local_day, n, latest in rows:
+        if isinstance(local_day, str):
+            local_day = date.fromisoformat(local_day)
+        out.venue_days[venue_id, local_day] += n
+        out.province_days[province_code, local_day] += n
+        if venue_id not in out.last or latest > out.last[venue_id]:
+            out.last[venue_id] = latest
+    return out
+
+
 def refresh(
     session: Session,
     *,
@@ -202,7 +273,9 @@ def refresh(
         return 0
     if limit is not None:
         top = min(top, low + limit)
-    counts = _count(_rows_between(session, low, top), zone)
+    counts = _grouped(session, low, top, zone)
+    if counts is None:
+        counts = _count(_rows_between(session, low, top), zone)
     _add_counts(session, counts)
     counted = sum(counts.venue_days.values())
     session.execute(

@@ -73,9 +73,12 @@ def _to_srgb(img: Image.Image) -> Image.Image:
         src = ImageCms.ImageCmsProfile(io.BytesIO(icc))
         dst = ImageCms.createProfile("sRGB")
         mode = "RGBA" if img.mode == "RGBA" else "RGB"
-        return ImageCms.profileToProfile(img.convert(mode), src, dst, outputMode=mode)
+        converted = ImageCms.profileToProfile(
+            img.convert(mode), src, dst, outputMode=mode
+        )
     except (ImageCms.PyCMSError, OSError, ValueError):
         return img
+    return converted or img  # None only when converting in place, which we do not
 
 
 @dataclass(frozen=True)

@@ -143,7 +143,8 @@ class LoopVersion(Base):
 
     @property
     def slides(self) -> list[dict[str, Any]]:
-        return json.loads(self.snapshot)["slides"]  # type: ignore[no-any-return]
+        slides: list[dict[str, Any]] = json.loads(self.snapshot)["slides"]
+        return slides
 
 
 class Screen(Base):

@@ -59,7 +59,9 @@ def minutes_shown(
             if organisation_id is None
             else Screen.organisation_id == organisation_id
         )
-    acc: dict[tuple, list[float]] = defaultdict(lambda: [0, 0.0])
+    acc: dict[tuple[date, str, int, str, str], list[float]] = defaultdict(
+        lambda: [0, 0.0]
+    )
     for started, ms, slide_id, label, loop_name, screen_name in session.execute(q):
         key = (
             started.astimezone(tz).date(),

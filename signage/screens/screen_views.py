@@ -37,7 +37,7 @@ def _poll() -> int:
 
 
 def _set_choices(form: PairForm | ScreenForm) -> None:
-    loops = services.list_loops(db.session(), current_user)  # type: ignore[arg-type]
+    loops = services.list_loops(db.session(), current_user)
     form.loop_id.choices = choices(
         [(None, _("— chưa chọn —"))]
         + [
@@ -61,7 +61,7 @@ def _screen_data(form: PairForm | ScreenForm) -> devices.ScreenData:
     loop_id = int(form.loop_id.data) if (form.loop_id.data or "").isdigit() else None
     if loop_id is not None:
         try:
-            services.get_loop(db.session(), loop_id, current_user)  # type: ignore[arg-type]
+            services.get_loop(db.session(), loop_id, current_user)
         except DomainError as e:
             raise Invalid(
                 "Hãy chọn một vòng chiếu trong danh sách.", field="loop_id"
@@ -74,7 +74,7 @@ def _screen_data(form: PairForm | ScreenForm) -> devices.ScreenData:
 @bp.get("/devices")
 @roles_required(*EDITORS)
 def devices_list() -> Any:
-    rows = devices.list_screens(db.session(), current_user)  # type: ignore[arg-type]
+    rows = devices.list_screens(db.session(), current_user)
     poll = _poll()
     return render_template(
         "screens/devices.html",
@@ -99,7 +99,7 @@ def pair() -> Any:
                 s,
                 form.code.data or "",
                 _screen_data(form),
-                services.owner_of(current_user),  # type: ignore[arg-type]
+                services.owner_of(current_user),
             )
         except DomainError as e:
             apply_domain_error(form, e.field, _(e.message))
@@ -127,7 +127,7 @@ def pair() -> Any:
 @roles_required(*EDITORS)
 def device(screen_id: int) -> Any:
     s = db.session()
-    screen = devices.get_screen(s, screen_id, current_user)  # type: ignore[arg-type]
+    screen = devices.get_screen(s, screen_id, current_user)
     form = ScreenForm(obj=screen)
     _set_choices(form)
     if request.method == "GET":
@@ -155,7 +155,7 @@ def device(screen_id: int) -> Any:
 @roles_required(*EDITORS)
 def device_revoke(screen_id: int) -> Any:
     s = db.session()
-    screen = devices.get_screen(s, screen_id, current_user)  # type: ignore[arg-type]
+    screen = devices.get_screen(s, screen_id, current_user)
     if not CleanForm().validate_on_submit():
         abort(400)
     devices.revoke(s, screen)

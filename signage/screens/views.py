@@ -24,11 +24,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import Session
 
-from .. import audit, db, signals
+from .. import audit, db
 from ..accounts.models import Role
 from ..auth import roles_required
 from ..errors import DomainError
 from ..forms import CleanForm, apply_domain_error
+from ..venues import signals as venue_signals
 from ..venues.models import Venue
 from . import export, services
 from .forms import KIND_LABELS, SIZE_LABELS, WEEKDAY_LABELS, LoopForm, SlideForm
@@ -48,11 +49,11 @@ def _follow_rotated_token(app: Flask, *, session: Session, old: str, new: str) -
 
 @bp.record_once
 def _subscribe(state: BlueprintSetupState) -> None:
-    signals.venue_token_rotated.connect(_follow_rotated_token, sender=state.app)
+    venue_signals.venue_token_rotated.connect(_follow_rotated_token, sender=state.app)
 
 
 def _loop(loop_id: int) -> Loop:
-    return services.get_loop(db.session(), loop_id, current_user)  # type: ignore[arg-type]
+    return services.get_loop(db.session(), loop_id, current_user)
 
 
 def _base_url() -> str:
@@ -63,7 +64,7 @@ def _base_url() -> str:
 @roles_required(*EDITORS)
 def loops() -> Any:
     s = db.session()
-    rows = services.list_loops(s, current_user)  # type: ignore[arg-type]
+    rows = services.list_loops(s, current_user)
     return render_template(
         "screens/loops.html", loops=rows, form=LoopForm(), action_form=CleanForm()
     )
@@ -79,14 +80,14 @@ def loop_create() -> Any:
             loop = services.create_loop(
                 s,
                 form.name.data or "",
-                services.owner_of(current_user),  # type: ignore[arg-type]
+                services.owner_of(current_user),
             )
         except DomainError as e:
             apply_domain_error(form, e.field, _(e.message))
         else:
             flash(_("Đã tạo vòng chiếu %(name)s.", name=loop.name), "success")
             return redirect(url_for("screens.loop", loop_id=loop.id))
-    rows = services.list_loops(s, current_user)  # type: ignore[arg-type]
+    rows = services.list_loops(s, current_user)
     return render_template(
         "screens/loops.html", loops=rows, form=form, action_form=CleanForm()
     ), 422
@@ -304,7 +305,7 @@ def _slide_form(lp: Loop, slide: Slide | None, kind: SlideKind) -> Any:
                 url_for("screens.loop", loop_id=lp.id) + f"#slide-{slide.id}"
             )
     status = 422 if request.method == "POST" else 200
-    media = s.get(Media, slide.media_id) if slide and slide.media_id else None
+    shown = s.get(Media, slide.media_id) if slide and slide.media_id else None
     return render_template(
         "screens/slide_form.html",
         lp=lp,
@@ -312,7 +313,7 @@ def _slide_form(lp: Loop, slide: Slide | None, kind: SlideKind) -> Any:
         kind=kind,
         kinds=KIND_LABELS,
         form=form,
-        media=media,
+        media=shown,
         weekday_labels=WEEKDAY_LABELS,
         min_s=_limits()[0] / 1000,
     ), status

@@ -122,7 +122,7 @@ def case() -> Any:
         contacts=len(people_list),
     )
     if export:
-        rows = [
+        rows: list[list[object]] = [
             ["ho_ten", "dien_thoai", "so_lan_trung", "tong_phut_trung", "lan_dau"],
             *(
                 [

@@ -19,12 +19,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
-from .. import audit, db, signals
+from .. import audit, db
 from ..accounts.models import Organisation, Role
 from ..auth import org_or_404, roles_required
 from ..errors import DomainError
 from ..forms import CleanForm, apply_domain_error
-from . import csvimport, services, tokens
+from . import csvimport, services, signals, tokens
 from .forms import CATEGORY_LABELS, ImportConfirmForm, ImportForm, VenueForm
 from .models import VenueCategory
 

@@ -56,7 +56,7 @@ def _start_gunicorn(db_url: str, port: int, log: Any) -> subprocess.Popen[bytes]
 
 
 def _wait_ready(port: int, proc: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 20
+    deadline = time.monotonic() + 60  # a loaded CI machine boots slowly
     while time.monotonic() < deadline:
         assert proc.poll() is None, "gunicorn exited"
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)

@@ -72,7 +72,7 @@ def gunicorn(db_url: str, log: Path, workers: int = 4, **env: str) -> Iterator[i
             stderr=subprocess.STDOUT,
         )
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 60  # a loaded CI machine boots slowly
         while _status(port, "GET", "/healthz")[0] != 200:
             assert proc.poll() is None, log.read_text(errors="replace")
             assert time.monotonic() < deadline, "gunicorn did not start"
