@@ -44,12 +44,12 @@ def _get_or_make(name: str, key: Hashable, make: Callable[[], T]) -> T:
     caches: _Caches = current_app.extensions[_EXT_KEY]
     cache = caches.by_name[name]
     with caches.lock:
-        value = cache.get(key, _MISSING)
+        value: Any = cache.get(key, _MISSING)
     if value is _MISSING:
         value = make()  # outside the lock: two misses may both make it, same value
         with caches.lock:
             cache[key] = value
-    return value  # type: ignore[return-value]
+    return value
 
 
 def _get(name: str, key: Hashable) -> Any:

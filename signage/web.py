@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from functools import partial, wraps
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from flask import Flask, Response, jsonify, render_template, request
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
@@ -163,7 +163,7 @@ def lean(view: F) -> F:
     from .extensions import limiter
 
     setattr(view, _LEAN, True)
-    return limiter.exempt(view)  # type: ignore[return-value]
+    return cast(F, limiter.exempt(view))
 
 
 def _skip_on_lean_views(app: Flask) -> None:
@@ -187,11 +187,12 @@ def _skip_on_lean_views(app: Flask) -> None:
 
         return run
 
-    for hooks in (
+    registries: tuple[dict[Any, list[Any]], ...] = (
         app.before_request_funcs,
         app.after_request_funcs,
         app.teardown_request_funcs,
-    ):
+    )
+    for hooks in registries:
         hooks[None] = [
             unless_lean(h)
             if any(owner(h) is x for x in (limiter, login_manager))

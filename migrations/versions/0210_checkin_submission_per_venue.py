@@ -9,6 +9,7 @@ Revises: 0200_checkin
 """
 
 from collections.abc import Sequence
+from typing import Any
 
 from alembic import op
 
@@ -18,9 +19,16 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
+def _batch() -> Any:
+    # Batch mode: SQLite changes constraints by copying the table, which must keep
+    # the AUTOINCREMENT the model declares (0410_rollups may have run first).
+    return op.batch_alter_table(
+        "checkins", schema=None, table_kwargs={"sqlite_autoincrement": True}
+    )
+
+
 def upgrade() -> None:
-    # Batch mode: SQLite changes constraints by copying the table.
-    with op.batch_alter_table("checkins", schema=None) as batch_op:
+    with _batch() as batch_op:
         batch_op.drop_constraint("uq_checkins_submission_id", type_="unique")
         batch_op.create_unique_constraint(
             "uq_checkins_venue_submission", ["venue_id", "submission_id"]
@@ -30,7 +38,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     # Fails if one id was used at two venues meanwhile, as it should: that data does
     # not fit the older rule.
-    with op.batch_alter_table("checkins", schema=None) as batch_op:
+    with _batch() as batch_op:
         batch_op.drop_constraint("uq_checkins_venue_submission", type_="unique")
         batch_op.create_unique_constraint(
             "uq_checkins_submission_id", ["submission_id"]
