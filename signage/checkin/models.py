@@ -9,7 +9,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime, timedelta
 
-from sqlalchemy import Enum, ForeignKey, Index, String, Text
+from sqlalchemy import Enum, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import Base, UTCDateTime, created_ts, intpk
@@ -26,8 +26,9 @@ class CheckIn(Base):
     venue_id: Mapped[int] = mapped_column(ForeignKey("venues.id", ondelete="CASCADE"))
     # Random, unguessable name for the confirmation URL (never the row id).
     public_ref: Mapped[str] = mapped_column(String(24), unique=True)
-    # One per rendered form: a double tap or a retried POST finds the first row.
-    submission_id: Mapped[str] = mapped_column(String(64), unique=True)
+    # One per rendered form: a double tap or a retried POST finds the first row. Unique
+    # per venue (see __table_args__): an id replayed at another venue is a new visit.
+    submission_id: Mapped[str] = mapped_column(String(64))
     name: Mapped[str] = mapped_column(String(NAME_MAX))
     # Accent- and case-folded name for searching ('nguyen van a'): SQLite's lower()
     # only folds ASCII, so the fold is computed once, here, in Python.
@@ -47,6 +48,9 @@ class CheckIn(Base):
     venue: Mapped[Venue] = relationship()
 
     __table_args__ = (
+        UniqueConstraint(
+            "venue_id", "submission_id", name="uq_checkins_venue_submission"
+        ),
         Index("ix_checkins_venue_time", "venue_id", "checked_in_at"),
         Index("ix_checkins_phone_hash_time", "phone_hash", "checked_in_at"),
         Index("ix_checkins_checked_in_at", "checked_in_at"),

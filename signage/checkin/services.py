@@ -202,9 +202,11 @@ def check_in(
     length (nothing is written).
 
     Works on an autocommit connection (the public POST: one atomic statement, the
-    shortest possible write lock) or inside a Session's transaction. A submission id
-    replayed at another venue violates the unique constraint: IntegrityError, and the
-    caller retries with a fresh id.
+    shortest possible write lock) or inside a Session's transaction. Submission ids
+    are unique per venue: one replayed at another venue is a new check-in there. Two
+    identical forms at the very same moment on PostgreSQL: the second raises
+    IntegrityError (the transaction boundary runs the request again, and it then
+    finds the first).
     """
     now = now or utcnow()
     if isinstance(conn, Session):

@@ -9,9 +9,8 @@ never lists or looks up anyone else's data.
 from __future__ import annotations
 
 import re
-import time
 from dataclasses import dataclass, field
-from functools import lru_cache, wraps
+from functools import wraps
 from typing import Any
 
 from flask import (
@@ -26,13 +25,13 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import Connection
-from sqlalchemy.exc import IntegrityError
 
-from .. import db, ratelimit, timefmt
+from .. import caches, db, ratelimit, timefmt
 from ..errors import Gone, Invalid, NotFound
-from ..extensions import csrf, limiter
+from ..extensions import csrf
 from ..venues import services as venues
 from ..venues import tokens
+from ..web import lean
 from . import formtoken, gate, people, remember, services, verify
 from .forms import CATEGORY_LABELS, FeedbackForm
 from .models import CheckIn
@@ -45,27 +44,24 @@ _SUBMISSION = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 # Rate limits ----------------------------------------------------------------------
 
 
-def _venue_key() -> str:
-    return tokens.normalise((request.view_args or {}).get("token", "")) or "invalid"
-
-
 def _limits(view: Any) -> Any:
-    """Per client IP (generous: carrier NAT) and per venue, on POST only.
+    """Per client IP (generous: carrier NAT) and per venue, on these POSTs only.
 
     Counted by the app's rate-limit service (signage/ratelimit), shared by every
-    worker; it lets check-ins through when its storage fails. The view is exempt
-    from Flask-Limiter's per-request machinery, which cost more than the counting.
+    worker; it lets check-ins through when its storage fails. The views are lean
+    (web.lean): Flask-Limiter's own per-request machinery skips them.
     """
 
     @wraps(view)
     def limited(*args: Any, **kwargs: Any) -> Any:
+        venue = tokens.normalise(kwargs.get("token", "")) or "invalid"
         if not ratelimit.allowed(
             "checkin-ip", request.remote_addr or "-"
-        ) or not ratelimit.allowed("checkin-venue", _venue_key()):
+        ) or not ratelimit.allowed("checkin-venue", venue):
             return _too_many(None)
         return view(*args, **kwargs)
 
-    return limiter.exempt(limited)
+    return lean(limited)
 
 
 @bp.errorhandler(429)
@@ -96,8 +92,6 @@ def _venue(token: str, conn: Connection | None = None) -> services.PublicVenue:
         )
     elif canonical:
         venue = services.public_venue(db.session(), canonical)
-    if venue is None or not venue.active:
-        _recent.pop(canonical or "", None)
     if venue is None:
         try:  # raises: retired (410) or unknown (404)
             venues.resolve_token(db.session(), token)
@@ -108,31 +102,8 @@ def _venue(token: str, conn: Connection | None = None) -> services.PublicVenue:
         raise _Closed((render_template("checkin/unknown.html", raw=token[:40]), 404))
     if not venue.active:
         raise _Closed((render_template("checkin/inactive.html", venue=venue), 410))
-    _remember_venue(venue)
+    caches.remember_venue(venue.token, venue)
     return venue
-
-
-# The check-in POST uses the venue read by a recent request of this process (at most
-# _RECENT_SECONDS old) instead of reading it again: its INSERT re-checks, inside the
-# same statement, that the venue still has that token, is open and has that stay
-# length, and a venue that changed is read afresh (services.VenueChanged). Pages keep
-# reading the venue on every request, so an edit shows at once.
-_RECENT_SECONDS = 30.0
-_RECENT_MAX = 4096
-_recent: dict[str, tuple[float, services.PublicVenue]] = {}
-
-
-def _recent_venue(token: str) -> services.PublicVenue | None:
-    hit = _recent.get(tokens.normalise(token) or "")
-    if hit is None or hit[0] < time.monotonic():
-        return None
-    return hit[1]
-
-
-def _remember_venue(venue: services.PublicVenue) -> None:
-    if len(_recent) >= _RECENT_MAX:
-        _recent.clear()
-    _recent[venue.token] = (time.monotonic() + _RECENT_SECONDS, venue)
 
 
 def _checkin(
@@ -154,7 +125,8 @@ def _busy_ms() -> int:
 # The check-in form ------------------------------------------------------------------
 # A plain dataclass, not WTForms: this form is rendered and posted hundreds of times a
 # second at peak, and binding seven WTForms fields cost more than the database work.
-# CSRF is still enforced for every POST by the app-wide CSRFProtect.
+# Its POST is exempt from the app-wide CSRFProtect (which would need a session): it is
+# protected by formtoken (a signed double-submit token and Fetch Metadata) instead.
 
 
 @dataclass
@@ -191,15 +163,29 @@ def _scan_page(
 ) -> Any:
     if not _SUBMISSION.match(typed.submission_id):
         typed.submission_id = services.new_submission_id()
+    retention_days = current_app.config["RETENTION_DAYS"]
     if saved is None and not typed.errors and not typed.form_errors and not typed.name:
-        page = _blank_page(
-            venue,
-            str(get_locale()),
-            request.full_path,
-            current_app.config["RETENTION_DAYS"],
+        page = caches.scan_page(
+            (venue, str(get_locale()), retention_days),
+            lambda: _render_scan(venue, Typed(submission_id=_SUBMISSION_SLOT), None),
         )
         page = page.replace(_CSRF_SLOT, formtoken.issue(), 1)
         return page.replace(_SUBMISSION_SLOT, typed.submission_id, 1), status
+    return _render_scan(venue, typed, saved, formtoken.issue()), status
+
+
+# The blank scan page is the same for every visitor of a venue except for two hidden
+# values: it is rendered with slots, kept in caches.scan_page, and filled per request.
+_CSRF_SLOT = "\x00csrf\x00"
+_SUBMISSION_SLOT = "\x00submission\x00"
+
+
+def _render_scan(
+    venue: services.PublicVenue,
+    typed: Typed,
+    saved: services.Visitor | None,
+    csrf_token: str = _CSRF_SLOT,
+) -> str:
     return render_template(
         "checkin/scan.html",
         venue=venue,
@@ -207,35 +193,15 @@ def _scan_page(
         saved=saved,
         saved_phone=people.mask(saved.phone) if saved else "",
         retention_days=current_app.config["RETENTION_DAYS"],
-        csrf=formtoken.issue(),
-    ), status
-
-
-# The blank scan page is the same for every visitor of a venue except for two hidden
-# values, and rendering it cost more than everything else in the request together. So
-# it is rendered once per (venue's current data, language, URL) with two slots filled
-# per request. The key is the venue row itself, read on every request, so an edit,
-# rotation or deactivation shows at once; the cache is per process and bounded.
-_CSRF_SLOT = "\x00csrf\x00"
-_SUBMISSION_SLOT = "\x00submission\x00"
-
-
-@lru_cache(maxsize=1024)
-def _blank_page(
-    venue: services.PublicVenue, locale: str, full_path: str, retention_days: int
-) -> str:
-    return render_template(
-        "checkin/scan.html",
-        venue=venue,
-        form=Typed(submission_id=_SUBMISSION_SLOT),
-        saved=None,
-        saved_phone="",
-        retention_days=retention_days,
-        csrf=_CSRF_SLOT,
+        csrf=csrf_token,
+        # The language links come back to the canonical page, whatever query
+        # string this request had: the page depends on nothing else of the URL.
+        here=url_for("checkin.scan", token=venue.token),
     )
 
 
 @bp.get("/C")
+@lean
 def enter_token() -> Any:
     raw = request.args.get("t", "")
     if raw:
@@ -247,7 +213,7 @@ def enter_token() -> Any:
 
 
 @bp.get("/C/<token>")
-@limiter.exempt  # read-only and cheap: floods are the reverse proxy's job
+@lean  # read-only and cheap: floods are the reverse proxy's job
 def scan(token: str) -> Any:
     # One autocommit statement, as for the POST: no transaction to begin and end.
     with gate.autocommit() as conn:
@@ -285,31 +251,33 @@ def checkin(token: str) -> Any:
     if not _SUBMISSION.match(submission):
         submission = services.new_submission_id()
     secret = current_app.config["SECRET_KEY"]
-    # No Session (and so no BEGIN IMMEDIATE) on this path: the venue is read and the
-    # check-in written by single statements on an autocommit connection.
+    # No Session (and so no BEGIN IMMEDIATE) on this path: the venue is read (unless
+    # read moments ago, caches.recent_venue) and the check-in written by single
+    # statements on an autocommit connection. The same form sent twice at once at one
+    # venue (PostgreSQL) loses on the unique key, and the transaction boundary runs
+    # this view again: it then finds the first one.
     with gate.autocommit() as conn:
-        venue = _recent_venue(token) or _venue(token, conn)
+        venue = caches.recent_venue(tokens.normalise(token) or "") or _venue(
+            token, conn
+        )
         if visitor is None:
             return _scan_page(venue, typed, None, 422)
 
-        def record(submission_id: str) -> str:
+        def record() -> str:
             return gate.retry_busy(
                 lambda: (
                     services.check_in(
-                        conn, venue, visitor, submission_id=submission_id, secret=secret
+                        conn, venue, visitor, submission_id=submission, secret=secret
                     ).public_ref
                 ),
                 timeout_ms=_busy_ms(),
             )
 
         try:
-            try:
-                ref = record(submission)
-            except services.VenueChanged:
-                venue = _venue(token, conn)  # afresh: closed pages raise from here
-                ref = record(submission)
-        except IntegrityError:  # a submission id replayed from another venue's form
-            ref = record(services.new_submission_id())
+            ref = record()
+        except services.VenueChanged:  # edited between the read and the write
+            venue = _venue(token, conn)  # afresh: closed pages raise from here
+            ref = record()
     resp = redirect(url_for("checkin.confirmed", token=venue.token, ref=ref), 303)
     if saved is None and typed.remember:
         remember.set_cookie(resp, visitor)
@@ -372,6 +340,7 @@ def _confirmation(
 
 
 @bp.get("/C/<token>/ok/<ref>")
+@lean
 def confirmed(token: str, ref: str) -> Any:
     venue = _venue(token)
     row = _checkin(venue, ref, token, db.session())

@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections import OrderedDict
 from pathlib import Path
-from threading import Lock
 from typing import Any
 
 from flask import (
@@ -30,7 +28,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 
-from .. import db
+from .. import caches, db
 from ..errors import DomainError
 from ..extensions import csrf, limiter
 from . import devices
@@ -47,8 +45,6 @@ bp = Blueprint("screens_player", __name__)
 csrf.exempt(bp)
 STATIC = Path(__file__).resolve().parent.parent / "static" / "player"
 IMMUTABLE = "public, max-age=31536000, immutable"
-_manifests: OrderedDict[str, bytes] = OrderedDict()
-_manifests_lock = Lock()
 
 
 def _key() -> str:
@@ -149,17 +145,9 @@ def manifest() -> Any:
 
 
 def _manifest_body(etag: str, hb: devices.Heartbeat) -> bytes:
-    with _manifests_lock:
-        body = _manifests.get(etag)
-        if body is not None:
-            _manifests.move_to_end(etag)
-            return body
-    body = json.dumps(_build_manifest(hb), ensure_ascii=False).encode()
-    with _manifests_lock:
-        _manifests[etag] = body
-        while len(_manifests) > 256:
-            _manifests.popitem(last=False)
-    return body
+    return caches.manifest(
+        etag, lambda: json.dumps(_build_manifest(hb), ensure_ascii=False).encode()
+    )
 
 
 def _fallback(w: int, h: int) -> Any:

@@ -11,6 +11,15 @@ def test_healthz_reports_database(client):
     assert resp.get_json() == {"status": "ok", "database": True}
 
 
+def test_healthz_reports_a_database_that_does_not_answer(app, client):
+    from signage.db import get_db, make_engine
+
+    get_db(app).engine = make_engine("sqlite:////nonexistent/dir/x.db")
+    resp = client.get("/healthz")
+    assert resp.status_code == 503
+    assert resp.get_json() == {"status": "error", "database": False}
+
+
 @pytest.mark.parametrize(
     "overrides",
     [

@@ -1,0 +1,51 @@
+"""What every request pays for (signage/web.py): public pages skip the hooks they do
+not use and keep every protection."""
+
+from __future__ import annotations
+
+from signage.accounts.models import Role
+from tests.helpers import login
+
+
+def _set_cookies(resp):
+    return resp.headers.getlist("Set-Cookie")
+
+
+def test_public_pages_open_no_session_and_keep_security_headers(
+    app, client, make_venue
+):
+    session = app.config["SESSION_COOKIE_NAME"]
+    venue = make_venue()
+    for url in (f"/C/{venue.token}", "/healthz", "/C"):
+        resp = client.get(url)
+        assert resp.status_code == 200
+        assert not any(c.startswith(f"{session}=") for c in _set_cookies(resp)), url
+        h = resp.headers
+        assert h["X-Frame-Options"] == "DENY"
+        assert h["X-Content-Type-Options"] == "nosniff"
+        assert h["Referrer-Policy"] == "same-origin"
+        assert "frame-ancestors 'none'" in h["Content-Security-Policy"]
+    assert client.get(f"/C/{venue.token}").headers["Cache-Control"] == "no-store"
+
+
+def test_a_view_keeps_the_headers_it_set(client):
+    resp = client.get("/play/sw.js")
+    resp.close()
+    assert resp.headers["Cache-Control"] == "no-cache"
+    assert resp.headers.getlist("X-Frame-Options") == ["DENY"]
+
+
+def test_portal_sessions_still_work(app, client, make_user):
+    assert client.get("/").status_code == 200  # anonymous: the landing page
+    login(client, make_user(role=Role.ADMIN))
+    assert client.get_cookie(app.config["SESSION_COOKIE_NAME"]) is not None
+    assert client.get("/").status_code == 302  # the session is read back: home
+
+
+def test_flask_limiter_still_runs_for_views_it_limits(client):
+    # POST /play/api/pair has a Flask-Limiter limit: its after-request hook adds the
+    # headers; a lean public view gets none.
+    resp = client.post("/play/api/pair")
+    assert resp.status_code == 200
+    assert "X-RateLimit-Limit" in resp.headers
+    assert "X-RateLimit-Limit" not in client.get("/healthz").headers
