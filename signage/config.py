@@ -103,7 +103,8 @@ SCREENS_MAX_DURATION_MS = 3_600_000
 SCREENS_PAIRING_MINUTES = 30
 SCREENS_UPLOAD_MAX_BYTES = 20 * 1024 * 1024
 SCREENS_UPLOAD_MAX_PIXELS = 40_000_000
-# Uploaded images and cached renders; empty means instance/media and instance/renders.
+# Uploaded images (empty: the storage's media/ folder, shared by every app host) and
+# cached renders (empty: instance/renders, each host's own).
 SCREENS_MEDIA_DIR = ""
 SCREENS_RENDER_DIR = ""
 SCREENS_PAIR_LIMIT = "60 per hour"

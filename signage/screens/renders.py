@@ -14,13 +14,16 @@ from typing import Any
 
 from flask import Flask
 
+from ..storage import get_storage
 from . import screen
 
 
 def media_dir(app: Flask) -> Path:
-    return Path(
-        app.config.get("SCREENS_MEDIA_DIR") or Path(app.instance_path) / "media"
-    )
+    """Uploaded images: in the app's storage (``media/``), which every app host
+    reaches, unless SCREENS_MEDIA_DIR names another folder. Renders made from them
+    stay in each host's own cache (:func:`render_dir`)."""
+    configured = app.config.get("SCREENS_MEDIA_DIR")
+    return Path(configured) if configured else get_storage(app).root / "media"
 
 
 def render_dir(app: Flask) -> Path:
