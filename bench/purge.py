@@ -41,7 +41,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 
-from checkin import BIN, ROOT, form_state, free_port, prepare, wait_ready  # noqa: E402
+from checkin import BIN, ROOT, free_port, prepare, scan_form, wait_ready  # noqa: E402
 
 
 def bulk_old(env: dict[str, str], rows: int) -> None:
@@ -77,6 +77,7 @@ class Load:
 
     def __init__(self, port: int, token: str, rate: float, threads: int = 4) -> None:
         self.port, self.token = port, token
+        self.form = ("", "")  # the scan form's token and key cookie (scan_form)
         self.interval = threads / rate
         self.phase = "idle"
         self.samples: dict[str, list[float]] = {}
@@ -98,7 +99,7 @@ class Load:
             t.join(timeout=30)
 
     def run(self, n: int) -> None:
-        csrf, cookie = form_state(self.port, self.token)
+        csrf, cookie = self.form
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
         rnd = random.Random(n)
         counter = 0
@@ -194,8 +195,9 @@ def main() -> None:
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )
-        wait_ready(port)
+        wait_ready(port, "/healthz")
         load = Load(port, token, args.rate)
+        load.form = scan_form(env, token)
         load.start()
         time.sleep(args.idle)
         load.phase = "purge"

@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import struct
 import zlib
-from pathlib import Path
 
 import pytest
 from PIL import Image
@@ -14,6 +13,7 @@ from sqlalchemy import select
 from signage.accounts.models import Role
 from signage.screens.media import UploadPolicy, clean_image
 from signage.screens.models import Media, Slide
+from signage.screens.renders import media_dir
 from tests.helpers import csrf_token, login
 
 
@@ -110,7 +110,7 @@ def test_a_photo_is_stored_reencoded_without_exif_under_a_name_of_its_own(
     assert media is not None and len(media.filename) == 36
     assert media.filename == media.sha256[:32] + ".jpg"  # the content's, not the name
     assert "chụp" not in media.filename
-    with Image.open(f"{app.instance_path}/media/{media.filename}") as stored:
+    with Image.open(media_dir(app) / media.filename) as stored:
         assert not stored.getexif()
         assert "exif" not in stored.info
         # The orientation tag was applied before it was dropped.
@@ -162,6 +162,6 @@ def test_a_refused_form_leaves_no_image_file(
     )
     assert resp.status_code == 422
     assert message in resp.get_data(as_text=True)
-    media = Path(app.instance_path) / "media"
+    media = media_dir(app)
     assert not media.exists() or not any(media.iterdir())
     assert session.scalar(select(Media.id)) is None
