@@ -50,6 +50,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     if app.config.get("PROXY_COUNT"):
         n = int(app.config["PROXY_COUNT"])
+        # Flask's documented way to wrap its WSGI callable in middleware.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
 
     from . import db, extensions

@@ -21,6 +21,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 def _load_user(login_id: str) -> User | None:
     user = services.load_session_user(db.session(), login_id)
     if user is not None:
+        # The login record, not the user, is the session's identity (see get_id).
         user.login_id = login_id  # type: ignore[attr-defined]
     return user
 
@@ -29,6 +30,8 @@ def _user_get_id(self: User) -> str:
     return self.login_id  # type: ignore[attr-defined]  # set by login, not a column
 
 
+# Flask-Login stores get_id() in the cookie: ours names the login record, so ending
+# that record (logout, reset, lock) ends the session.
 User.get_id = _user_get_id  # type: ignore[method-assign]
 
 
@@ -47,6 +50,7 @@ def roles_required(*roles: Role) -> Callable[[F], F]:
 
         # Read by tests/test_isolation.py, which walks every route by its roles.
         wrapper.signage_roles = frozenset(roles)  # type: ignore[attr-defined]
+        # functools.wraps keeps the view's signature, which mypy cannot follow.
         return wrapper  # type: ignore[return-value]
 
     return decorate

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, request
+from flask import Flask, current_app, request
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -31,6 +31,13 @@ TRANSLATION_DIRS = ";".join(
         "jobs/",
     )
 )
+
+
+def this_app() -> Flask:
+    """The app behind ``current_app``, for work that outlives the request or app
+    context that started it (a streamed body, a queued job, a CLI command)."""
+    # LocalProxy's own method, which Flask's type for current_app does not declare.
+    return current_app._get_current_object()  # type: ignore[attr-defined]
 
 
 def select_locale() -> str:

@@ -93,6 +93,7 @@ def login() -> Any:
             )
             cookie.clear()  # no session fixation: a fresh cookie for a fresh login
             cookie.permanent = True
+            # The session's identity is the login record (signage/auth.py).
             user.login_id = login.id  # type: ignore[attr-defined]
             login_user(user)
             return redirect(_safe_next(request.args.get("next")))

@@ -21,11 +21,12 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 from typing import TypeVar
 
-from flask import Flask, current_app
+from flask import Flask
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import OperationalError
 
 from .. import db
+from ..extensions import this_app
 
 T = TypeVar("T")
 _FIRST_PAUSE = 0.0002  # seconds
@@ -53,9 +54,7 @@ def _writer_engine(app: Flask) -> Engine:
 def autocommit(app: Flask | None = None) -> AbstractContextManager[Connection]:
     """A pooled connection of this path's engine on which every statement commits on
     its own (of ``app``, by default the current one)."""
-    return db.autocommit(
-        _writer_engine(app or current_app._get_current_object())  # type: ignore[attr-defined]
-    )
+    return db.autocommit(_writer_engine(app or this_app()))
 
 
 def _busy(error: OperationalError) -> bool:

@@ -24,11 +24,13 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
+from werkzeug.wrappers import Response as BaseResponse
 
 from .. import audit, db, timefmt
 from ..accounts.models import Organisation, Role
 from ..auth import org_or_404, roles_required
 from ..errors import NotFound
+from ..extensions import this_app
 from ..jobs import queue
 from ..jobs.services import JobRequest, dedupe_key
 from ..venues import services as venues
@@ -181,7 +183,7 @@ def reveal(org_id: int, venue_id: int) -> Any:
 # Exports --------------------------------------------------------------------------
 
 
-def _export(org: Organisation, venue: Venue | None, fmt: str) -> Response:
+def _export(org: Organisation, venue: Venue | None, fmt: str) -> BaseResponse:
     """Audit, then either queue a job (more than EXPORT_JOB_ROWS rows: redirect to
     the job's page) or stream from a separate read-only session: the boundary
     commits the audit row (releasing the write lock) before the first row goes
@@ -194,7 +196,7 @@ def _export(org: Organisation, venue: Venue | None, fmt: str) -> Response:
         f,
     )
     s = db.session()
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = this_app()
     stamp = timefmt.today_local().isoformat()
     name = f"khai-bao-{'dd' + str(venue.id) if venue else 'tc' + str(org.id)}-{stamp}"
     threshold = int(app.config["EXPORT_JOB_ROWS"])
@@ -221,7 +223,7 @@ def _export(org: Organisation, venue: Venue | None, fmt: str) -> Response:
                 ),
             ),
         )
-        return redirect(url_for("jobs.show", job_id=job.id))  # type: ignore[return-value]
+        return redirect(url_for("jobs.show", job_id=job.id))
 
     def rows() -> Iterator[exports.ExportRow]:
         reader = db.get_db(app).read()

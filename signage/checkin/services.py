@@ -257,6 +257,7 @@ def _one_phone_at_a_time(
         return
     digest = hashlib.blake2b(f"{venue_id}:{phone_hash}".encode(), digest_size=8)
     key = {"k": int.from_bytes(digest.digest(), "big", signed=True)}
+    # psycopg's connection has .autocommit; the DBAPI type SQLAlchemy gives does not.
     if not conn.connection.dbapi_connection.autocommit:  # type: ignore[union-attr]
         conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), key)
         yield

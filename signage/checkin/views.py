@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import timedelta
 from functools import wraps
 from typing import Any
 
@@ -320,19 +321,21 @@ def _confirmation(
     tz = timefmt.zone()
     now = db.utcnow()
     local_in = row.checked_in_at.astimezone(tz)
+    local_now = now.astimezone(tz)
+    offset = local_now.utcoffset() or timedelta(0)  # an aware time always has one
     return render_template(
         "checkin/confirmed.html",
         venue=venue,
         row=row,
         code=verify.daily_code(
-            current_app.config["SECRET_KEY"], venue.id, now.astimezone(tz).date()
+            current_app.config["SECRET_KEY"], venue.id, local_now.date()
         ),
         local_in=local_in,
-        local_now=now.astimezone(tz),
+        local_now=local_now,
         left_at=row.left_at.astimezone(tz),
         is_out=row.checked_out_at is not None or now >= row.auto_out_at,
         now_ms=int(now.timestamp() * 1000),
-        offset_ms=int(now.astimezone(tz).utcoffset().total_seconds() * 1000),  # type: ignore[union-attr]
+        offset_ms=int(offset.total_seconds() * 1000),
         fb_form=fb_form,
         categories=CATEGORY_LABELS,
         fb_sent=request.args.get("fb") == "1",

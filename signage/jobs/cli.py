@@ -5,8 +5,9 @@ from __future__ import annotations
 import logging
 
 import click
-from flask import Blueprint, current_app
+from flask import Blueprint
 
+from ..extensions import this_app
 from . import housekeeping, queue
 
 bp = Blueprint("jobs_cli", __name__, cli_group="jobs")
@@ -23,7 +24,7 @@ bp = Blueprint("jobs_cli", __name__, cli_group="jobs")
 )
 def consume_cmd(workers: int | None, periodic: bool) -> None:
     """Run Huey's consumer for this app's queue until SIGINT/SIGTERM."""
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = this_app()
     huey = queue.get_huey(app)
     if huey.immediate:
         raise click.ClickException(
@@ -44,7 +45,7 @@ def consume_cmd(workers: int | None, periodic: bool) -> None:
 @bp.cli.command("reap")
 def reap_cmd() -> None:
     """Re-queue or fail jobs whose consumer died (the consumer does it each minute)."""
-    n = queue.reap(current_app._get_current_object())  # type: ignore[attr-defined]
+    n = queue.reap(this_app())
     click.echo(f"resolved {n} lost jobs")
 
 
@@ -53,5 +54,5 @@ def reap_cmd() -> None:
 def housekeep_cmd(name: str) -> None:
     """Run one periodic task now (cron or a systemd timer instead of the consumer)."""
     entry = next(p for p in housekeeping.PERIODIC if p.name == name)
-    result = entry.fn(current_app._get_current_object())  # type: ignore[attr-defined]
+    result = entry.fn(this_app())
     click.echo(f"{name}: {result}")

@@ -14,6 +14,7 @@ from ..accounts.forms import ORG_KIND_LABELS
 from ..accounts.models import OrgKind, Role
 from ..auth import roles_required
 from ..errors import Invalid
+from ..extensions import this_app
 from ..jobs import queue
 from ..jobs.services import JobRequest, dedupe_key
 from ..timefmt import today_local
@@ -90,7 +91,7 @@ def admin_batch() -> Any:
         "filename": f"bang-qr-{what}-{size}-{stamp}.{fmt}",
     }
     job = queue.submit(
-        current_app._get_current_object(),  # type: ignore[attr-defined]
+        this_app(),
         s,
         JobRequest(
             kind=jobs.ADMIN_BATCH,

@@ -23,6 +23,7 @@ from .. import db, qr
 from ..accounts.models import Role
 from ..auth import org_or_404, roles_required
 from ..errors import Invalid
+from ..extensions import this_app
 from ..jobs import queue
 from ..jobs.services import JobRequest, dedupe_key
 from ..timefmt import today_local
@@ -83,7 +84,7 @@ def org_boards(org_id: int) -> Any:
         flash(_("Tổ chức chưa có địa điểm nào đang dùng để in bảng."), "error")
         return redirect(url_for("venues.org_home", org_id=org.id))
     job = queue.submit(
-        current_app._get_current_object(),  # type: ignore[attr-defined]
+        this_app(),
         s,
         JobRequest(
             kind=jobs.ORG_BATCH,

@@ -11,6 +11,7 @@ from flask import Blueprint, current_app
 from sqlalchemy import select
 
 from .. import audit, csvout, db
+from ..extensions import this_app
 from . import export, services
 from .models import Loop
 from .renders import render_dir
@@ -65,7 +66,7 @@ def export_cmd(loop_id: int, size: str, output: Path, no_video: bool) -> None:
 def purge_renders_cmd(days: int) -> None:
     """Delete cached slide renders older than DAYS (they are re-rendered on demand
     from the published snapshot, so this only frees disk)."""
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = this_app()
     cutoff = time.time() - days * 86400
     removed = 0
     for path in render_dir(app).glob("*/*.*"):

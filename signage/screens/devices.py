@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -221,7 +221,8 @@ class PlayResult:
     accepted: int = 0
     duplicates: int = 0
     rejected: int = 0
-    ids: list[str] | None = None  # every id the server now holds (ack to the player)
+    # Every id the server now holds (the acknowledgement the player waits for).
+    ids: list[str] = field(default_factory=list)
 
 
 def _parse_item(item: Any, now: datetime) -> dict[str, Any] | None:
@@ -235,12 +236,12 @@ def _parse_item(item: Any, now: datetime) -> dict[str, Any] | None:
         return None
     if not isinstance(version, str) or len(version) > 32:
         return None
-    if not all(isinstance(v, int | float) for v in (start, duration)):
+    if not (isinstance(start, int | float) and isinstance(duration, int | float)):
         return None
-    if not 0 < duration <= MAX_PLAY_MS:  # type: ignore[operator]
+    if not 0 < duration <= MAX_PLAY_MS:
         return None
     try:
-        started = datetime.fromtimestamp(start / 1000, UTC)  # type: ignore[operator]
+        started = datetime.fromtimestamp(start / 1000, UTC)
     except (OverflowError, OSError, ValueError):
         return None
     if not now - timedelta(days=90) <= started <= now + timedelta(minutes=10):
@@ -250,7 +251,7 @@ def _parse_item(item: Any, now: datetime) -> dict[str, Any] | None:
         "slide_id": slide,
         "version_hash": version,
         "started_at": started,
-        "duration_ms": int(duration),  # type: ignore[arg-type]
+        "duration_ms": int(duration),
     }
 
 
@@ -260,14 +261,14 @@ def record_plays(session: Session, screen_id: int, items: Any) -> PlayResult:
     if not isinstance(items, list) or len(items) > BATCH_MAX:
         raise Invalid(f"Gửi tối đa {BATCH_MAX} bản ghi mỗi lần.")
     now = utcnow()
-    result = PlayResult(ids=[])
+    result = PlayResult()
     parsed: dict[str, dict[str, Any]] = {}
     for item in items:
         row = _parse_item(item, now)
         if row is None:
             result.rejected += 1
             if isinstance(item, dict) and isinstance(item.get("id"), str):
-                result.ids.append(item["id"][:40])  # type: ignore[union-attr]
+                result.ids.append(item["id"][:40])
             continue
         parsed.setdefault(row["uid"], row)
     if parsed:
@@ -281,7 +282,7 @@ def record_plays(session: Session, screen_id: int, items: Any) -> PlayResult:
         )
         labels = _labels(session, {r["version_hash"] for r in parsed.values()})
         fresh = [r for uid, r in parsed.items() if uid not in known]
-        result.ids.extend(parsed)  # type: ignore[union-attr]
+        result.ids.extend(parsed)
         result.duplicates = len(parsed) - len(fresh)
         try:
             with session.begin_nested():

@@ -30,7 +30,7 @@ from flask_babel import gettext as _
 
 from .. import caches, db
 from ..errors import DomainError
-from ..extensions import csrf, limiter
+from ..extensions import csrf, limiter, this_app
 from . import devices
 from .renders import (
     cached_render,
@@ -130,7 +130,7 @@ def manifest() -> Any:
     hb = devices.authenticate(s, key)
     if hb is None:
         return _unauthorised()
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = this_app()
     poll = int(app.config["SCREENS_POLL_SECONDS"])
     etag = f'"{hb.version_hash or "none"}-{hb.width}x{hb.height}-{_fingerprint(app)}"'
     db.end_read()  # the (rare) heartbeat write then waits for its lock, not a retry

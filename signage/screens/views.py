@@ -27,6 +27,7 @@ from .. import audit, db
 from ..accounts.models import Role
 from ..auth import roles_required
 from ..errors import DomainError
+from ..extensions import this_app
 from ..forms import CleanForm, apply_domain_error
 from ..jobs import queue
 from ..jobs.services import JobRequest, dedupe_key
@@ -417,7 +418,7 @@ def loop_export(loop_id: int) -> Any:
         "video": video,
     }
     job = queue.submit(
-        current_app._get_current_object(),  # type: ignore[attr-defined]
+        this_app(),
         s,
         JobRequest(
             kind=screen_jobs.USB_EXPORT,

@@ -25,6 +25,7 @@ from ..accounts.models import Role, User
 from ..auth import roles_required
 from ..checkin import people
 from ..errors import DomainError
+from ..extensions import this_app
 from ..forms import apply_domain_error
 from ..jobs import queue
 from ..jobs.services import JobRequest, dedupe_key
@@ -165,7 +166,7 @@ def _venue_export_job(place: Venue, start: datetime, end: datetime, reason: str)
     )
     params = {"venue_id": place.id, "start": start.isoformat(), "end": end.isoformat()}
     job = queue.submit(
-        current_app._get_current_object(),  # type: ignore[attr-defined]
+        this_app(),
         db.session(),
         JobRequest(
             kind=tracing_jobs.VENUE_EXPORT,

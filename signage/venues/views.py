@@ -23,6 +23,7 @@ from .. import audit, db
 from ..accounts.models import Organisation, Role
 from ..auth import org_or_404, roles_required
 from ..errors import DomainError
+from ..extensions import this_app
 from ..forms import CleanForm, apply_domain_error
 from ..jobs import queue
 from ..jobs.services import JobRequest, dedupe_key
@@ -160,7 +161,7 @@ def venue_rotate(org_id: int, venue_id: int) -> Any:
         abort(400)
     old = v.token
     services.rotate_token(s, v)
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = this_app()
     signals.venue_token_rotated.send(app, session=s, old=old, new=v.token)
     flash(
         _("Đã cấp mã mới. Bảng cũ không còn dùng được: hãy in và dán bảng mới."),
@@ -241,7 +242,7 @@ def _import_job(org: Organisation, text: str) -> Any:
     at once the job's page. The same file confirmed twice is one job."""
     s = db.session()
     job = queue.submit(
-        current_app._get_current_object(),  # type: ignore[attr-defined]
+        this_app(),
         s,
         JobRequest(
             kind=venue_jobs.IMPORT,
