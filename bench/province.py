@@ -269,6 +269,11 @@ def run_purge(app: Any, now: datetime) -> dict[str, float]:
     )
     took = time.perf_counter() - t0
     holds = [b.held_ms for b in report.batches]
+    slowest = sorted(enumerate(report.batches), key=lambda ib: -ib[1].held_ms)[:3]
+    print(
+        "  slowest purge batches: "
+        + ", ".join(f"#{i} ({b.size} rows) {b.held_ms:.1f} ms" for i, b in slowest)
+    )
     return {
         "purge s": took,
         "purged": report.checkins,

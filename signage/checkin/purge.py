@@ -12,8 +12,10 @@ This module is a transaction boundary, like a CLI command: it commits each batch
 
 from __future__ import annotations
 
+import gc
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -23,9 +25,9 @@ from sqlalchemy.orm import Session
 from . import services
 from .signals import before_purge
 
-BUDGET_MS = 20.0  # target per batch; the bound the issue sets is 50 ms
+BUDGET_MS = 10.0  # target per batch; the bound is 50 ms (outliers run 3-4x the target)
 PAUSE_S = 0.02  # between batches: waiting check-ins take the lock
-FIRST_BATCH = 50
+FIRST_BATCH = 20
 MIN_BATCH = 10
 
 
@@ -96,6 +98,20 @@ def _checkpoint(write: Callable[[], Session]) -> None:
                 )
 
 
+@contextmanager
+def _no_gc_pause() -> Iterator[None]:
+    """No cyclic garbage collection while the write lock is held: a full collection
+    of a large process (a job consumer) took one batch from 12 to 87 ms in
+    bench/province.py; it runs between batches instead."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def purge(
     write: Callable[[], Session],
     cutoff: datetime,
@@ -117,7 +133,7 @@ def purge(
     report = PurgeReport()
     size = min(FIRST_BATCH, max_batch)
     while True:
-        with write() as s:
+        with write() as s, _no_gc_pause():
             s.connection()  # begins: from here this transaction holds the lock
             start = clock()
             done = services.purge_batch(s, cutoff, size, max_id=max_id)
