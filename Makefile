@@ -10,7 +10,13 @@ PYTEST_ARGS ?=
 
 .PHONY: run test bootstrap translations messages migrate demo lint format clean
 
-bootstrap: $(STAMP) translations
+bootstrap: $(STAMP) translations .flaskenv
+
+# The flask command reads .flaskenv (python-dotenv), so the README's CLI lines work as
+# typed on a development checkout. A variable already set (production's SIGNAGE_ENV)
+# wins over the file. Written once; never committed.
+.flaskenv:
+	printf '# Written by make bootstrap for this development checkout.\nSIGNAGE_ENV=development\n' > $@
 
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
