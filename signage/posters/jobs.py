@@ -63,17 +63,24 @@ def org_batch(ctx: JobContext) -> None:
                 )
             except pdf.NoBoards as e:
                 raise JobFailed(NO_VENUES) from e
+    _record_downloads(ctx, {org_id: seen}, size)
+
+
+def _record_downloads(ctx: JobContext, seen: dict[int, list[int]], size: str) -> None:
+    """Log the boards a batch produced, one short transaction per organisation (the
+    job is its own boundary); a venue deleted meanwhile fails the job."""
     try:
-        with db.get_db(ctx.app).write() as s:
-            services.record_downloads(
-                s,
-                seen,
-                organisation_id=org_id,
-                size=size,
-                user_id=ctx.owner_id,
-                batch=True,
-            )
-            s.commit()
+        for org_id, venue_ids in seen.items():
+            with db.get_db(ctx.app).write() as s:
+                services.record_downloads(
+                    s,
+                    venue_ids,
+                    organisation_id=org_id,
+                    size=size,
+                    user_id=ctx.owner_id,
+                    batch=True,
+                )
+                s.commit()
     except IntegrityError as e:
         raise JobFailed(VENUE_GONE) from e
 
@@ -126,20 +133,7 @@ def admin_batch(ctx: JobContext) -> None:
         else:
             with ctx.output(name, "application/zip") as out:
                 _zip(out, rows, boards, size, campaign)
-    try:
-        for org_id, venue_ids in seen.items():
-            with db.get_db(ctx.app).write() as s:
-                services.record_downloads(
-                    s,
-                    venue_ids,
-                    organisation_id=org_id,
-                    size=size,
-                    user_id=ctx.owner_id,
-                    batch=True,
-                )
-                s.commit()
-    except IntegrityError as e:
-        raise JobFailed(VENUE_GONE) from e
+    _record_downloads(ctx, seen, size)
 
 
 def _zip(
