@@ -7,6 +7,7 @@ from .cards.models import PersonalCard
 from .checkin.models import CheckIn, Feedback
 from .db import Base
 from .jobs.models import Job
+from .mail.models import OutboxMail
 from .posters.models import BoardDownload
 from .reports.models import OrgReport, ProvinceDay, RollupState, VenueDay, VenueLast
 from .screens.models import (
@@ -34,6 +35,7 @@ __all__ = [
     "LoopVersion",
     "Media",
     "OrgReport",
+    "OutboxMail",
     "Organisation",
     "PersonalCard",
     "PairingCode",

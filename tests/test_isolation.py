@@ -69,6 +69,9 @@ PUBLIC = {
     "api.venue",
     "api.venue_list",
     "api.checkin",
+    # The developer's outbox: registered only outside production (404 there).
+    "mail_dev.dev_list",
+    "mail_dev.dev_show",
 }
 
 # Allowed users get a redirect from these (to their own page) instead of a 200.
@@ -105,6 +108,7 @@ ARGS: dict[str, Callable[[World], Any]] = {
     "key": lambda w: "0" * 32,
     "client_id": lambda w: _api_client(w),
     "job_id": lambda w: _job(w),
+    "mail_id": lambda w: _outbox_mail(w),
 }
 # Arguments naming an object that only the user who made it (and the province admin)
 # may open, whatever their role: everyone else gets 404.
@@ -141,6 +145,20 @@ def _api_client(w: World) -> int:
     client, _key = api.create_client(s, "Ứng dụng thử", [Scope.VENUES_READ])
     s.commit()
     return client.id
+
+
+def _outbox_mail(w: World) -> int:
+    """A failed mail to organisation A (the admin may send it again)."""
+    from sqlalchemy.orm import object_session
+
+    from signage.mail.models import MailState
+    from signage.mail.services import queue_mail
+
+    s = object_session(w.org)
+    mail = queue_mail(s, to="a@example.vn", subject="S", text="T", kind="t")
+    mail.org_id, mail.state, mail.attempts = w.org.id, MailState.FAILED, 8
+    s.commit()
+    return mail.id
 
 
 def _job(w: World) -> str:
