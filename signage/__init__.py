@@ -106,6 +106,7 @@ def _check_config(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     # One entry per line, so areas add theirs without touching each other's.
+    from .accounts.account_views import bp as account_bp
     from .accounts.views import bp as accounts_bp
     from .api.admin import bp as api_admin_bp
     from .api.views import bp as api_bp
@@ -128,6 +129,7 @@ def _register_blueprints(app: Flask) -> None:
     for bp in (
         core_bp,
         accounts_bp,
+        account_bp,
         venues_bp,
         checkin_bp,
         checkin_portal_bp,

@@ -68,6 +68,10 @@ RATELIMIT_HEADERS_ENABLED = True
 RATELIMIT_ENABLED = True
 LOGIN_LIMIT_PER_ACCOUNT = "10 per 15 minutes"
 LOGIN_LIMIT_PER_IP = "60 per 15 minutes"
+# "Forgot password": requests per address, and reset mails per account (more
+# requests get the same answer and send nothing: no mail bombing).
+RESET_LIMIT_PER_IP = "10 per hour"
+RESET_LIMIT_PER_ACCOUNT = "3 per hour"
 
 BABEL_DEFAULT_LOCALE = "vi"
 # The zone every time is shown in (Flask-Babel's, and timefmt.zone() for local days).

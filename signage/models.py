@@ -1,6 +1,6 @@
 """Every table, imported once so Alembic and tests see the whole schema."""
 
-from .accounts.models import LoginSession, Organisation, User
+from .accounts.models import AccountToken, Invitation, LoginSession, Organisation, User
 from .api.models import ApiClient
 from .audit import AuditEvent
 from .cards.models import PersonalCard
@@ -24,6 +24,8 @@ from .venues.models import RetiredToken, Venue
 metadata = Base.metadata
 
 __all__ = [
+    "AccountToken",
+    "Invitation",
     "ApiClient",
     "AuditEvent",
     "BoardDownload",
