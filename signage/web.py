@@ -9,7 +9,7 @@ from typing import Any, TypeVar, cast
 
 from flask import Flask, Response, jsonify, render_template, request
 from flask import Request as FlaskRequest
-from flask import json as flask_json
+from flask.json.provider import DefaultJSONProvider
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -121,6 +121,7 @@ def init_app(app: Flask) -> None:
         return error_page(500)
 
     app.request_class = Request
+    app.json = BoundedJSONProvider(app)
     app.after_request(_security_headers)
     caches.init_app(app)
     app.session_interface = SessionWhenUsed()
@@ -138,29 +139,25 @@ class _StrictFormDataParser(FormDataParser):
     def parse(self, *args: Any, **kwargs: Any) -> Any:
         stream, form, files = super().parse(*args, **kwargs)
         if None in form or None in files:
+            for upload in files.values():  # the request never holds them: close here
+                upload.close()
             raise BadRequest(_("Dữ liệu gửi lên có phần không tên."))
         return stream, form, files
 
 
-class _BoundedJSON:
-    """flask.json with RecursionError as a 400 (not a ValueError: a silent
+class BoundedJSONProvider(DefaultJSONProvider):
+    """Flask's JSON, with RecursionError as a 400 (not a ValueError: a silent
     get_json must not read a hostile body as "no JSON" and carry on)."""
 
-    @staticmethod
-    def loads(s: str | bytes, **kwargs: Any) -> Any:
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
         try:
-            return flask_json.loads(s, **kwargs)
+            return super().loads(s, **kwargs)
         except RecursionError:
             raise BadRequest(_("Dữ liệu JSON lồng nhau quá sâu.")) from None
-
-    @staticmethod
-    def dumps(obj: Any, **kwargs: Any) -> str:
-        return flask_json.dumps(obj, **kwargs)
 
 
 class Request(FlaskRequest):
     form_data_parser_class = _StrictFormDataParser
-    json_module = _BoundedJSON
 
 
 # Set on every response unless the view set its own.
