@@ -264,11 +264,15 @@ def _stale_form(_e: CSRFError) -> Any:
         return redirect(url_for("checkin.confirmed", token=token, ref=args["ref"]), 303)
     if request.endpoint != "checkin.checkin":
         return redirect(url_for("checkin.scan", token=token), 303)
+    typed = Typed.from_request()
     try:  # an error handler's own exceptions are not handled again: catch here
         venue = _venue(token)
     except _Closed as closed:
         return closed.response
-    typed = Typed.from_request()
+    except DBAPIError as e:
+        if not database_unavailable(e):
+            raise
+        return _busy(token, typed, None)
     typed.form_errors.append(_("Trang đã mở quá lâu. Hãy bấm Khai báo lần nữa."))
     return _scan_page(venue, typed, remember.visitor(), 400)
 

@@ -101,6 +101,11 @@ def test_database_down_answers_503_everywhere_never_500(tmp_path: Path, closed_p
     assert BUSY in page
     assert 'value="Cao Văn Tùng"' in page and 'value="0911222333"' in page
     assert 'action="/C/ABCDEFGHJK"' in page
+    # A stale form (the CSRF check fails first) comes back as typed too.
+    stale = client.post(
+        "/C/ABCDEFGHJK", data={"csrf_token": "stale", "name": "Cao Văn Tùng"}
+    )
+    assert stale.status_code == 503 and 'value="Cao Văn Tùng"' in stale.text
     confirmation = client.get("/C/ABCDEFGHJK/ok/abcdefghijklmnop")
     assert confirmation.status_code == 503 and "Retry-After" in confirmation.headers
     assert BUSY in confirmation.get_data(as_text=True)
