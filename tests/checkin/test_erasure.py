@@ -129,3 +129,61 @@ def test_purge_vacuums_the_purged_tables_on_postgresql(app, session, make_venue)
     )
     assert set(vacuumed) == {"checkins", "checkin_feedback"}
     assert all(at is not None and at >= stamp for at in vacuumed.values()), vacuumed
+
+
+# A resident deletes their own check-in -------------------------------------------
+
+
+def test_only_the_browser_that_checked_in_can_delete_it(
+    app, session, db_url, make_venue, check_in
+):
+    from sqlalchemy import func, select
+
+    from signage.audit import AuditEvent
+    from signage.checkin.models import CheckIn, Feedback
+
+    venue = make_venue(name="Bưu điện Huế")
+    phone = app.test_client()
+    resp = check_in(phone, venue, name="Phan Thị Sentinelmine", phone="0987 111 401")
+    ok = resp.headers["Location"]
+    csrf = csrf_token(phone, ok)
+    phone.post(
+        f"{ok}/feedback",
+        data={"csrf_token": csrf, "category": "other", "message": "Ghế SENTINELFB"},
+    )
+    assert "Xoá lượt khai báo này" in phone.get(ok).get_data(as_text=True)
+
+    # Someone else holding the link sees no delete link and cannot delete.
+    other = app.test_client()
+    assert "Xoá lượt khai báo này" not in other.get(ok).get_data(as_text=True)
+    assert other.get(f"{ok}/delete").status_code == 404
+    stolen = other.post(f"{ok}/delete", data={"csrf_token": csrf_token(other, ok)})
+    assert stolen.status_code == 404
+    # Nor with a cookie forged for another check-in.
+    other.set_cookie("ci_own", "0" * 32, path=ok)
+    assert other.get(f"{ok}/delete").status_code == 404
+    assert session.scalar(select(func.count(CheckIn.id))) == 1
+
+    # The owner: a confirm step, then the deletion.
+    page = phone.get(f"{ok}/delete")
+    assert page.status_code == 200
+    assert "Bưu điện Huế" in page.get_data(as_text=True)
+    assert session.scalar(select(func.count(CheckIn.id))) == 1  # asked, not done
+    done = phone.post(f"{ok}/delete", data={"csrf_token": csrf_token(phone, ok)})
+    assert done.status_code == 200
+    assert "Đã xoá lượt khai báo" in done.get_data(as_text=True)
+    assert any(c.startswith("ci_own=;") for c in done.headers.getlist("Set-Cookie"))
+    assert session.scalar(select(func.count(CheckIn.id))) == 0
+    assert session.scalar(select(func.count(Feedback.id))) == 0
+    assert phone.get(ok).status_code == 404
+    if db_url.startswith("sqlite"):  # scrubbed from the files once committed
+        for needle in (b"Sentinelmine", b"987111401", b"SENTINELFB"):
+            assert _seen(_files(db_url), needle) == [], needle
+
+    (event,) = session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "checkins.delete.visitor")
+    ).all()
+    assert event.target.startswith("checkin:") and event.user_id is None
+    recorded = f"{event.target} {event.reason} {event.detail} {event.ip}"
+    for personal in ("Sentinelmine", "987111401", "SENTINELFB", "127.0.0.1"):
+        assert personal not in recorded
