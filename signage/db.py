@@ -132,6 +132,10 @@ def make_engine(url: str, *, busy_timeout_ms: int = 15_000) -> Engine:
         cur.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA synchronous=NORMAL")
+        # Deleted rows are overwritten with zeros, not left in the free space of
+        # their pages: a purged name or phone is not in the file (signage/erase.py
+        # truncates the WAL, the other copy).
+        cur.execute("PRAGMA secure_delete=ON")
         # Each worker's page cache is dropped whenever another process writes, so
         # pages are re-read often: from a memory map that is a copy, not a syscall.
         cur.execute("PRAGMA mmap_size=268435456")

@@ -47,6 +47,9 @@ PUBLIC = {
     "checkin.confirmed",
     "checkin.check_out",
     "checkin.feedback",
+    # Deleting one's check-in: only the browser holding its owner cookie (404 else).
+    "checkin.delete_confirm",
+    "checkin.delete",
     # Screens: the player's page and API (a screen has no login; the API answers 401
     # without a valid screen key) and rendered slides at content-hash URLs.
     "screens_player.play",

@@ -15,6 +15,7 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, delete, select
 from sqlalchemy.orm import Session
 
+from .. import erase
 from ..checkin import services as checkins
 from ..db import utcnow
 from ..errors import N_, Gone, NotFound
@@ -93,7 +94,10 @@ def scan(
 
 
 def delete_card(session: Session, code: str) -> None:
+    """Delete the card (its holder asked); once committed, its name and phone are
+    scrubbed from the database files (signage/erase.py)."""
     session.execute(delete(PersonalCard).where(PersonalCard.code == code))
+    erase.after_commit(session, (PersonalCard.__tablename__,))
 
 
 def purge(session: Session, cutoff: datetime) -> int:

@@ -36,7 +36,7 @@ from ..extensions import csrf
 from ..venues import services as venues
 from ..venues import tokens
 from ..web import RETRY_AFTER_SECONDS, error_page, lean
-from . import formtoken, gate, people, remember, services, verify
+from . import erasure, formtoken, gate, people, remember, services, verify
 from .forms import CATEGORY_LABELS, FeedbackForm
 from .models import CheckIn
 
@@ -259,7 +259,7 @@ def _stale_form(_e: CSRFError) -> Any:
     """An expired or missing CSRF token: show the form again, keeping what was typed."""
     args = request.view_args or {}
     token = args.get("token", "")
-    if request.endpoint in ("checkin.check_out", "checkin.feedback"):
+    if request.endpoint in ("checkin.check_out", "checkin.feedback", "checkin.delete"):
         # Back to the confirmation, where the buttons carry a fresh token.
         return redirect(url_for("checkin.confirmed", token=token, ref=args["ref"]), 303)
     if request.endpoint != "checkin.checkin":
@@ -526,3 +526,36 @@ def feedback(token: str, ref: str) -> Any:
     else:
         form.message.errors = [*form.message.errors] or [_("Dữ liệu không hợp lệ.")]
     return _confirmation(venue, row, form, 422)
+
+
+# Deleting one's own check-in ---------------------------------------------------------
+
+
+def _own_checkin(token: str, ref: str) -> tuple[services.PublicVenue, CheckIn]:
+    """The check-in, if this browser made it; else the 404 page (another browser
+    holding the link learns nothing more than a wrong link would tell it)."""
+    venue = _venue(token)
+    row = _checkin(venue, ref, token, db.session())
+    if remember.group_of(row.public_ref) is None:
+        raise _Closed((render_template("checkin/unknown.html", raw=token[:40]), 404))
+    return venue, row
+
+
+@bp.get("/C/<token>/ok/<ref>/delete")
+@lean
+def delete_confirm(token: str, ref: str) -> Any:
+    """The confirm step: what will be deleted, one button."""
+    venue, row = _own_checkin(token, ref)
+    return render_template("checkin/delete.html", venue=venue, row=row)
+
+
+@bp.post("/C/<token>/ok/<ref>/delete")
+@_limits
+def delete(token: str, ref: str) -> Any:
+    venue, row = _own_checkin(token, ref)
+    erasure.delete_own(db.session(), row)
+    resp = current_app.make_response(
+        render_template("checkin/deleted.html", venue=venue)
+    )
+    remember.forget_own(resp, ref)
+    return resp

@@ -19,7 +19,7 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import select
 
-from .. import db
+from .. import db, erase
 from ..storage import get_storage
 
 ORPHAN_GRACE_S = 24 * 3600
@@ -52,6 +52,7 @@ def purge_cards(app: Flask) -> int:
     with db.get_db(app).write() as s:
         n = services.purge(s, cutoff)
         s.commit()
+    erase.scrub(db.get_db(app).engine, ("personal_cards",))
     return n
 
 
