@@ -65,6 +65,16 @@ def purge_login_sessions(app: Flask) -> int:
     return n
 
 
+def purge_account_links(app: Flask) -> int:
+    """Forget invitations and reset/e-mail links 30 days after they expired."""
+    from ..accounts import links
+
+    with db.get_db(app).write() as s:
+        n = links.purge_expired(s)
+        s.commit()
+    return n
+
+
 def purge_orphan_uploads(app: Flask) -> int:
     """Delete files in the screens' media folder that no Media row names (an upload
     whose transaction rolled back, a leftover .tmp), once a day old."""
@@ -129,6 +139,9 @@ PERIODIC: list[Periodic] = [
     Periodic("checkins.purge", {"hour": "19", "minute": "15"}, purge_checkins),
     Periodic("cards.purge", {"hour": "19", "minute": "40"}, purge_cards),
     Periodic("accounts.purge_sessions", {"minute": "5"}, purge_login_sessions),
+    Periodic(
+        "accounts.purge_links", {"hour": "20", "minute": "40"}, purge_account_links
+    ),
     Periodic(
         "screens.purge_orphans", {"hour": "20", "minute": "10"}, purge_orphan_uploads
     ),
