@@ -104,6 +104,7 @@ def _register_blueprints(app: Flask) -> None:
     from .jobs.views import bp as jobs_bp
     from .posters.admin_views import bp as boards_admin_bp
     from .posters.views import bp as posters_bp
+    from .privacy.views import bp as privacy_bp
     from .reports.views import bp as reports_bp
     from .screens.player_views import bp as screens_player_bp
     from .screens.screen_views import bp as screens_admin_bp
@@ -128,6 +129,7 @@ def _register_blueprints(app: Flask) -> None:
         cards_bp,
         jobs_bp,
         boards_admin_bp,
+        privacy_bp,
     ):
         app.register_blueprint(bp)
     from .accounts.cli import bp as accounts_cli

@@ -8,6 +8,7 @@ from .checkin.models import CheckIn, Feedback
 from .db import Base
 from .jobs.models import Job
 from .posters.models import BoardDownload
+from .privacy.models import ErasureRequest
 from .reports.models import OrgReport, ProvinceDay, RollupState, VenueDay, VenueLast
 from .screens.models import (
     Loop,
@@ -27,6 +28,7 @@ __all__ = [
     "AuditEvent",
     "BoardDownload",
     "CheckIn",
+    "ErasureRequest",
     "Feedback",
     "Job",
     "LoginSession",
