@@ -135,6 +135,7 @@ def _register_blueprints(app: Flask) -> None:
     from .accounts.cli import bp as accounts_cli
     from .cards.cli import bp as cards_cli
     from .checkin.cli import bp as checkin_cli
+    from .core.backup import bp as backup_cli
     from .core.cli import bp as core_cli
     from .demo import bp as demo_cli
     from .jobs.cli import bp as jobs_cli
@@ -145,6 +146,7 @@ def _register_blueprints(app: Flask) -> None:
 
     for bp in (
         core_cli,
+        backup_cli,
         accounts_cli,
         venues_cli,
         demo_cli,
