@@ -119,6 +119,7 @@ def _register_blueprints(app: Flask) -> None:
     from .mail.views import dev_bp as mail_dev_bp
     from .posters.admin_views import bp as boards_admin_bp
     from .posters.views import bp as posters_bp
+    from .privacy.views import bp as privacy_bp
     from .reports.views import bp as reports_bp
     from .screens.player_views import bp as screens_player_bp
     from .screens.screen_views import bp as screens_admin_bp
@@ -144,6 +145,7 @@ def _register_blueprints(app: Flask) -> None:
         cards_bp,
         jobs_bp,
         boards_admin_bp,
+        privacy_bp,
         mail_bp,
     ):
         app.register_blueprint(bp)
@@ -152,6 +154,7 @@ def _register_blueprints(app: Flask) -> None:
     from .accounts.cli import bp as accounts_cli
     from .cards.cli import bp as cards_cli
     from .checkin.cli import bp as checkin_cli
+    from .core.backup import bp as backup_cli
     from .core.cli import bp as core_cli
     from .demo import bp as demo_cli
     from .jobs.cli import bp as jobs_cli
@@ -162,6 +165,7 @@ def _register_blueprints(app: Flask) -> None:
 
     for bp in (
         core_cli,
+        backup_cli,
         accounts_cli,
         venues_cli,
         demo_cli,

@@ -40,6 +40,9 @@ API_CHECKIN_LIMIT = "600 per minute"
 # Personal QR cards (signage/cards): deleted when unused this long; cards made per IP.
 CARDS_RETENTION_DAYS = 90
 CARDS_LIMIT_PER_IP = "30 per hour"
+# Data-subject requests (signage/privacy): the legal delay to answer one, in days
+# from receipt (Law 91/2025, Decree 356/2025: deletion within 20 days).
+ERASURE_DUE_DAYS = 20
 
 # Sessions: signed cookies plus a server-side login record, so logout really ends them.
 SESSION_COOKIE_NAME = "signage_session"

@@ -9,6 +9,7 @@ from .db import Base
 from .jobs.models import Job
 from .mail.models import OutboxMail
 from .posters.models import BoardDownload
+from .privacy.models import ErasureRequest
 from .reports.models import OrgReport, ProvinceDay, RollupState, VenueDay, VenueLast
 from .screens.models import (
     Loop,
@@ -30,6 +31,7 @@ __all__ = [
     "AuditEvent",
     "BoardDownload",
     "CheckIn",
+    "ErasureRequest",
     "Feedback",
     "Job",
     "LoginSession",

@@ -68,3 +68,13 @@ def new_job(app: Any, req: Any, **fields: Any) -> str:
             setattr(job, name, value)
         s.commit()
         return str(job.id)
+
+
+EXPORT_REASON = "Báo cáo số lượt khách cho Sở"
+
+
+def export(client: FlaskClient, url: str, reason: str = EXPORT_REASON) -> Any:
+    """Download a check-in export as a manager does: the page asks why, then the
+    form is sent with the reason."""
+    token = csrf_token(client, url)
+    return client.post(url, data={"csrf_token": token, "reason": reason})

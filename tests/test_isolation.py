@@ -117,6 +117,7 @@ ARGS: dict[str, Callable[[World], Any]] = {
     "key": lambda w: "0" * 32,
     "client_id": lambda w: _api_client(w),
     "job_id": lambda w: _job(w),
+    "request_id": lambda w: _erasure_request(w),
     "mail_id": lambda w: _outbox_mail(w),
 }
 # Arguments naming an object that only the user who made it (and the province admin)
@@ -142,6 +143,28 @@ def _checkin_ref(w: World) -> str:
     )
     s.commit()
     return done.public_ref
+
+
+def _erasure_request(w: World) -> int:
+    """An open data-subject request (province admin only)."""
+    from datetime import date
+
+    from sqlalchemy.orm import object_session
+
+    from signage.privacy import services as privacy
+
+    s = object_session(w.org)
+    req = privacy.create(
+        s,
+        phone_raw="0901234567",
+        received_on=date(2026, 1, 5),
+        note="",
+        due_days=20,
+        user_id=w.users["admin"].id,
+        today=date(2026, 1, 6),
+    )
+    s.commit()
+    return req.id
 
 
 def _api_client(w: World) -> int:

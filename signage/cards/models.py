@@ -25,4 +25,9 @@ class PersonalCard(Base):
     # Cards unused for CARDS_RETENTION_DAYS are deleted (flask cards purge).
     last_used_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
-    __table_args__ = (Index("ix_personal_cards_last_used_at", "last_used_at"),)
+    __table_args__ = (
+        Index("ix_personal_cards_last_used_at", "last_used_at"),
+        # Ids are never reused (SQLite would hand out max(id) + 1 again after a
+        # purge): check-ins made by a card name it in their submission id.
+        {"sqlite_autoincrement": True},
+    )

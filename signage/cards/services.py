@@ -107,3 +107,24 @@ def purge(session: Session, cutoff: datetime) -> int:
         session.execute(delete(PersonalCard).where(PersonalCard.last_used_at < cutoff)),
     )
     return int(result.rowcount or 0)
+
+
+def find_by_phone(session: Session, phone: str) -> int:
+    """How many cards an E.164 ``phone`` has (a data-subject request)."""
+    return len(_by_phone(session, phone))
+
+
+def erase_by_phone(session: Session, phone: str) -> int:
+    """Delete every card of an E.164 ``phone`` (a data-subject request); scrubbed
+    from the files after the commit."""
+    ids = _by_phone(session, phone)
+    if ids:
+        session.execute(delete(PersonalCard).where(PersonalCard.id.in_(ids)))
+        erase.after_commit(session, (PersonalCard.__tablename__,))
+    return len(ids)
+
+
+def _by_phone(session: Session, phone: str) -> list[int]:
+    return list(
+        session.scalars(select(PersonalCard.id).where(PersonalCard.phone == phone))
+    )

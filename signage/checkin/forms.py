@@ -27,3 +27,9 @@ class FeedbackForm(CleanForm):
 class RevealForm(CleanForm):
     checkin_id = HiddenField(validators=[InputRequired()])
     reason = StringField(validators=[InputRequired(), Length(min=5, max=300)])
+
+
+class ExportForm(CleanForm):
+    """An export of personal data, like a reveal, says why (kept in the audit row)."""
+
+    reason = StringField(validators=[InputRequired(), Length(min=5, max=300)])

@@ -98,4 +98,5 @@ class Feedback(Base):
     __table_args__ = (
         Index("ix_checkin_feedback_venue_time", "venue_id", "created_at"),
         Index("ix_checkin_feedback_created_at", "created_at"),
+        {"sqlite_autoincrement": True},  # ids never reused (0901_personal_ids)
     )

@@ -532,8 +532,9 @@ def feedback(token: str, ref: str) -> Any:
 
 
 def _own_checkin(token: str, ref: str) -> tuple[services.PublicVenue, CheckIn]:
-    """The check-in, if this browser made it; else the 404 page (another browser
-    holding the link learns nothing more than a wrong link would tell it)."""
+    """The check-in, if this browser made it ('my check-ins', remember.group_of);
+    else the 404 page (a browser that only holds the link learns nothing more than
+    a wrong link would tell it)."""
     venue = _venue(token)
     row = _checkin(venue, ref, token, db.session())
     if remember.group_of(row.public_ref) is None:

