@@ -104,6 +104,7 @@ class Server:
             "SIGNAGE_ENV": "production",
             "SIGNAGE_SECRET_KEY": SECRET,
             "SIGNAGE_PUBLIC_BASE_URL": "https://qr.example.vn",
+            "SIGNAGE_SMTP_URL": "smtp://127.0.0.1:25",  # production needs one
             "SIGNAGE_DATABASE_URL": db_url,
             "SIGNAGE_BIND": f"127.0.0.1:{self.port}",
             "SIGNAGE_WORKERS": "4",
