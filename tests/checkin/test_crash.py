@@ -163,7 +163,9 @@ def _request(
         conn.request(method, path, body=body, headers=headers)
         resp = conn.getresponse()
         return resp.status, resp, resp.read().decode(errors="replace")
-    except OSError:
+    except (OSError, http.client.HTTPException):
+        # No answer, or one cut short by a killed worker (IncompleteRead): a phone
+        # shows no confirmation, so it is not acknowledged.
         return 0, None, ""
     finally:
         conn.close()
