@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import re
 from contextlib import suppress
-from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import wraps
-from itertools import zip_longest
 from typing import Any
 
 from flask import (
@@ -36,8 +34,8 @@ from ..extensions import csrf
 from ..venues import services as venues
 from ..venues import tokens
 from ..web import RETRY_AFTER_SECONDS, error_page, lean
-from . import erasure, formtoken, gate, people, remember, services, verify
-from .forms import CATEGORY_LABELS, FeedbackForm
+from . import erasure, forms, formtoken, gate, people, remember, services, verify
+from .forms import CATEGORY_LABELS, MAX_COMPANIONS, Companion, FeedbackForm, Typed
 from .models import CheckIn
 
 bp = Blueprint("checkin", __name__)
@@ -126,63 +124,9 @@ def _busy_ms() -> int:
     return int(current_app.config["SQLITE_BUSY_TIMEOUT_MS"])
 
 
-# The check-in form ------------------------------------------------------------------
-# A plain dataclass, not WTForms: this form is rendered and posted hundreds of times a
-# second at peak, and binding seven WTForms fields cost more than the database work.
+# The check-in form (forms.Typed) -----------------------------------------------------
 # Its POST is exempt from the app-wide CSRFProtect (which would need a session): it is
 # protected by formtoken (a signed double-submit token and Fetch Metadata) instead.
-
-
-# "Thêm người đi cùng": one phone checks in up to this many companions with itself.
-MAX_COMPANIONS = 10
-
-
-@dataclass
-class Companion:
-    """A companion's row of the form: a name, and a phone that defaults to the
-    submitter's."""
-
-    name: str = ""
-    phone: str = ""
-    errors: dict[str, str] = field(default_factory=dict)
-
-
-@dataclass
-class Typed:
-    """What the visitor typed, sent back with messages when something is wrong."""
-
-    name: str = ""
-    phone: str = ""
-    consent: bool = False
-    remember: bool = False
-    submission_id: str = ""
-    companions: list[Companion] = field(default_factory=list)
-    errors: dict[str, str] = field(default_factory=dict)
-    form_errors: list[str] = field(default_factory=list)
-
-    @classmethod
-    def from_request(cls) -> Typed:
-        f = request.form
-        # Caps only bound the work spent on hostile input; the rules and their
-        # messages are in people.clean_name / clean_phone. One row more than
-        # allowed is kept, so "too many" can be said instead of dropping a person.
-        rows = zip_longest(
-            f.getlist("companion_name")[: MAX_COMPANIONS + 1],
-            f.getlist("companion_phone")[: MAX_COMPANIONS + 1],
-            fillvalue="",
-        )
-        return cls(
-            name=f.get("name", "")[:2000],
-            phone=f.get("phone", "")[:200],
-            consent=bool(f.get("consent")),
-            remember=bool(f.get("remember")),
-            submission_id=f.get("submission_id", "")[:64],
-            companions=[Companion(n[:2000], p[:200]) for n, p in rows],
-        )
-
-    def present_companions(self) -> list[Companion]:
-        """The rows with anything typed in them (blank rows are not people)."""
-        return [c for c in self.companions if c.name.strip() or c.phone.strip()]
 
 
 def _scan_page(
@@ -304,8 +248,8 @@ def _more_companions(token: str, typed: Typed, saved: services.Visitor | None) -
 
 
 def _record(token: str, typed: Typed, saved: services.Visitor | None) -> Any:
-    visitor = saved or _checked(typed)
-    companions = _checked_companions(typed, visitor)
+    visitor = saved or forms.checked(typed)
+    companions = forms.checked_companions(typed, visitor)
     submission = typed.submission_id
     if not _SUBMISSION.match(submission):
         submission = services.new_submission_id()
@@ -377,55 +321,6 @@ def _busy(token: str, typed: Typed, saved: services.Visitor | None) -> Any:
         return page, 503, {"Retry-After": str(RETRY_AFTER_SECONDS)}
     page, status = _scan_page(venue, typed, saved, 503)
     return page, status, {"Retry-After": str(RETRY_AFTER_SECONDS)}
-
-
-def _checked(typed: Typed) -> services.Visitor | None:
-    """Normalise name and phone, putting every message under its field."""
-    name = phone = ""
-    try:
-        name = people.clean_name(typed.name)
-    except Invalid as e:
-        typed.errors["name"] = _(e.message)
-    try:
-        phone = people.clean_phone(typed.phone)
-    except Invalid as e:
-        typed.errors["phone"] = _(e.message)
-    if not typed.consent:
-        typed.errors["consent"] = _(
-            "Hãy đánh dấu đồng ý để khai báo (thông tin chỉ dùng cho phòng dịch)."
-        )
-    return None if typed.errors else services.Visitor(name, phone)
-
-
-def _checked_companions(
-    typed: Typed, submitter: services.Visitor | None
-) -> list[services.Visitor] | None:
-    """The companions typed, normalised (a blank phone is the submitter's); None
-    with a message under each row that is wrong."""
-    rows = typed.present_companions()
-    typed.companions = rows  # blank rows are dropped when the form comes back
-    if len(rows) > MAX_COMPANIONS:
-        typed.form_errors.append(
-            _("Tối đa %(n)s người đi cùng trong một lần khai báo.", n=MAX_COMPANIONS)
-        )
-        return None
-    found: list[services.Visitor] = []
-    for row in rows:
-        try:
-            name = people.clean_name(row.name)
-        except Invalid as e:
-            row.errors["name"] = _(e.message)
-        phone = submitter.phone if submitter else ""
-        if row.phone.strip():
-            try:
-                phone = people.clean_phone(row.phone)
-            except Invalid as e:
-                row.errors["phone"] = _(e.message)
-        if not row.errors:
-            found.append(services.Visitor(name, phone))
-    if any(row.errors for row in rows):
-        return None
-    return found
 
 
 @bp.post("/C/<token>/forget")

@@ -104,7 +104,7 @@ class Server:
             "SIGNAGE_ENV": "production",
             "SIGNAGE_SECRET_KEY": SECRET,
             "SIGNAGE_PUBLIC_BASE_URL": "https://qr.example.vn",
-            "SIGNAGE_SMTP_URL": "smtp://127.0.0.1:25",
+            "SIGNAGE_SMTP_URL": "smtp://127.0.0.1:25",  # production needs one
             "SIGNAGE_DATABASE_URL": db_url,
             "SIGNAGE_BIND": f"127.0.0.1:{self.port}",
             "SIGNAGE_WORKERS": "4",
@@ -163,7 +163,9 @@ def _request(
         conn.request(method, path, body=body, headers=headers)
         resp = conn.getresponse()
         return resp.status, resp, resp.read().decode(errors="replace")
-    except OSError:
+    except (OSError, http.client.HTTPException):
+        # No answer, or one cut short by a killed worker (IncompleteRead): a phone
+        # shows no confirmation, so it is not acknowledged.
         return 0, None, ""
     finally:
         conn.close()
