@@ -95,6 +95,7 @@ def _check_config(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     # One entry per line, so areas add theirs without touching each other's.
     from .accounts.views import bp as accounts_bp
+    from .adoption.views import bp as adoption_bp
     from .api.admin import bp as api_admin_bp
     from .api.views import bp as api_bp
     from .cards.views import bp as cards_bp
@@ -128,6 +129,7 @@ def _register_blueprints(app: Flask) -> None:
         cards_bp,
         jobs_bp,
         boards_admin_bp,
+        adoption_bp,
     ):
         app.register_blueprint(bp)
     from .accounts.cli import bp as accounts_cli

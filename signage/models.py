@@ -1,6 +1,7 @@
 """Every table, imported once so Alembic and tests see the whole schema."""
 
 from .accounts.models import LoginSession, Organisation, User
+from .adoption.models import AppAccount, AppList, Roster, RosterEntry
 from .api.models import ApiClient
 from .audit import AuditEvent
 from .cards.models import PersonalCard
@@ -8,7 +9,14 @@ from .checkin.models import CheckIn, Feedback
 from .db import Base
 from .jobs.models import Job
 from .posters.models import BoardDownload
-from .reports.models import OrgReport, ProvinceDay, RollupState, VenueDay, VenueLast
+from .reports.models import (
+    BoardPosting,
+    OrgReport,
+    ProvinceDay,
+    RollupState,
+    VenueDay,
+    VenueLast,
+)
 from .screens.models import (
     Loop,
     LoopVersion,
@@ -24,8 +32,11 @@ metadata = Base.metadata
 
 __all__ = [
     "ApiClient",
+    "AppAccount",
+    "AppList",
     "AuditEvent",
     "BoardDownload",
+    "BoardPosting",
     "CheckIn",
     "Feedback",
     "Job",
@@ -40,6 +51,8 @@ __all__ = [
     "PlayRecord",
     "ProvinceDay",
     "RetiredToken",
+    "Roster",
+    "RosterEntry",
     "RollupState",
     "Screen",
     "Slide",
