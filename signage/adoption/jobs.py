@@ -118,7 +118,9 @@ def import_roster(ctx: JobContext) -> None:
         if isinstance(e, Cancelled | JobFailed):
             raise
         raise JobFailed(FAILED) from e
-    _delete_rows(ctx, services.delete_some_entries, services.replaced_rosters(org_id))
+    old = services.replaced_rosters(org_id)
+    _delete_rows(ctx, services.delete_some_entries, old)
+    _step(ctx, lambda s: services.drop_rosters(s, old))
 
 
 def _undo_roster(ctx: JobContext, roster_id: int) -> None:

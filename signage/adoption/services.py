@@ -362,9 +362,9 @@ def expired_or_replaced(session: Session, now: datetime) -> list[int]:
     )
 
 
-def drop_rosters(session: Session, roster_ids: list[int]) -> None:
+def drop_rosters(session: Session, roster_ids: Select[Any] | list[int]) -> None:
     """Delete roster rows whose entries are already gone."""
-    session.execute(delete(Roster).where(Roster.id.in_(roster_ids)))
+    session.execute(delete(Roster).where(_in(Roster.id, roster_ids)))
     session.flush()
 
 

@@ -52,7 +52,11 @@ def _audit(action: str, target: str, **detail: Any) -> None:
 
 def _read_upload(form: UploadForm, limit: int) -> bytes | None:
     """The uploaded bytes, or None with the error set on the form."""
-    raw: bytes = form.file.data.read(limit + 1)
+    upload = form.file.data
+    try:
+        raw: bytes = upload.read(limit + 1)
+    finally:
+        upload.close()  # a large upload is a temporary file: let it go now
     if len(raw) > limit:
         form.file.errors = [
             _("Tệp lớn hơn %(n)s MB: hãy chia thành nhiều tệp.", n=limit // 2**20)
