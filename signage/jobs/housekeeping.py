@@ -128,7 +128,7 @@ def purge_orphan_photos(app: Flask) -> int:
         known = postings.referenced_photo_keys(s)
     limit = time.time() - ORPHAN_GRACE_S
     removed = 0
-    for path in folder.rglob("*.jpg"):
+    for path in list(folder.rglob("*.jpg")):  # listed first: deleting prunes folders
         key = path.relative_to(storage.root).as_posix()
         if key not in known and path.stat().st_mtime < limit:
             storage.delete(key)
