@@ -158,7 +158,11 @@ def confirm_posted(org_id: int, venue_id: int) -> Any:
         photo = None
         if upload is not None and getattr(upload, "filename", None):
             limit = int(current_app.config["BOARD_PHOTO_MAX_BYTES"])
-            photo = photos.clean_photo(upload.read(limit + 1), _photo_policy())
+            try:
+                raw = upload.read(limit + 1)
+            finally:
+                upload.close()  # a large upload is a temporary file: let it go now
+            photo = photos.clean_photo(raw, _photo_policy())
         postings.confirm_posted(
             db.session(),
             get_storage(current_app),
