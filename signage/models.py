@@ -1,6 +1,6 @@
 """Every table, imported once so Alembic and tests see the whole schema."""
 
-from .accounts.models import LoginSession, Organisation, User
+from .accounts.models import AccountToken, Invitation, LoginSession, Organisation, User
 from .adoption.models import AppAccount, AppList, Roster, RosterEntry
 from .api.models import ApiClient
 from .audit import AuditEvent
@@ -8,6 +8,7 @@ from .cards.models import PersonalCard
 from .checkin.models import CheckIn, Feedback
 from .db import Base
 from .jobs.models import Job
+from .mail.models import OutboxMail
 from .posters.models import BoardDownload
 from .reports.models import (
     BoardPosting,
@@ -31,6 +32,8 @@ from .venues.models import RetiredToken, Venue
 metadata = Base.metadata
 
 __all__ = [
+    "AccountToken",
+    "Invitation",
     "ApiClient",
     "AppAccount",
     "AppList",
@@ -45,6 +48,7 @@ __all__ = [
     "LoopVersion",
     "Media",
     "OrgReport",
+    "OutboxMail",
     "Organisation",
     "PersonalCard",
     "PairingCode",

@@ -136,6 +136,21 @@ def purge_orphan_photos(app: Flask) -> int:
     return removed
 
 
+def send_due_mail(app: Flask) -> int:
+    """Queue the outbox's due mails: retries after their back-off, and any first
+    attempt the queue missed (signage/mail/delivery.py)."""
+    from ..mail import delivery
+
+    return delivery.sweep(app)
+
+
+def purge_sent_mail(app: Flask) -> int:
+    """Forget delivered mails after MAIL_KEEP_DAYS; failed ones stay listed."""
+    from ..mail import delivery
+
+    return delivery.purge(app)
+
+
 # The one list of periodic tasks: add an entry here to schedule more.
 PERIODIC: list[Periodic] = [
     Periodic("reports.refresh_rollups", {"minute": "*"}, refresh_rollups),
@@ -150,4 +165,6 @@ PERIODIC: list[Periodic] = [
     Periodic(
         "reports.purge_photos", {"hour": "20", "minute": "40"}, purge_orphan_photos
     ),
+    Periodic("mail.send_due", {"minute": "*"}, send_due_mail),
+    Periodic("mail.purge_sent", {"hour": "20", "minute": "30"}, purge_sent_mail),
 ]
