@@ -27,6 +27,7 @@ from . import rosterfile, services, sheets
 from .phones import match_key
 
 ROSTER_IMPORT = "adoption.roster_import"
+ROSTER_DELETE = "adoption.roster_delete"
 APP_IMPORT = "adoption.app_import"
 STAGING = "staging/adoption"
 STAGING_HOURS = 6
@@ -121,6 +122,16 @@ def import_roster(ctx: JobContext) -> None:
     old = services.replaced_rosters(org_id)
     _delete_rows(ctx, services.delete_some_entries, old)
     _step(ctx, lambda s: services.drop_rosters(s, old))
+
+
+@task(ROSTER_DELETE)
+def delete_old_rosters(ctx: JobContext) -> None:
+    """Delete the rows of a unit's retired rosters in batches (retire_rosters)."""
+    org_id = int(ctx.params["org_id"])
+    old = services.replaced_rosters(org_id)
+    n = _delete_rows(ctx, services.delete_some_entries, old)
+    _step(ctx, lambda s: services.drop_rosters(s, old))
+    ctx.progress(n, n)
 
 
 def _undo_roster(ctx: JobContext, roster_id: int) -> None:

@@ -332,15 +332,22 @@ def set_retention(session: Session, org_id: int, days: int) -> Roster:
     return roster
 
 
-def delete_roster(session: Session, org_id: int) -> int:
-    """Delete the unit's roster now (the "delete" button): every entry and every
-    upload of the unit, refused ones included. Returns the entries deleted."""
-    rosters = select(Roster.id).where(Roster.organisation_id == org_id)
-    n = session.execute(delete(RosterEntry).where(RosterEntry.roster_id.in_(rosters)))
-    count = int(getattr(n, "rowcount", 0) or 0)
-    session.execute(delete(Roster).where(Roster.organisation_id == org_id))
+def retire_rosters(session: Session, org_id: int) -> int:
+    """The "delete" button: the unit's roster stops counting and showing at once
+    (every upload of the unit becomes old, an import under way is refused); the
+    rows themselves are deleted in batches by :func:`.jobs.delete_old_rosters`
+    (and the daily purge). Returns the entries to be deleted."""
+    ids = select(Roster.id).where(Roster.organisation_id == org_id)
+    n = session.scalar(
+        select(func.count(RosterEntry.id)).where(RosterEntry.roster_id.in_(ids))
+    )
+    session.execute(
+        update(Roster)
+        .where(Roster.organisation_id == org_id)
+        .values(state=UploadState.OLD, expires_at=None, errors=None)
+    )
     session.flush()
-    return count
+    return int(n or 0)
 
 
 def expired_or_replaced(session: Session, now: datetime) -> list[int]:

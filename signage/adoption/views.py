@@ -183,8 +183,19 @@ def delete_roster(org_id: int) -> Any:
     form = CleanForm()
     if not form.validate_on_submit():
         return _unit_page(org, UploadForm(formdata=None), 422)
-    n = services.delete_roster(db.session(), org.id)
+    s = db.session()
+    n = services.retire_rosters(s, org.id)
     _audit("roster.delete", f"organisation:{org.id}", count=n)
+    queue.submit(
+        this_app(),
+        s,
+        JobRequest(
+            kind=jobs.ROSTER_DELETE,
+            owner_id=current_user.id,
+            params={"org_id": org.id},
+            title=_("Xoá danh sách cán bộ – %(org)s", org=org.name),
+        ),
+    )
     flash(_("Đã xoá danh sách cán bộ của đơn vị."), "success")
     return redirect(url_for("adoption.unit", org_id=org.id))
 
