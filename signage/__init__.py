@@ -108,6 +108,7 @@ def _register_blueprints(app: Flask) -> None:
     # One entry per line, so areas add theirs without touching each other's.
     from .accounts.account_views import bp as account_bp
     from .accounts.views import bp as accounts_bp
+    from .adoption.views import bp as adoption_bp
     from .api.admin import bp as api_admin_bp
     from .api.views import bp as api_bp
     from .cards.views import bp as cards_bp
@@ -146,6 +147,7 @@ def _register_blueprints(app: Flask) -> None:
         jobs_bp,
         boards_admin_bp,
         privacy_bp,
+        adoption_bp,
         mail_bp,
     ):
         app.register_blueprint(bp)

@@ -86,6 +86,19 @@ LANGUAGES = ("vi", "en")
 ARGON2_TIME_COST = 3
 ARGON2_MEMORY_COST = 65536
 
+# Photos of posted boards (signage/reports): checked like slide images, then scaled
+# down to 1600 px and stored without metadata in the storage (board-photos/).
+BOARD_PHOTO_MAX_BYTES = 20 * 1024 * 1024
+BOARD_PHOTO_MAX_PIXELS = 40_000_000
+
+# Civil servants' adoption (signage/adoption). A unit's roster is deleted this many
+# days after its upload unless the unit chooses otherwise (30 days to 2 years).
+ROSTER_RETENTION_DAYS = 365
+# Uploads: a roster of 100,000 staff is about 5 MB as CSV; the city app's export of
+# a million accounts about 12 MB. Both stay under MAX_CONTENT_LENGTH.
+ROSTER_MAX_BYTES = 20 * 1024 * 1024
+APP_LIST_MAX_BYTES = 24 * 1024 * 1024
+
 # Print boards (signage/posters). Empty values fall back to the campaign identity
 # above; BOARD_LOGO is a PNG or JPEG under assets/ (empty for none).
 BOARD_TITLE = ""

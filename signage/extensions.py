@@ -30,6 +30,7 @@ TRANSLATION_DIRS = ";".join(
         "api/",
         "jobs/",
         "privacy/",
+        "adoption/",
         "mail/",
     )
 )

@@ -1,6 +1,7 @@
 """Every table, imported once so Alembic and tests see the whole schema."""
 
 from .accounts.models import AccountToken, Invitation, LoginSession, Organisation, User
+from .adoption.models import AppAccount, AppList, Roster, RosterEntry
 from .api.models import ApiClient
 from .audit import AuditEvent
 from .cards.models import PersonalCard
@@ -10,7 +11,14 @@ from .jobs.models import Job
 from .mail.models import OutboxMail
 from .posters.models import BoardDownload
 from .privacy.models import ErasureRequest
-from .reports.models import OrgReport, ProvinceDay, RollupState, VenueDay, VenueLast
+from .reports.models import (
+    BoardPosting,
+    OrgReport,
+    ProvinceDay,
+    RollupState,
+    VenueDay,
+    VenueLast,
+)
 from .screens.models import (
     Loop,
     LoopVersion,
@@ -28,8 +36,11 @@ __all__ = [
     "AccountToken",
     "Invitation",
     "ApiClient",
+    "AppAccount",
+    "AppList",
     "AuditEvent",
     "BoardDownload",
+    "BoardPosting",
     "CheckIn",
     "ErasureRequest",
     "Feedback",
@@ -46,6 +57,8 @@ __all__ = [
     "PlayRecord",
     "ProvinceDay",
     "RetiredToken",
+    "Roster",
+    "RosterEntry",
     "RollupState",
     "Screen",
     "Slide",

@@ -120,6 +120,11 @@ ARGS: dict[str, Callable[[World], Any]] = {
     "request_id": lambda w: _erasure_request(w),
     "mail_id": lambda w: _outbox_mail(w),
 }
+# Endpoints whose page needs something of organisation A to exist first (built once
+# per test, before the walk): endpoint -> builder.
+SETUP: dict[str, Callable[[World], Any]] = {
+    "reports.posted_photo": lambda w: _board_photo(w),
+}
 # Arguments naming an object that only the user who made it (and the province admin)
 # may open, whatever their role: everyone else gets 404.
 OWNER_ONLY = {"job_id"}
@@ -209,6 +214,27 @@ def _job(w: World) -> str:
     job_id = new_job(app, req, state=JobState.DONE, file_name="b.pdf", file_key=key)
     get_storage(app).put(key, b"%PDF-1.4")
     return job_id
+
+
+def _board_photo(w: World) -> None:
+    """Venue A's board confirmed posted with a photo."""
+    import io
+
+    from PIL import Image
+    from sqlalchemy.orm import object_session
+
+    from signage.reports import photos, postings
+    from signage.storage import get_storage
+
+    buf = io.BytesIO()
+    Image.new("RGB", (40, 30), "white").save(buf, "PNG")
+    photo = photos.clean_photo(buf.getvalue(), photos.PhotoPolicy())
+    s = object_session(w.venue)
+    storage = get_storage(w.__dict__["_app"])
+    postings.confirm_posted(
+        s, storage, org_id=w.org.id, venue_id=w.venue.id, user_id=None, photo=photo
+    )
+    s.commit()
 
 
 def _screens(w: World) -> dict[str, Any]:
@@ -318,6 +344,8 @@ def _roles(app: Flask, endpoint: str) -> frozenset[Role] | None:
 
 @pytest.mark.parametrize(("endpoint", "rule", "methods"), RULES)
 def test_route_isolation(app, world, endpoint, rule, methods):
+    if endpoint in SETUP:
+        SETUP[endpoint](world)
     values = _values(app, endpoint, rule, world)
     url = _url(app, endpoint, values)
     roles = _roles(app, endpoint)

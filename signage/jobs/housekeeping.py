@@ -118,6 +118,35 @@ def refresh_rollups(app: Flask) -> int:
     return rollups.refresh_all(db.get_db(app).write, zone=timefmt.zone())
 
 
+def purge_rosters(app: Flask) -> int:
+    """Staff rosters past their unit's retention, replaced uploads and app lists,
+    staged uploads whose job never ran (signage/adoption/jobs.py)."""
+    from ..adoption import jobs
+
+    return jobs.purge(app)
+
+
+def purge_orphan_photos(app: Flask) -> int:
+    """Delete board photos no posting names any more (replaced, withdrawn, venue
+    rotated, or an upload whose transaction rolled back), once a day old."""
+    from ..reports import postings
+
+    storage = get_storage(app)
+    folder = storage.root / postings.PHOTO_PREFIX
+    if not folder.is_dir():
+        return 0
+    with db.get_db(app).read() as s:
+        known = postings.referenced_photo_keys(s)
+    limit = time.time() - ORPHAN_GRACE_S
+    removed = 0
+    for path in list(folder.rglob("*.jpg")):  # listed first: deleting prunes folders
+        key = path.relative_to(storage.root).as_posix()
+        if key not in known and path.stat().st_mtime < limit:
+            storage.delete(key)
+            removed += 1
+    return removed
+
+
 def send_due_mail(app: Flask) -> int:
     """Queue the outbox's due mails: retries after their back-off, and any first
     attempt the queue missed (signage/mail/delivery.py)."""
@@ -146,6 +175,10 @@ PERIODIC: list[Periodic] = [
         "screens.purge_orphans", {"hour": "20", "minute": "10"}, purge_orphan_uploads
     ),
     Periodic("jobs.purge_files", {"minute": "*/15"}, purge_job_files),
+    Periodic("adoption.purge", {"hour": "20", "minute": "25"}, purge_rosters),
+    Periodic(
+        "reports.purge_photos", {"hour": "20", "minute": "40"}, purge_orphan_photos
+    ),
     Periodic("mail.send_due", {"minute": "*"}, send_due_mail),
     Periodic("mail.purge_sent", {"hour": "20", "minute": "30"}, purge_sent_mail),
 ]

@@ -63,11 +63,17 @@ def venue_board(org_id: int, venue_id: int) -> Any:
     venue = venues.get_venue(s, venue_id, org.id)
     campaign = services.campaign(current_app.config)
     body = pdf.render_one(services.board(venue, org, today_local()), size, campaign)
+    download = request.args.get("download") == "1"
     services.record_downloads(
-        s, [venue.id], organisation_id=org.id, size=size, user_id=current_user.id
+        s,
+        [venue.id],
+        organisation_id=org.id,
+        size=size,
+        user_id=current_user.id,
+        preview=not download,
     )
     name = f"bang-qr-{venue.token}-{size}.pdf"
-    return _pdf_response(io.BytesIO(body), name, request.args.get("download") == "1")
+    return _pdf_response(io.BytesIO(body), name, download)
 
 
 @bp.post("/orgs/<int:org_id>/boards.pdf")
