@@ -109,6 +109,7 @@ def _register_blueprints(app: Flask) -> None:
     from .screens.screen_views import bp as screens_admin_bp
     from .screens.views import bp as screens_bp
     from .tracing.views import bp as tracing_bp
+    from .units.views import bp as units_bp
     from .venues.views import bp as venues_bp
 
     for bp in (
@@ -128,6 +129,7 @@ def _register_blueprints(app: Flask) -> None:
         cards_bp,
         jobs_bp,
         boards_admin_bp,
+        units_bp,
     ):
         app.register_blueprint(bp)
     from .accounts.cli import bp as accounts_cli
@@ -139,6 +141,7 @@ def _register_blueprints(app: Flask) -> None:
     from .posters.cli import bp as boards_cli
     from .reports.cli import bp as reports_cli
     from .screens.cli import bp as screens_cli
+    from .units.cli import bp as units_cli
     from .venues.cli import bp as venues_cli
 
     for bp in (
@@ -152,5 +155,6 @@ def _register_blueprints(app: Flask) -> None:
         reports_cli,
         cards_cli,
         jobs_cli,
+        units_cli,
     ):
         app.register_blueprint(bp)

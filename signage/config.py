@@ -33,6 +33,8 @@ CAMPAIGN_AUTHORITY = "UBND tỉnh / thành phố"
 CAMPAIGN_PRIMARY_COLOR = "#0b5394"
 CAMPAIGN_ACCENT_COLOR = "#c00000"
 CAMPAIGN_DEADLINE = ""  # ISO date, e.g. "2026-12-31"; shown on reports
+# First day of the units' progress charts (ISO date); empty: the last 30 days.
+CAMPAIGN_START = ""
 # A venue counts as "in use" on reports when it had a check-in within this many days.
 REPORTS_ACTIVE_DAYS = 7
 # JSON API (signage/api): check-ins one client key may post.

@@ -18,6 +18,7 @@ from .screens.models import (
     Screen,
     Slide,
 )
+from .units.models import Registration, Reminder, UnitDay
 from .venues.models import RetiredToken, Venue
 
 metadata = Base.metadata
@@ -38,11 +39,14 @@ __all__ = [
     "PersonalCard",
     "PairingCode",
     "PlayRecord",
+    "Registration",
+    "Reminder",
     "ProvinceDay",
     "RetiredToken",
     "RollupState",
     "Screen",
     "Slide",
+    "UnitDay",
     "User",
     "Venue",
     "VenueDay",

@@ -105,6 +105,7 @@ ARGS: dict[str, Callable[[World], Any]] = {
     "key": lambda w: "0" * 32,
     "client_id": lambda w: _api_client(w),
     "job_id": lambda w: _job(w),
+    "unit_id": lambda w: w.org.id,
 }
 # Arguments naming an object that only the user who made it (and the province admin)
 # may open, whatever their role: everyone else gets 404.
@@ -214,9 +215,26 @@ def world(app, make_org, make_venue, make_user) -> World:
         "editor": make_user(Role.EDITOR),
         "health": make_user(Role.HEALTH),
     }
+    # The reporting chain: A's unit (its supervisor oversees A) and B's unit (the
+    # neighbour, whose supervisor must never see A).
+    unit, neighbour = make_org(name="UBND phường A"), make_org(name="UBND phường B")
+    _set_parent(org, unit)
+    _set_parent(other, neighbour)
+    w.users["supervisor"] = make_user(Role.SUPERVISOR, unit)
+    w.users["neighbour"] = make_user(Role.SUPERVISOR, neighbour)
     w.victim = make_user(Role.HEALTH)
     w.__dict__["_app"] = app
     return w
+
+
+def _set_parent(org: Organisation, parent: Organisation) -> None:
+    from sqlalchemy.orm import object_session
+
+    from signage.units import tree
+
+    s = object_session(org)
+    tree.set_parent(s, org, parent.id)
+    s.commit()
 
 
 def _values(app: Flask, endpoint: str, rule: str, w: World) -> dict[str, Any]:
@@ -288,6 +306,7 @@ def test_route_isolation(app, world, endpoint, rule, methods):
         clients[name] = app.test_client()
         login(clients[name], user)
     org_scoped = "org_id" in values
+    unit_scoped = org_scoped or "unit_id" in values
 
     def allowed(name: str) -> bool:
         user = world.users[name]
@@ -297,6 +316,9 @@ def test_route_isolation(app, world, endpoint, rule, methods):
             return name in ("owner", "admin")
         if org_scoped and user.role is Role.MANAGER:
             return user.organisation_id == world.org.id
+        if unit_scoped and user.role is Role.SUPERVISOR:
+            # A supervisor sees its unit's subtree (A), never the neighbour's.
+            return name == "supervisor"
         return True
 
     for method in methods:
@@ -315,13 +337,15 @@ def test_route_isolation(app, world, endpoint, rule, methods):
         if org_scoped and len(values) > 1:
             # Own org id in the URL, another org's object ids: still 404.
             mixed = _url(app, endpoint, {**values, "org_id": world.other_org.id})
-            resp = _hit(clients["other_manager"], method, mixed)
-            assert resp.status_code == 404, f"other_manager {method} {mixed}"
+            for name in ("other_manager", "neighbour"):
+                resp = _hit(clients[name], method, mixed)
+                assert resp.status_code == 404, f"{name} {method} {mixed}"
             # The owner's org id with organisation B's object: 404 as well.
             for name in set(values) - {"org_id"}:
                 foreign = _url(app, endpoint, {**values, name: OTHER_ARGS[name](world)})
-                resp = _hit(clients["owner"], method, foreign)
-                assert resp.status_code == 404, f"owner {method} {foreign}"
+                for who in ("owner", "supervisor"):
+                    resp = _hit(clients[who], method, foreign)
+                    assert resp.status_code == 404, f"{who} {method} {foreign}"
 
     # Allowed users last: their POSTs may change things (rotate, deactivate).
     for method in methods:

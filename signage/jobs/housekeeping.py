@@ -107,6 +107,14 @@ def refresh_rollups(app: Flask) -> int:
     return rollups.refresh_all(db.get_db(app).write, zone=timefmt.zone())
 
 
+def fill_unit_progress(app: Flask) -> int:
+    """Each unit's figures for the days since the campaign start not yet written
+    (yesterday, after the first run): the supervisors' progress charts."""
+    from ..units.cli import fill_progress
+
+    return fill_progress(app)
+
+
 # The one list of periodic tasks: add an entry here to schedule more.
 PERIODIC: list[Periodic] = [
     Periodic("reports.refresh_rollups", {"minute": "*"}, refresh_rollups),
@@ -117,4 +125,6 @@ PERIODIC: list[Periodic] = [
         "screens.purge_orphans", {"hour": "20", "minute": "10"}, purge_orphan_uploads
     ),
     Periodic("jobs.purge_files", {"minute": "*/15"}, purge_job_files),
+    # 17:20 UTC is 00:20 in Vietnam: the day just ended, its rollups refreshed.
+    Periodic("units.progress", {"hour": "17", "minute": "20"}, fill_unit_progress),
 ]

@@ -1,0 +1,333 @@
+"""Supervisors' pages (and the province admin's view of the whole tree): the
+deployment dashboard of a unit's subtree, its progress chart, drill-down to an
+organisation and a venue, the laggards with their contacts, and CSVs."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from flask import Blueprint, abort, current_app, render_template
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import select
+
+from .. import db, geo, timefmt
+from ..accounts.forms import ORG_KIND_LABELS
+from ..accounts.models import Organisation, Role
+from ..auth import roles_required
+from ..db import utcnow
+from ..errors import NotFound
+from ..forms import CleanForm
+from ..reports.models import VenueDay, VenueLast
+from ..venues.models import Venue
+from ..web import csv_download
+from . import chart, figures, progress, tree
+
+bp = Blueprint("units", __name__, url_prefix="/units")
+OVERSEERS = (Role.ADMIN, Role.SUPERVISOR)
+LAGGARDS_SHOWN = 100  # on the page; the CSV lists them all
+
+MISSING_LABELS = {
+    "venues": _l("chưa đăng ký địa điểm"),
+    "boards": _l("chưa tải bảng QR cho mọi địa điểm"),
+    "posted": _l("chưa xác nhận đã dán bảng"),
+    "report": _l("chưa gửi báo cáo triển khai"),
+}
+
+
+def province_code() -> int:
+    return int(current_app.config["DEFAULT_PROVINCE_CODE"])
+
+
+def campaign_start(today: date) -> date:
+    raw = str(current_app.config.get("CAMPAIGN_START") or "")
+    return progress.campaign_start(raw, today)
+
+
+def scoped_unit(unit_id: int | None) -> Organisation | None:
+    """The unit asked for, if the user oversees it (None: the user's own scope's
+    top, the province for the admin). 404 outside the user's subtree."""
+    s = db.session()
+    if unit_id is None:
+        mine = tree.scope_of(current_user)
+        return s.get(Organisation, mine) if mine is not None else None
+    try:
+        return tree.get_in_scope(s, current_user, unit_id)
+    except NotFound:
+        abort(404)
+
+
+def _path(org_id: int) -> list[Organisation]:
+    """The ancestors the user may open, top first (a supervisor's breadcrumb starts
+    at its own unit)."""
+    path = list(reversed(tree.ancestors(db.session(), org_id)))
+    top = tree.scope_of(current_user)
+    if top is None:
+        return path
+    ids = [a.id for a in path]
+    return path[ids.index(top) :] if top in ids else []
+
+
+def _dashboard(unit: Organisation | None) -> figures.Dashboard:
+    return figures.dashboard(
+        db.session(),
+        unit.id if unit else None,
+        province_code=province_code(),
+        now=utcnow(),
+        zone=timefmt.zone(),
+    )
+
+
+def _chart(unit: Organisation | None, board: figures.Dashboard) -> str:
+    today = timefmt.today_local()
+    points = progress.series(
+        db.session(),
+        unit.id if unit else None,
+        start=campaign_start(today),
+        today_figures=board.total,
+        today=today,
+    )
+    lines = [
+        chart.Line(
+            str(_("Địa điểm đã có bảng QR")),
+            "#0b5394",
+            [p.figures.boarded_share for p in points],
+        ),
+        chart.Line(
+            str(_("Địa điểm có khai báo trong 7 ngày")),
+            "#38761d",
+            [p.figures.active_share for p in points],
+        ),
+        chart.Line(
+            str(_("Tổ chức đã gửi báo cáo")),
+            "#b45f06",
+            [p.figures.reported_share for p in points],
+        ),
+        chart.Line(
+            str(_("Cán bộ đã cài ứng dụng")),
+            "#741b47",
+            [p.figures.adoption_share for p in points],
+        ),
+    ]
+    if figures.POSTED_TRACKED:
+        lines.insert(
+            1,
+            chart.Line(
+                str(_("Địa điểm đã dán bảng")),
+                "#c00000",
+                [p.figures.posted_share for p in points],
+            ),
+        )
+    return chart.render(
+        [p.day for p in points], lines, title=str(_("Tiến độ theo ngày (%)"))
+    )
+
+
+@bp.get("/", defaults={"unit_id": None})
+@bp.get("/<int:unit_id>/")
+@roles_required(*OVERSEERS)
+def dashboard(unit_id: int | None) -> Any:
+    unit = scoped_unit(unit_id)
+    board = _dashboard(unit)
+    laggards = board.laggards()
+    shown = laggards[:LAGGARDS_SHOWN]
+    contacts = figures.manager_emails(db.session(), [r.id for r in shown])
+    s = db.session()
+    path = _path(unit.id) if unit else []
+    has_members = set(
+        s.scalars(
+            select(Organisation.parent_id).where(
+                Organisation.parent_id.in_([b.org.id for b in board.branches])
+            )
+        )
+    )
+    return render_template(
+        "units/dashboard.html",
+        unit=unit,
+        board=board,
+        path=path,
+        has_members=has_members,
+        laggards=shown,
+        laggards_total=len(laggards),
+        contacts=contacts,
+        missing_labels=MISSING_LABELS,
+        kinds=ORG_KIND_LABELS,
+        chart_svg=_chart(unit, board),
+        posted_tracked=figures.POSTED_TRACKED,
+        ward_name=geo.ward_name,
+        form=CleanForm(),
+    )
+
+
+def _pct(v: float | None) -> str:
+    return "" if v is None else f"{v * 100:.1f}"
+
+
+DASHBOARD_HEADER = [
+    "don_vi",
+    "loai_hinh",
+    "to_chuc",
+    "dia_diem",
+    "da_co_bang",
+    "ty_le_co_bang",
+    "da_dan_bang",
+    "co_khai_bao_7_ngay",
+    "ty_le_khai_bao_7_ngay",
+    "da_bao_cao",
+    "ty_le_bao_cao",
+    "can_bo",
+    "da_cai_ung_dung",
+    "ty_le_ung_dung",
+]
+
+
+def _line(name: str, kind: str, f: figures.Figures) -> list[Any]:
+    return [
+        name,
+        kind,
+        f.organisations,
+        f.venues,
+        f.venues_boarded,
+        _pct(f.boarded_share),
+        f.venues_posted if figures.POSTED_TRACKED else "",
+        f.venues_active,
+        _pct(f.active_share),
+        f.orgs_reported,
+        _pct(f.reported_share),
+        f.staff_total,
+        f.staff_with_app,
+        _pct(f.adoption_share),
+    ]
+
+
+@bp.get("/dashboard.csv", defaults={"unit_id": None})
+@bp.get("/<int:unit_id>/dashboard.csv")
+@roles_required(*OVERSEERS)
+def dashboard_csv(unit_id: int | None) -> Any:
+    unit = scoped_unit(unit_id)
+    board = _dashboard(unit)
+    rows: list[list[Any]] = [DASHBOARD_HEADER]
+    for b in board.branches:
+        rows.append(_line(b.org.name, str(ORG_KIND_LABELS[b.org.kind]), b.figures))
+    rows.append(_line("TỔNG", "", board.total))
+    stamp = timefmt.today_local().isoformat()
+    return csv_download(rows, f"tien-do-{unit.id if unit else 'tinh'}-{stamp}.csv")
+
+
+@bp.get("/laggards.csv", defaults={"unit_id": None})
+@bp.get("/<int:unit_id>/laggards.csv")
+@roles_required(*OVERSEERS)
+def laggards_csv(unit_id: int | None) -> Any:
+    unit = scoped_unit(unit_id)
+    board = _dashboard(unit)
+    laggards = board.laggards()
+    contacts = figures.manager_emails(db.session(), [r.id for r in laggards])
+    rows: list[list[Any]] = [
+        [
+            "to_chuc",
+            "loai_hinh",
+            "phuong_xa",
+            "dia_chi",
+            "nguoi_lien_he",
+            "dien_thoai",
+            "email",
+            "email_quan_ly",
+            "dia_diem",
+            "da_co_bang",
+            "con_thieu",
+        ]
+    ]
+    for r in laggards:
+        rows.append(
+            [
+                r.name,
+                str(ORG_KIND_LABELS[r.kind]),
+                geo.ward_name(r.ward_code) if r.ward_code else "",
+                r.address,
+                r.contact_name,
+                r.contact_phone,
+                r.contact_email,
+                " ".join(contacts.get(r.id, [])),
+                r.figures.venues,
+                r.figures.venues_boarded,
+                "; ".join(str(MISSING_LABELS[m]) for m in r.missing),
+            ]
+        )
+    stamp = timefmt.today_local().isoformat()
+    name = f"chua-hoan-thanh-{unit.id if unit else 'tinh'}-{stamp}.csv"
+    return csv_download(rows, name)
+
+
+@bp.get("/orgs/<int:org_id>")
+@roles_required(*OVERSEERS)
+def org(org_id: int) -> Any:
+    """An organisation of the subtree, read-only: its figures and its venues."""
+    s = db.session()
+    try:
+        org = tree.get_in_scope(s, current_user, org_id)
+    except NotFound:
+        abort(404)
+    rows = figures.org_rows(
+        s, tree.subtree_of_one(org.id), now=utcnow(), zone=timefmt.zone()
+    )
+    venues = list(
+        s.execute(
+            select(Venue, VenueLast.last_checkin_at)
+            .outerjoin(VenueLast, VenueLast.venue_id == Venue.id)
+            .where(Venue.organisation_id == org.id)
+            .order_by(Venue.name)
+        )
+    )
+    boarded = figures.boarded_venues(s, [v.id for v, _at in venues])
+    return render_template(
+        "units/org.html",
+        org=org,
+        row=rows.get(org.id),
+        venues=venues,
+        boarded=boarded,
+        contacts=figures.manager_emails(s, [org.id]).get(org.id, []),
+        kinds=ORG_KIND_LABELS,
+        missing_labels=MISSING_LABELS,
+        ward_name=geo.ward_name,
+        path=_path(org.id),
+    )
+
+
+VENUE_DAYS = 28
+
+
+@bp.get("/orgs/<int:org_id>/venues/<int:venue_id>")
+@roles_required(*OVERSEERS)
+def venue(org_id: int, venue_id: int) -> Any:
+    """One venue of the subtree: its board, its check-ins per day (rollups)."""
+    s = db.session()
+    try:
+        org = tree.get_in_scope(s, current_user, org_id)
+    except NotFound:
+        abort(404)
+    v = s.get(Venue, venue_id)
+    if v is None or v.organisation_id != org.id:
+        abort(404)
+    today = timefmt.today_local()
+    first = today - timedelta(days=VENUE_DAYS - 1)
+    counts = dict(
+        s.execute(
+            select(VenueDay.day, VenueDay.checkins).where(
+                VenueDay.venue_id == v.id, VenueDay.day >= first
+            )
+        ).all()
+    )
+    days = [(first + timedelta(days=i)) for i in range(VENUE_DAYS)]
+    return render_template(
+        "units/venue.html",
+        org=org,
+        venue=v,
+        boarded=figures.boarded_venues(s, [v.id]).get(v.id),
+        last=s.scalar(
+            select(VenueLast.last_checkin_at).where(VenueLast.venue_id == v.id)
+        ),
+        per_day=[(d, counts.get(d, 0)) for d in days],
+        ward_name=geo.ward_name,
+    )
