@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable
 from functools import partial, wraps
 from typing import Any, TypeVar, cast
 
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response, current_app, jsonify, render_template, request
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -100,7 +100,9 @@ def init_app(app: Flask) -> None:
     _skip_on_lean_views(app)
 
 
-# Set on every response unless the view set its own.
+# Set on every response unless the view set its own. Scripts only from our own
+# files (static/js): no inline <script> and no on...= attribute runs, so an injected
+# tag does nothing. Inline style attributes are still allowed (styles run no code).
 SECURITY_HEADERS: tuple[tuple[str, str], ...] = (
     ("X-Content-Type-Options", "nosniff"),
     ("Referrer-Policy", "same-origin"),
@@ -108,17 +110,23 @@ SECURITY_HEADERS: tuple[tuple[str, str], ...] = (
     (
         "Content-Security-Policy",
         "default-src 'self'; img-src 'self' data: blob:; "
-        "style-src 'self' 'unsafe-inline'; script-src 'self' 'unsafe-inline'; "
+        "style-src 'self' 'unsafe-inline'; script-src 'self'; "
         "frame-ancestors 'none'",
     ),
 )
+# Production is served over HTTPS only (PUBLIC_BASE_URL must be https://): browsers
+# that saw this once never try plain HTTP for a year, so a hostile Wi-Fi cannot
+# downgrade a resident's check-in. deploy/nginx.conf sends the same header.
+HSTS = ("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
 _SECURITY = tuple((name.lower(), name, value) for name, value in SECURITY_HEADERS)
+_SECURITY_HTTPS = (*_SECURITY, (HSTS[0].lower(), *HSTS))
 
 
 def _security_headers(resp: Response) -> Response:
     h = resp.headers
     present = {name.lower() for name, _value in h.items()}
-    for key, name, value in _SECURITY:
+    production = current_app.config["ENV"] == "production"
+    for key, name, value in _SECURITY_HTTPS if production else _SECURITY:
         if key not in present:
             h.add(name, value)
     if "cache-control" not in present and resp.mimetype == "text/html":

@@ -72,7 +72,7 @@ PUBLIC = {
 }
 
 # Allowed users get a redirect from these (to their own page) instead of a 200.
-REDIRECTS = {"venues.my_org", "posters.org_boards"}  # org_boards: to its job
+REDIRECTS = {"venues.my_org"}
 
 
 @dataclass
