@@ -77,6 +77,7 @@ def consumer(db_url: str, env: dict[str, str], log: Path) -> Iterator[None]:
     environ.update(
         SIGNAGE_ENV="production",
         SIGNAGE_PUBLIC_BASE_URL="https://qr.example.vn",
+        SIGNAGE_SMTP_URL="smtp://127.0.0.1:25",
         SIGNAGE_DATABASE_URL=db_url,
         **env,
     )

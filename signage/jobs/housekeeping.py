@@ -115,6 +115,21 @@ def fill_unit_progress(app: Flask) -> int:
     return fill_progress(app)
 
 
+def send_due_mail(app: Flask) -> int:
+    """Queue the outbox's due mails: retries after their back-off, and any first
+    attempt the queue missed (signage/mail/delivery.py)."""
+    from ..mail import delivery
+
+    return delivery.sweep(app)
+
+
+def purge_sent_mail(app: Flask) -> int:
+    """Forget delivered mails after MAIL_KEEP_DAYS; failed ones stay listed."""
+    from ..mail import delivery
+
+    return delivery.purge(app)
+
+
 # The one list of periodic tasks: add an entry here to schedule more.
 PERIODIC: list[Periodic] = [
     Periodic("reports.refresh_rollups", {"minute": "*"}, refresh_rollups),
@@ -127,4 +142,6 @@ PERIODIC: list[Periodic] = [
     Periodic("jobs.purge_files", {"minute": "*/15"}, purge_job_files),
     # 17:20 UTC is 00:20 in Vietnam: the day just ended, its rollups refreshed.
     Periodic("units.progress", {"hour": "17", "minute": "20"}, fill_unit_progress),
+    Periodic("mail.send_due", {"minute": "*"}, send_due_mail),
+    Periodic("mail.purge_sent", {"hour": "20", "minute": "30"}, purge_sent_mail),
 ]

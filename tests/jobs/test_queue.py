@@ -255,9 +255,12 @@ def test_housekeeping_is_on_the_queues_schedule(app):
     assert "signage.jobs.purge_files" in due(3, 45)
     assert "signage.reap_jobs_periodic" in due(3, 46)  # every minute
     assert "signage.reports.refresh_rollups" in due(3, 46)
+    assert "signage.mail.send_due" in due(3, 46)
+    assert "signage.mail.purge_sent" in due(20, 30)
     assert due(3, 46) == {
         "signage.reap_jobs_periodic",
         "signage.reports.refresh_rollups",
+        "signage.mail.send_due",
     }
     assert {f"signage.{p.name}" for p in PERIODIC} <= set().union(
         *(due(h, m) for h in range(24) for m in range(0, 60, 5))
