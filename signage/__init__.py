@@ -124,6 +124,8 @@ def _register_blueprints(app: Flask) -> None:
     from .screens.screen_views import bp as screens_admin_bp
     from .screens.views import bp as screens_bp
     from .tracing.views import bp as tracing_bp
+    from .units.import_views import bp as units_import_bp
+    from .units.register_views import bp as registration_bp
     from .units.views import bp as units_bp
     from .venues.views import bp as venues_bp
 
@@ -147,6 +149,8 @@ def _register_blueprints(app: Flask) -> None:
         boards_admin_bp,
         units_bp,
         mail_bp,
+        registration_bp,
+        units_import_bp,
     ):
         app.register_blueprint(bp)
     if app.config["ENV"] != "production":  # the developer's outbox: never in production

@@ -74,6 +74,14 @@ LOGIN_LIMIT_PER_IP = "60 per 15 minutes"
 # requests get the same answer and send nothing: no mail bombing).
 RESET_LIMIT_PER_IP = "10 per hour"
 RESET_LIMIT_PER_ACCOUNT = "3 per hour"
+# Self-registration (signage/units): attempts per address and per e-mail address
+# (so nobody fills a stranger's mailbox with verification mails).
+REGISTER_LIMIT_PER_IP = "20 per hour"
+REGISTER_LIMIT_PER_EMAIL = "3 per hour"
+# The e-mailed verification link works once, for this many hours.
+REGISTER_LINK_HOURS = 48
+# Reminders to laggards: at most one per organisation in this many days.
+REMINDER_EVERY_DAYS = 7
 
 BABEL_DEFAULT_LOCALE = "vi"
 # The zone every time is shown in (Flask-Babel's, and timefmt.zone() for local days).

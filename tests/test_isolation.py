@@ -78,6 +78,10 @@ PUBLIC = {
     "account.forgot",
     "account.reset",
     "account.email_confirm",
+    # Self-registration: the form, "check your e-mail", the e-mailed link.
+    "registration.register",
+    "registration.sent",
+    "registration.verify",
 }
 
 # Allowed users get a redirect from these (to their own page) instead of a 200.
@@ -115,11 +119,15 @@ ARGS: dict[str, Callable[[World], Any]] = {
     "client_id": lambda w: _api_client(w),
     "job_id": lambda w: _job(w),
     "unit_id": lambda w: w.org.id,
+    "reg_id": lambda w: _registration(w),
     "mail_id": lambda w: _outbox_mail(w),
 }
 # Arguments naming an object that only the user who made it (and the province admin)
 # may open, whatever their role: everyone else gets 404.
 OWNER_ONLY = {"job_id"}
+# Arguments naming a node of the tree (or what hangs below one): a supervisor may
+# open them only within its unit's subtree.
+SUBTREE_ARGS = {"org_id", "unit_id", "reg_id"}
 # The same argument pointing at organisation B's object (for the mixed-id check).
 OTHER_ARGS: dict[str, Callable[[World], Any]] = {
     "org_id": lambda w: w.other_org.id,
@@ -140,6 +148,31 @@ def _checkin_ref(w: World) -> str:
     )
     s.commit()
     return done.public_ref
+
+
+def _registration(w: World) -> int:
+    """A verified registration waiting under organisation A (its unit's supervisor
+    decides it; the neighbour must not)."""
+    from sqlalchemy.orm import object_session
+
+    from signage.accounts.models import OrgKind
+    from signage.units.models import Registration, RegState
+
+    s = object_session(w.org)
+    reg = Registration(
+        state=RegState.PENDING,
+        name="Quán mới",
+        kind=OrgKind.BUSINESS,
+        parent_id=w.org.id,
+        province_code=w.org.province_code,
+        ward_code=w.org.ward_code,
+        email="quanmoi@example.vn",
+        password_hash="x",
+        reason="",
+    )
+    s.add(reg)
+    s.commit()
+    return reg.id
 
 
 def _api_client(w: World) -> int:
@@ -332,7 +365,7 @@ def test_route_isolation(app, world, endpoint, rule, methods):
         clients[name] = app.test_client()
         login(clients[name], user)
     org_scoped = "org_id" in values
-    unit_scoped = org_scoped or "unit_id" in values
+    unit_scoped = bool(SUBTREE_ARGS & set(values))
 
     def allowed(name: str) -> bool:
         user = world.users[name]

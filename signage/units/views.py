@@ -7,23 +7,33 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from flask import Blueprint, abort, current_app, render_template
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
-from .. import db, geo, timefmt
+from .. import audit, db, geo, timefmt
 from ..accounts.forms import ORG_KIND_LABELS
 from ..accounts.models import Organisation, Role
 from ..auth import roles_required
 from ..db import utcnow
-from ..errors import NotFound
+from ..errors import DomainError, NotFound
 from ..forms import CleanForm
 from ..reports.models import VenueDay, VenueLast
 from ..venues.models import Venue
 from ..web import csv_download
-from . import chart, figures, progress, tree
+from . import chart, figures, mails, progress, registration, reminders, tree
+from .forms import RefuseForm
 
 bp = Blueprint("units", __name__, url_prefix="/units")
 OVERSEERS = (Role.ADMIN, Role.SUPERVISOR)
@@ -157,7 +167,8 @@ def dashboard(unit_id: int | None) -> Any:
         chart_svg=_chart(unit, board),
         posted_tracked=figures.POSTED_TRACKED,
         ward_name=geo.ward_name,
-        form=CleanForm(),
+        reminded=reminders.last_sent(s, [r.id for r in shown]),
+        remind_every=int(current_app.config["REMINDER_EVERY_DAYS"]),
     )
 
 
@@ -331,3 +342,182 @@ def venue(org_id: int, venue_id: int) -> Any:
         per_day=[(d, counts.get(d, 0)) for d in days],
         ward_name=geo.ward_name,
     )
+
+
+# Registrations: the unit's supervisors (or the admin) approve or refuse ------------
+
+
+@bp.get("/registrations")
+@roles_required(*OVERSEERS)
+def registrations() -> Any:
+    s = db.session()
+    pending = registration.pending_in_scope(s, current_user)
+    parents = dict(
+        s.execute(
+            select(Organisation.id, Organisation.name).where(
+                Organisation.id.in_({r.parent_id for r in pending})
+            )
+        ).all()
+    )
+    return render_template(
+        "units/registrations.html",
+        items=[(r, registration.duplicates(s, r)) for r in pending],
+        parents=parents,
+        kinds=ORG_KIND_LABELS,
+        ward_name=geo.ward_name,
+    )
+
+
+def _registration(reg_id: int) -> Any:
+    try:
+        return registration.get_in_scope(db.session(), current_user, reg_id)
+    except NotFound:
+        abort(404)
+
+
+@bp.post("/registrations/<int:reg_id>/approve")
+@roles_required(*OVERSEERS)
+def registration_approve(reg_id: int) -> Any:
+    reg = _registration(reg_id)
+    if not CleanForm().validate_on_submit():
+        abort(400)
+    s = db.session()
+    try:
+        registration.approve(s, reg, decided_by=current_user.id)
+    except DomainError as e:
+        flash(_(e.message), "error")
+        return redirect(url_for("units.registrations"))
+    mails.decided(s, reg)
+    audit.record(
+        s,
+        user_id=current_user.id,
+        action="units.registration_approved",
+        target=f"organisation:{reg.organisation_id}",
+        ip=request.remote_addr or "",
+    )
+    flash(_("Đã duyệt %(name)s; đã gửi email cho tổ chức.", name=reg.name), "success")
+    return redirect(url_for("units.registrations"))
+
+
+@bp.post("/registrations/<int:reg_id>/refuse")
+@roles_required(*OVERSEERS)
+def registration_refuse(reg_id: int) -> Any:
+    reg = _registration(reg_id)
+    form = RefuseForm()
+    if not form.validate_on_submit():
+        flash(_("Hãy ghi lý do từ chối."), "error")
+        return redirect(url_for("units.registrations"))
+    s = db.session()
+    try:
+        registration.refuse(
+            s, reg, reason=form.reason.data or "", decided_by=current_user.id
+        )
+    except DomainError as e:
+        flash(_(e.message), "error")
+        return redirect(url_for("units.registrations"))
+    mails.decided(s, reg)
+    audit.record(
+        s,
+        user_id=current_user.id,
+        action="units.registration_refused",
+        target=f"registration:{reg.id}",
+        ip=request.remote_addr or "",
+    )
+    flash(_("Đã từ chối %(name)s; đã gửi lý do qua email.", name=reg.name), "success")
+    return redirect(url_for("units.registrations"))
+
+
+@bp.post("/<int:unit_id>/auto-approve")
+@roles_required(*OVERSEERS)
+def auto_approve(unit_id: int) -> Any:
+    unit = scoped_unit(unit_id)
+    if unit is None or not CleanForm().validate_on_submit():
+        abort(400)
+    registration.set_auto_approve(db.session(), unit, not unit.auto_approve)
+    flash(
+        _("Hồ sơ đăng ký trực thuộc đơn vị này sẽ được duyệt tự động.")
+        if unit.auto_approve
+        else _("Hồ sơ đăng ký trực thuộc đơn vị này cần được duyệt."),
+        "success",
+    )
+    return redirect(url_for("units.dashboard", unit_id=unit.id))
+
+
+# Reminders to laggards ----------------------------------------------------------------
+
+
+@bp.post("/remind", defaults={"unit_id": None})
+@bp.post("/<int:unit_id>/remind")
+@roles_required(*OVERSEERS)
+def remind(unit_id: int | None) -> Any:
+    """Mail the chosen laggards (or all of them) of the unit's subtree their own
+    missing items; an organisation reminded within REMINDER_EVERY_DAYS is skipped.
+    Ids outside the subtree are ignored (they are not among its laggards)."""
+    unit = scoped_unit(unit_id)
+    if not CleanForm().validate_on_submit():
+        abort(400)
+    chosen: set[int] | None = None
+    if request.form.get("scope") != "all":
+        chosen = {int(v) for v in request.form.getlist("org_ids") if v.isdigit()}
+        if not chosen:
+            flash(_("Hãy chọn ít nhất một tổ chức."), "error")
+            return redirect(_back(unit))
+    s = db.session()
+    board = _dashboard(unit)
+    every = int(current_app.config["REMINDER_EVERY_DAYS"])
+    todo = reminders.plan(
+        s, board.laggards(), chosen=chosen, now=utcnow(), every_days=every
+    )
+    contacts = figures.manager_emails(s, [r.id for r in todo.send])
+    labels = {k: str(v) for k, v in MISSING_LABELS.items()}
+    deadline = str(current_app.config.get("CAMPAIGN_DEADLINE") or "")
+    unit_name = unit.name if unit else str(_("Sở Thông tin và Truyền thông"))
+    sent = unreachable = 0
+    for row in todo.send:
+        to = sorted({*contacts.get(row.id, []), *filter(None, [row.contact_email])})
+        if not to:
+            unreachable += 1
+            continue
+        mails.reminder(
+            s,
+            row,
+            to=to,
+            unit_name=unit_name,
+            missing_labels=labels,
+            venues_without_board=reminders.venues_without_board(s, row.id)
+            if "boards" in row.missing
+            else [],
+            deadline=timefmt.fmt_date(date.fromisoformat(deadline)) if deadline else "",
+        )
+        reminders.log(
+            s, row.id, missing=row.missing, recipients=len(to), sent_by=current_user.id
+        )
+        sent += 1
+    audit.record(
+        s,
+        user_id=current_user.id,
+        action="units.reminders",
+        target=f"organisation:{unit.id}" if unit else "province",
+        ip=request.remote_addr or "",
+        sent=sent,
+        throttled=len(todo.throttled),
+        unreachable=unreachable,
+    )
+    flash(
+        _(
+            "Đã gửi nhắc %(sent)s tổ chức; %(held)s tổ chức đã được nhắc trong "
+            "%(days)s ngày qua nên chưa gửi lại; %(none)s tổ chức chưa có email.",
+            sent=sent,
+            held=len(todo.throttled),
+            days=every,
+            none=unreachable,
+        ),
+        "success" if sent else "info",
+    )
+    return redirect(_back(unit))
+
+
+def _back(unit: Organisation | None) -> str:
+    if unit is None:
+        return url_for("units.dashboard") + "#laggards"
+    return url_for("units.dashboard", unit_id=unit.id) + "#laggards"
