@@ -5,6 +5,7 @@ they render templates, so they run in a request or an app context."""
 from __future__ import annotations
 
 from flask import current_app, render_template, url_for
+from flask_babel import force_locale
 from sqlalchemy.orm import Session
 
 from ..mail.services import queue_mail
@@ -26,8 +27,10 @@ def _send(
     org_id: int | None = None,
     **ctx: object,
 ) -> None:
-    subject = render_template(f"units/mail/{name}.subject.txt", **ctx).strip()
-    text = render_template(f"units/mail/{name}.txt", **ctx)
+    # Vietnamese whatever the sender's page language: the recipient's is not known.
+    with force_locale("vi"):
+        subject = render_template(f"units/mail/{name}.subject.txt", **ctx).strip()
+        text = render_template(f"units/mail/{name}.txt", **ctx)
     queue_mail(session, to=to, subject=subject, text=text, kind=kind, org_id=org_id)
 
 
