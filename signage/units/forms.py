@@ -68,3 +68,15 @@ class RefuseForm(CleanForm):
     reason = TextAreaField(
         _l("Lý do từ chối"), validators=[DataRequired(), Length(max=1000)]
     )
+
+
+class ParentForm(CleanForm):
+    # Any organisation the user oversees may be named (the view checks the scope;
+    # the list offers the units).
+    parent_id = SelectField(
+        _l("Đơn vị cấp trên"), coerce=int_or_none, validate_choice=False
+    )
+
+    def set_choices(self, units: list[tuple[int, str]], *, top_level: bool) -> None:
+        first = [(None, _l("— trực thuộc tỉnh —"))] if top_level else []
+        self.parent_id.choices = choices([*first, *units])

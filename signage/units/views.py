@@ -33,7 +33,7 @@ from ..reports.models import VenueDay, VenueLast
 from ..venues.models import Venue
 from ..web import csv_download
 from . import chart, figures, mails, progress, registration, reminders, tree
-from .forms import RefuseForm
+from .forms import ParentForm, RefuseForm
 
 bp = Blueprint("units", __name__, url_prefix="/units")
 OVERSEERS = (Role.ADMIN, Role.SUPERVISOR)
@@ -292,8 +292,17 @@ def org(org_id: int) -> Any:
         )
     )
     boarded = figures.boarded_venues(s, [v.id for v, _at in venues])
+    scope = tree.scope_of(current_user)
+    parent_form = None
+    if org.id != scope:
+        parent_form = ParentForm(parent_id=org.parent_id)
+        units = tree.units_for_choice(s, province_code(), within=scope)
+        parent_form.set_choices(
+            [(i, n) for i, n in units if i != org.id], top_level=scope is None
+        )
     return render_template(
         "units/org.html",
+        parent_form=parent_form,
         org=org,
         row=rows.get(org.id),
         venues=venues,
@@ -521,3 +530,51 @@ def _back(unit: Organisation | None) -> str:
     if unit is None:
         return url_for("units.dashboard") + "#laggards"
     return url_for("units.dashboard", unit_id=unit.id) + "#laggards"
+
+
+# Moving an organisation in the tree -----------------------------------------------
+
+
+@bp.post("/orgs/<int:org_id>/parent")
+@roles_required(*OVERSEERS)
+def set_parent(org_id: int) -> Any:
+    """Hang an organisation under another unit: the admin anywhere; a supervisor
+    only within its subtree (never its own unit, never outside)."""
+    s = db.session()
+    try:
+        org = tree.get_in_scope(s, current_user, org_id)
+    except NotFound:
+        abort(404)
+    form = ParentForm()
+    scope = tree.scope_of(current_user)
+    if (
+        not form.validate_on_submit()
+        or "parent_id" not in request.form  # "" is the top level; absent is nothing
+        or org.id == scope
+    ):
+        abort(400)
+    parent_id = form.parent_id.data
+    # A supervisor's choices stay in its subtree (no top-level organisation either).
+    outside = (
+        scope is not None
+        if parent_id is None
+        else not tree.may_see(s, current_user, parent_id)
+    )
+    if outside:
+        flash(_("Đơn vị cấp trên phải thuộc phạm vi quản lý của bạn."), "error")
+        return redirect(url_for("units.org", org_id=org.id))
+    try:
+        tree.set_parent(s, org, parent_id)
+    except DomainError as e:
+        flash(_(e.message), "error")
+        return redirect(url_for("units.org", org_id=org.id))
+    audit.record(
+        s,
+        user_id=current_user.id,
+        action="units.parent_changed",
+        target=f"organisation:{org.id}",
+        ip=request.remote_addr or "",
+        parent=parent_id,
+    )
+    flash(_("Đã chuyển %(name)s sang đơn vị cấp trên mới.", name=org.name), "success")
+    return redirect(url_for("units.org", org_id=org.id))

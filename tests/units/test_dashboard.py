@@ -192,3 +192,41 @@ def test_progress_chart_reads_each_past_day(app, client, hue, session):
     # 3 past days and today for boards, check-ins and reports; no staff figures yet,
     # so the adoption line has no point at all
     assert svg.count("<circle") == 3 * 4
+
+
+def _move(client, org_id: int, parent: str):
+    from ..helpers import csrf_token
+
+    token = csrf_token(client, f"/units/orgs/{org_id}")
+    return client.post(
+        f"/units/orgs/{org_id}/parent", data={"csrf_token": token, "parent_id": parent}
+    )
+
+
+def test_moving_organisations_within_the_tree(client, hue, session, app):
+    cafe, hotel = hue.orgs["cafe"], hue.orgs["hotel"]
+    login(client, hue.users["sup_a"])
+    # within the ward: the café under the hotel (the hotel now has a member)
+    assert _move(client, cafe.id, str(hotel.id)).status_code == 302
+    session.refresh(cafe)
+    assert cafe.parent_id == hotel.id
+    # never to the neighbour's ward, never to the top level
+    _move(client, cafe.id, str(hue.orgs["ward_b"].id))
+    _move(client, cafe.id, "")
+    session.refresh(cafe)
+    assert cafe.parent_id == hotel.id
+    # never its own unit, never someone outside
+    assert _move(client, hue.orgs["ward_a"].id, "").status_code == 400
+    assert _move(client, hue.orgs["market"].id, str(hotel.id)).status_code == 404
+    # a cycle is refused with its message
+    resp = _move(client, hotel.id, str(cafe.id))
+    session.refresh(hotel)
+    assert hotel.parent_id == hue.orgs["ward_a"].id
+    page = client.get(resp.headers["Location"]).get_data(as_text=True)
+    assert "đơn vị cấp dưới" in page
+    # the admin may move a ward committee under a new top unit
+    admin = app.test_client()
+    login(admin, hue.users["admin"])
+    assert (
+        _move(admin, hue.orgs["market"].id, str(hue.orgs["edu"].id)).status_code == 302
+    )
