@@ -4,7 +4,9 @@ they render templates, so they run in a request or an app context."""
 
 from __future__ import annotations
 
-from flask import current_app, render_template, url_for
+from collections.abc import Mapping
+
+from flask import current_app, url_for
 from flask_babel import force_locale
 from sqlalchemy.orm import Session
 
@@ -28,9 +30,13 @@ def _send(
     **ctx: object,
 ) -> None:
     # Vietnamese whatever the sender's page language: the recipient's is not known.
+    # Through the Jinja environment, not render_template: no request-bound context
+    # processor (the signed-in user) runs, so a job renders them the same way.
+    env = current_app.jinja_env
     with force_locale("vi"):
-        subject = render_template(f"units/mail/{name}.subject.txt", **ctx).strip()
-        text = render_template(f"units/mail/{name}.txt", **ctx)
+        subject = env.get_template(f"units/mail/{name}.subject.txt").render(**ctx)
+        text = env.get_template(f"units/mail/{name}.txt").render(**ctx)
+    subject = subject.strip()
     queue_mail(session, to=to, subject=subject, text=text, kind=kind, org_id=org_id)
 
 
@@ -79,7 +85,7 @@ def reminder(
     *,
     to: list[str],
     unit_name: str,
-    missing_labels: dict[str, str],
+    missing_labels: Mapping[str, object],
     venues_without_board: list[str],
     deadline: str,
 ) -> None:
@@ -98,5 +104,5 @@ def reminder(
             venues=venues_without_board[: reminders.MISSING_VENUES_LISTED],
             more=len(venues_without_board) > reminders.MISSING_VENUES_LISTED,
             deadline=deadline,
-            login=_base() + url_for("accounts.login"),
+            login=_base() + "/login",  # no request in a job: no url_for
         )

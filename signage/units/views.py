@@ -18,7 +18,6 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -28,23 +27,30 @@ from ..accounts.models import Organisation, Role
 from ..auth import roles_required
 from ..db import utcnow
 from ..errors import DomainError, NotFound
+from ..extensions import this_app
 from ..forms import CleanForm
+from ..jobs import queue
+from ..jobs.services import JobRequest, dedupe_key
 from ..reports.models import VenueDay, VenueLast
 from ..venues.models import Venue
 from ..web import csv_download
-from . import chart, figures, mails, progress, registration, reminders, tree
+from . import (
+    chart,
+    figures,
+    mails,
+    progress,
+    registration,
+    reminders,
+    tree,
+)
+from . import remind as reminder_run
 from .forms import ParentForm, RefuseForm
 
 bp = Blueprint("units", __name__, url_prefix="/units")
 OVERSEERS = (Role.ADMIN, Role.SUPERVISOR)
 LAGGARDS_SHOWN = 100  # on the page; the CSV lists them all
 
-MISSING_LABELS = {
-    "venues": _l("chưa đăng ký địa điểm"),
-    "boards": _l("chưa tải bảng QR cho mọi địa điểm"),
-    "posted": _l("chưa xác nhận đã dán bảng"),
-    "report": _l("chưa gửi báo cáo triển khai"),
-}
+MISSING_LABELS = reminder_run.MISSING_LABELS
 
 
 def province_code() -> int:
@@ -477,36 +483,39 @@ def remind(unit_id: int | None) -> Any:
     todo = reminders.plan(
         s, board.laggards(), chosen=chosen, now=utcnow(), every_days=every
     )
-    contacts = figures.manager_emails(s, [r.id for r in todo.send])
-    labels = {k: str(v) for k, v in MISSING_LABELS.items()}
-    deadline = str(current_app.config.get("CAMPAIGN_DEADLINE") or "")
     unit_name = unit.name if unit else str(_("Sở Thông tin và Truyền thông"))
-    sent = unreachable = 0
-    for row in todo.send:
-        to = sorted({*contacts.get(row.id, []), *filter(None, [row.contact_email])})
-        if not to:
-            unreachable += 1
-            continue
-        mails.reminder(
+    deadline = reminder_run.deadline_text(
+        str(current_app.config["CAMPAIGN_DEADLINE"] or "")
+    )
+    target = f"organisation:{unit.id}" if unit else "province"
+    if len(todo.send) > reminder_run.IN_REQUEST:
+        ids = [r.id for r in todo.send]
+        job = queue.submit(
+            this_app(),
             s,
-            row,
-            to=to,
-            unit_name=unit_name,
-            missing_labels=labels,
-            venues_without_board=reminders.venues_without_board(s, row.id)
-            if "boards" in row.missing
-            else [],
-            deadline=timefmt.fmt_date(date.fromisoformat(deadline)) if deadline else "",
+            JobRequest(
+                kind=reminder_run.JOB,
+                owner_id=current_user.id,
+                params={
+                    "org_ids": ids,
+                    "every_days": every,
+                    "unit_name": unit_name,
+                    "deadline": deadline,
+                    "target": target,
+                },
+                title=_("Gửi nhắc %(n)s tổ chức", n=len(ids)),
+                dedupe_key=dedupe_key(reminder_run.JOB, current_user.id, *ids),
+            ),
         )
-        reminders.log(
-            s, row.id, missing=row.missing, recipients=len(to), sent_by=current_user.id
-        )
-        sent += 1
+        return redirect(url_for("jobs.show", job_id=job.id))
+    sent, unreachable = reminder_run.send(
+        s, todo.send, unit_name=unit_name, sent_by=current_user.id, deadline=deadline
+    )
     audit.record(
         s,
         user_id=current_user.id,
         action="units.reminders",
-        target=f"organisation:{unit.id}" if unit else "province",
+        target=target,
         ip=request.remote_addr or "",
         sent=sent,
         throttled=len(todo.throttled),

@@ -56,3 +56,30 @@ def test_reminders_never_leave_the_subtree(client, hue, session, smtp_server):
     assert session.query(Reminder).count() == 0
     resp = _remind(client, f"/units/{hue.orgs['ward_b'].id}/remind", {"scope": "all"})
     assert resp.status_code == 404
+
+
+def test_many_reminders_run_as_a_job(app, client, hue, session, smtp_server, make_org):
+    """Over IN_REQUEST organisations the reminders go out from a job, in chunks,
+    each organisation once."""
+    from signage.units import remind, tree
+
+    app.config["REMINDER_EVERY_DAYS"] = 7
+    made = []
+    for i in range(remind.IN_REQUEST + 1):
+        org = make_org(name=f"Quán {i:03d}")
+        org.contact_email = f"quan{i}@example.vn"
+        session.add(org)
+        tree.set_parent(session, org, hue.orgs["ward_b"].id)
+        made.append(org)
+    session.commit()
+    login(client, hue.users["sup_b"])
+    token = csrf_token(client, "/units/")
+    resp = client.post("/units/remind", data={"scope": "all", "csrf_token": token})
+    assert resp.status_code == 302 and "/jobs/" in resp.headers["Location"]
+    state = client.get(resp.headers["Location"], headers={"Accept": "application/json"})
+    assert state.get_json()["state"] == "done"
+    for org in made:
+        body = smtp_server.last_to(org.contact_email).get_body().get_content()
+        assert "Chưa đăng ký địa điểm" in body
+    # the market (no address) and the new ones: each logged once at most
+    assert session.query(Reminder).count() == len(made)
