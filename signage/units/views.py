@@ -49,6 +49,9 @@ from .forms import ParentForm, RefuseForm
 bp = Blueprint("units", __name__, url_prefix="/units")
 OVERSEERS = (Role.ADMIN, Role.SUPERVISOR)
 LAGGARDS_SHOWN = 100  # on the page; the CSV lists them all
+# Lines of the branch table on the page (the province root before the tree is set
+# up has every organisation as a line); the CSV has them all.
+BRANCHES_SHOWN = 300
 
 MISSING_LABELS = reminder_run.MISSING_LABELS
 
@@ -175,6 +178,7 @@ def dashboard(unit_id: int | None) -> Any:
         ward_name=geo.ward_name,
         reminded=reminders.last_sent(s, [r.id for r in shown]),
         remind_every=int(current_app.config["REMINDER_EVERY_DAYS"]),
+        branches_shown=BRANCHES_SHOWN,
     )
 
 
