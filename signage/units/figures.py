@@ -113,25 +113,30 @@ class OrgRow:
         return out
 
 
-def _orgs(session: Session, ids: Any) -> dict[int, OrgRow]:
+def _orgs(
+    session: Session, ids: Any, parents: dict[int, int | None] | None = None
+) -> dict[int, OrgRow]:
+    """The active organisations of ``ids``; ``parents`` (when given) receives the
+    parent of every organisation of ``ids``, inactive ones included."""
     o = Organisation.__table__.c
-    stmt = (
-        select(
-            o.id,
-            o.name,
-            o.kind,
-            o.parent_id,
-            o.ward_code,
-            o.address,
-            o.contact_name,
-            o.contact_phone,
-            o.contact_email,
-        )
-        .join(ids, ids.c.id == o.id)
-        .where(o.active.is_(True))
-    )
+    stmt = select(
+        o.active,
+        o.id,
+        o.name,
+        o.kind,
+        o.parent_id,
+        o.ward_code,
+        o.address,
+        o.contact_name,
+        o.contact_phone,
+        o.contact_email,
+    ).join(ids, ids.c.id == o.id)
     out = {}
-    for row in session.execute(stmt):
+    for active, *row in session.execute(stmt):
+        if parents is not None:
+            parents[row[0]] = row[3]
+        if not active:
+            continue
         r = OrgRow(*row)
         r.kind = OrgKind(r.kind)
         r.figures.organisations = 1
@@ -229,10 +234,11 @@ def org_rows(
     now: datetime,
     zone: ZoneInfo,
     day: date | None = None,
+    parents: dict[int, int | None] | None = None,
 ) -> dict[int, OrgRow]:
     """Every active organisation of the CTE ``ids`` with its figures, now (``day``
-    None) or at the end of local ``day``."""
-    rows = _orgs(session, ids)
+    None) or at the end of local ``day`` (``parents``: see _orgs)."""
+    rows = _orgs(session, ids, parents)
     _venue_figures(session, ids, rows, now=now, day=day, zone=zone)
     _report_figures(session, ids, rows, end=_end_of(day, zone) if day else None)
     return rows
@@ -275,14 +281,12 @@ def dashboard(
     """The unit's figures: one line per child (its subtree folded in), the unit's
     own line, and the total of the whole subtree."""
     unit = session.get(Organisation, unit_id) if unit_id is not None else None
-    br = tree.branches(session, unit_id, province_code)
-    rows = org_rows(session, br, now=now, zone=zone)
-    if unit is not None:
-        own = org_rows(session, tree.subtree_of_one(unit.id), now=now, zone=zone)
-        rows.update(own)
-    branch_of: dict[int, int] = {
-        oid: top for oid, top in session.execute(select(br.c.id, br.c.branch))
-    }
+    # One pass over the subtree (the province: no recursion at all); each
+    # organisation's branch is found by climbing the parents in Python.
+    parents: dict[int, int | None] = {}
+    ids = tree.subtree(session, unit_id, province_code)
+    rows = org_rows(session, ids, now=now, zone=zone, parents=parents)
+    branch_of = _branch_of(parents, unit_id)
     lines: dict[int, Branch] = {}
     for oid, row in rows.items():
         if unit is not None and oid == unit.id:
@@ -304,6 +308,32 @@ def dashboard(
         total.add(own_row.figures)
         ordered.insert(0, Branch(own_row, own_row.figures, 0, own=True))
     return Dashboard(unit, ordered, total, rows, now)
+
+
+def _branch_of(parents: dict[int, int | None], unit_id: int | None) -> dict[int, int]:
+    """Organisation -> the child of ``unit_id`` whose subtree holds it (for the
+    province root, the top-level organisation). Memoised climb: O(n) overall."""
+    out: dict[int, int] = {}
+    for oid in parents:
+        path: list[int] = []
+        node: int | None = oid
+        top: int | None = None
+        for _ in range(tree.MAX_DEPTH + 2):  # a corrupt cycle cannot loop forever
+            if node is None or node == unit_id:
+                break
+            if node in out:
+                top = out[node]
+                break
+            path.append(node)
+            parent = parents.get(node)
+            if parent == unit_id or parent not in parents:
+                top = node
+                break
+            node = parent
+        if top is not None:
+            for n in path:
+                out[n] = top
+    return out
 
 
 def manager_emails(session: Session, org_ids: list[int]) -> dict[int, list[str]]:

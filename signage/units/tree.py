@@ -50,23 +50,6 @@ def in_subtree(session: Session, unit_id: int | None, org_id: int) -> bool:
     return any(a.id == unit_id for a in ancestors(session, org_id))
 
 
-def branches(session: Session, unit_id: int | None, province_code: int) -> Any:
-    """A CTE (id, branch) of every organisation strictly below ``unit_id`` (None: the
-    province root), each with the child of ``unit_id`` whose subtree holds it."""
-    org = Organisation.__table__
-    if unit_id is None:
-        start = select(org.c.id, org.c.id.label("branch")).where(
-            org.c.parent_id.is_(None), org.c.province_code == province_code
-        )
-    else:
-        start = select(org.c.id, org.c.id.label("branch")).where(
-            org.c.parent_id == unit_id
-        )
-    cte = start.cte("branches", recursive=True)
-    step = select(org.c.id, cte.c.branch).join(cte, org.c.parent_id == cte.c.id)
-    return cte.union_all(step)
-
-
 def subtree(session: Session, unit_id: int | None, province_code: int) -> Any:
     """A CTE (id) of ``unit_id`` and everything below it (None: the whole province)."""
     org = Organisation.__table__
