@@ -16,6 +16,9 @@ At each size it prints the warm time (median of ``--rounds``, after one warm-up)
 - ``GET /reports/`` through the Flask test client, logged in as the province admin;
 - ``GET /reports/deployment.csv`` and ``/reports/laggards.csv``, the report CSVs
   (bounded by the registry, so they stay in the request: these figures say so);
+- ``GET /units/``, the units' dashboard: the province root as the admin (every
+  organisation folded into the ward committees and the Department of Education
+  above them), and one ward committee's subtree as its supervisor;
 - ``GET /orgs/<id>/checkins``, an organisation's check-in log (5 venues);
 - a tracing query (``tracing.services.case_exposures`` for one person, 14 days);
 - the retention purge (``checkin.purge``: rows, time, longest write lock per batch);
@@ -63,6 +66,7 @@ from signage.venues.models import Venue  # noqa: E402
 PROVINCE = 46
 PEOPLE = 200_000
 PASSWORD = "bench password 0123"
+SUPERVISOR = "phuong@example.vn"  # a ward committee's supervisor
 CHUNK = 50_000
 RETENTION_DAYS = 28
 
@@ -94,6 +98,34 @@ def build_registry(app: Any, n_orgs: int, n_venues: int) -> tuple[int, Any]:
     engine = get_db(app).engine
     with engine.begin() as conn:
         seats = [rnd.choice(wards) for _ in range(n_orgs)]
+        # The reporting chain: a People's Committee per ward over the organisations
+        # seated there, the Department of Education over the schools.
+        committee = {w: n_orgs + 1 + k for k, w in enumerate(wards)}
+        edu = n_orgs + len(wards) + 1
+        conn.execute(
+            insert(Organisation.__table__),
+            [
+                {
+                    "id": oid,
+                    "name": f"UBND {geo.ward_name(w)}",
+                    "kind": OrgKind.STATE_AGENCY.value,
+                    "province_code": PROVINCE,
+                    "ward_code": w,
+                    "created_at": now,
+                }
+                for w, oid in committee.items()
+            ]
+            + [
+                {
+                    "id": edu,
+                    "name": "Sở Giáo dục và Đào tạo",
+                    "kind": OrgKind.STATE_AGENCY.value,
+                    "province_code": PROVINCE,
+                    "ward_code": wards[0],
+                    "created_at": now,
+                }
+            ],
+        )
         conn.execute(
             insert(Organisation.__table__),
             [
@@ -105,6 +137,9 @@ def build_registry(app: Any, n_orgs: int, n_venues: int) -> tuple[int, Any]:
                     "ward_code": seats[i],
                     "address": f"{i + 1} Lê Lợi",
                     "created_at": now,
+                    "parent_id": edu
+                    if kinds[i % len(kinds)] is OrgKind.SCHOOL
+                    else committee[seats[i]],
                 }
                 for i in range(n_orgs)
             ],
@@ -145,6 +180,14 @@ def build_registry(app: Any, n_orgs: int, n_venues: int) -> tuple[int, Any]:
             email="admin@example.vn",
             password=PASSWORD,
             role=Role.ADMIN,
+            policy=accounts.HashPolicy(1, 1024),
+        )
+        accounts.create_user(
+            s,
+            email=SUPERVISOR,
+            password=PASSWORD,
+            role=Role.SUPERVISOR,
+            organisation_id=committee[seats[0]],
             policy=accounts.HashPolicy(1, 1024),
         )
         s.commit()
@@ -207,12 +250,12 @@ def add_checkins(
     return time.perf_counter() - t0
 
 
-def login(client: Any) -> None:
+def login(client: Any, email: str = "admin@example.vn") -> None:
     page = client.get("/login").get_data(as_text=True)
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
     resp = client.post(
         "/login",
-        data={"email": "admin@example.vn", "password": PASSWORD, "csrf_token": token},
+        data={"email": email, "password": PASSWORD, "csrf_token": token},
     )
     assert resp.status_code == 302, resp.status_code
 
@@ -249,6 +292,13 @@ def measure(app: Any, org_id: int, rounds: int, now: datetime) -> dict[str, floa
     login(client)
     out = {"/reports/": warm_ms(get_ok(client, "/reports/"), rounds)}
     out["/reports/ cpu"] = CPU_MS[-1]
+    # The units' dashboard: the province root (every organisation) as the admin,
+    # and one ward committee's subtree as its supervisor.
+    out["/units/ root"] = warm_ms(get_ok(client, "/units/"), rounds)
+    out["/units/ root cpu"] = CPU_MS[-1]
+    ward = app.test_client()
+    login(ward, SUPERVISOR)
+    out["/units/ ward"] = warm_ms(get_ok(ward, "/units/"), rounds)
     out["org log"] = warm_ms(get_ok(client, f"/orgs/{org_id}/checkins"), rounds)
     # The report CSVs stay in the request (one row per ward, per laggard
     # organisation: bounded by the registry, not by the check-ins): these say so.
@@ -370,6 +420,9 @@ def main() -> None:
             "/reports/ cpu",
             "deployment.csv",
             "laggards.csv",
+            "/units/ root",
+            "/units/ root cpu",
+            "/units/ ward",
             "org log",
             "tracing",
         ):

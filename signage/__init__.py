@@ -126,6 +126,9 @@ def _register_blueprints(app: Flask) -> None:
     from .screens.screen_views import bp as screens_admin_bp
     from .screens.views import bp as screens_bp
     from .tracing.views import bp as tracing_bp
+    from .units.import_views import bp as units_import_bp
+    from .units.register_views import bp as registration_bp
+    from .units.views import bp as units_bp
     from .venues.views import bp as venues_bp
 
     for bp in (
@@ -148,7 +151,10 @@ def _register_blueprints(app: Flask) -> None:
         boards_admin_bp,
         privacy_bp,
         adoption_bp,
+        units_bp,
         mail_bp,
+        registration_bp,
+        units_import_bp,
     ):
         app.register_blueprint(bp)
     if app.config["ENV"] != "production":  # the developer's outbox: never in production
@@ -163,6 +169,7 @@ def _register_blueprints(app: Flask) -> None:
     from .posters.cli import bp as boards_cli
     from .reports.cli import bp as reports_cli
     from .screens.cli import bp as screens_cli
+    from .units.cli import bp as units_cli
     from .venues.cli import bp as venues_cli
 
     for bp in (
@@ -177,5 +184,6 @@ def _register_blueprints(app: Flask) -> None:
         reports_cli,
         cards_cli,
         jobs_cli,
+        units_cli,
     ):
         app.register_blueprint(bp)

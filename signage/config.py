@@ -33,6 +33,8 @@ CAMPAIGN_AUTHORITY = "UBND tỉnh / thành phố"
 CAMPAIGN_PRIMARY_COLOR = "#0b5394"
 CAMPAIGN_ACCENT_COLOR = "#c00000"
 CAMPAIGN_DEADLINE = ""  # ISO date, e.g. "2026-12-31"; shown on reports
+# First day of the units' progress charts (ISO date); empty: the last 30 days.
+CAMPAIGN_START = ""
 # A venue counts as "in use" on reports when it had a check-in within this many days.
 REPORTS_ACTIVE_DAYS = 7
 # JSON API (signage/api): check-ins one client key may post.
@@ -75,6 +77,14 @@ LOGIN_LIMIT_PER_IP = "60 per 15 minutes"
 # requests get the same answer and send nothing: no mail bombing).
 RESET_LIMIT_PER_IP = "10 per hour"
 RESET_LIMIT_PER_ACCOUNT = "3 per hour"
+# Self-registration (signage/units): attempts per address and per e-mail address
+# (so nobody fills a stranger's mailbox with verification mails).
+REGISTER_LIMIT_PER_IP = "20 per hour"
+REGISTER_LIMIT_PER_EMAIL = "3 per hour"
+# The e-mailed verification link works once, for this many hours.
+REGISTER_LINK_HOURS = 48
+# Reminders to laggards: at most one per organisation in this many days.
+REMINDER_EVERY_DAYS = 7
 
 BABEL_DEFAULT_LOCALE = "vi"
 # The zone every time is shown in (Flask-Babel's, and timefmt.zone() for local days).

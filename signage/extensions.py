@@ -31,6 +31,7 @@ TRANSLATION_DIRS = ";".join(
         "jobs/",
         "privacy/",
         "adoption/",
+        "units/",
         "mail/",
     )
 )

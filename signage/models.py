@@ -28,6 +28,7 @@ from .screens.models import (
     Screen,
     Slide,
 )
+from .units.models import Registration, Reminder, UnitDay
 from .venues.models import RetiredToken, Venue
 
 metadata = Base.metadata
@@ -55,6 +56,8 @@ __all__ = [
     "PersonalCard",
     "PairingCode",
     "PlayRecord",
+    "Registration",
+    "Reminder",
     "ProvinceDay",
     "RetiredToken",
     "Roster",
@@ -62,6 +65,7 @@ __all__ = [
     "RollupState",
     "Screen",
     "Slide",
+    "UnitDay",
     "User",
     "Venue",
     "VenueDay",

@@ -81,6 +81,10 @@ PUBLIC = {
     "account.forgot",
     "account.reset",
     "account.email_confirm",
+    # Self-registration: the form, "check your e-mail", the e-mailed link.
+    "registration.register",
+    "registration.sent",
+    "registration.verify",
 }
 
 # Allowed users get a redirect from these (to their own page) instead of a 200.
@@ -118,6 +122,8 @@ ARGS: dict[str, Callable[[World], Any]] = {
     "client_id": lambda w: _api_client(w),
     "job_id": lambda w: _job(w),
     "request_id": lambda w: _erasure_request(w),
+    "unit_id": lambda w: w.org.id,
+    "reg_id": lambda w: _registration(w),
     "mail_id": lambda w: _outbox_mail(w),
 }
 # Endpoints whose page needs something of organisation A to exist first (built once
@@ -128,6 +134,9 @@ SETUP: dict[str, Callable[[World], Any]] = {
 # Arguments naming an object that only the user who made it (and the province admin)
 # may open, whatever their role: everyone else gets 404.
 OWNER_ONLY = {"job_id"}
+# Arguments naming a node of the tree (or what hangs below one): a supervisor may
+# open them only within its unit's subtree.
+SUBTREE_ARGS = {"org_id", "unit_id", "reg_id"}
 # The same argument pointing at organisation B's object (for the mixed-id check).
 OTHER_ARGS: dict[str, Callable[[World], Any]] = {
     "org_id": lambda w: w.other_org.id,
@@ -170,6 +179,31 @@ def _erasure_request(w: World) -> int:
     )
     s.commit()
     return req.id
+
+
+def _registration(w: World) -> int:
+    """A verified registration waiting under organisation A (its unit's supervisor
+    decides it; the neighbour must not)."""
+    from sqlalchemy.orm import object_session
+
+    from signage.accounts.models import OrgKind
+    from signage.units.models import Registration, RegState
+
+    s = object_session(w.org)
+    reg = Registration(
+        state=RegState.PENDING,
+        name="Quán mới",
+        kind=OrgKind.BUSINESS,
+        parent_id=w.org.id,
+        province_code=w.org.province_code,
+        ward_code=w.org.ward_code,
+        email="quanmoi@example.vn",
+        password_hash="x",
+        reason="",
+    )
+    s.add(reg)
+    s.commit()
+    return reg.id
 
 
 def _api_client(w: World) -> int:
@@ -292,9 +326,26 @@ def world(app, make_org, make_venue, make_user) -> World:
         "door": make_user(Role.DOOR, org),
         "other_door": make_user(Role.DOOR, other),
     }
+    # The reporting chain: A's unit (its supervisor oversees A) and B's unit (the
+    # neighbour, whose supervisor must never see A).
+    unit, neighbour = make_org(name="UBND phường A"), make_org(name="UBND phường B")
+    _set_parent(org, unit)
+    _set_parent(other, neighbour)
+    w.users["supervisor"] = make_user(Role.SUPERVISOR, unit)
+    w.users["neighbour"] = make_user(Role.SUPERVISOR, neighbour)
     w.victim = make_user(Role.HEALTH)
     w.__dict__["_app"] = app
     return w
+
+
+def _set_parent(org: Organisation, parent: Organisation) -> None:
+    from sqlalchemy.orm import object_session
+
+    from signage.units import tree
+
+    s = object_session(org)
+    tree.set_parent(s, org, parent.id)
+    s.commit()
 
 
 def _values(app: Flask, endpoint: str, rule: str, w: World) -> dict[str, Any]:
@@ -368,6 +419,7 @@ def test_route_isolation(app, world, endpoint, rule, methods):
         clients[name] = app.test_client()
         login(clients[name], user)
     org_scoped = "org_id" in values
+    unit_scoped = bool(SUBTREE_ARGS & set(values))
 
     def allowed(name: str) -> bool:
         user = world.users[name]
@@ -377,6 +429,9 @@ def test_route_isolation(app, world, endpoint, rule, methods):
             return name in ("owner", "admin")
         if org_scoped and user.role in (Role.MANAGER, Role.DOOR):
             return user.organisation_id == world.org.id
+        if unit_scoped and user.role is Role.SUPERVISOR:
+            # A supervisor sees its unit's subtree (A), never the neighbour's.
+            return name == "supervisor"
         return True
 
     for method in methods:
@@ -395,13 +450,15 @@ def test_route_isolation(app, world, endpoint, rule, methods):
         if org_scoped and len(values) > 1:
             # Own org id in the URL, another org's object ids: still 404.
             mixed = _url(app, endpoint, {**values, "org_id": world.other_org.id})
-            resp = _hit(clients["other_manager"], method, mixed)
-            assert resp.status_code == 404, f"other_manager {method} {mixed}"
+            for name in ("other_manager", "neighbour"):
+                resp = _hit(clients[name], method, mixed)
+                assert resp.status_code == 404, f"{name} {method} {mixed}"
             # The owner's org id with organisation B's object: 404 as well.
             for name in set(values) - {"org_id"}:
                 foreign = _url(app, endpoint, {**values, name: OTHER_ARGS[name](world)})
-                resp = _hit(clients["owner"], method, foreign)
-                assert resp.status_code == 404, f"owner {method} {foreign}"
+                for who in ("owner", "supervisor"):
+                    resp = _hit(clients[who], method, foreign)
+                    assert resp.status_code == 404, f"{who} {method} {foreign}"
 
     # Allowed users last: their POSTs may change things (rotate, deactivate).
     for method in methods:

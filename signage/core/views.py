@@ -37,6 +37,7 @@ def home_endpoint(role: Role) -> str:
         Role.MANAGER: "venues.org_home",
         Role.EDITOR: "core.index_editor",
         Role.HEALTH: "core.index_health",
+        Role.SUPERVISOR: "units.dashboard",
         Role.DOOR: "cards.scan_venues",
     }[role]
 

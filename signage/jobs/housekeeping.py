@@ -147,6 +147,14 @@ def purge_orphan_photos(app: Flask) -> int:
     return removed
 
 
+def fill_unit_progress(app: Flask) -> int:
+    """Each unit's figures for the days since the campaign start not yet written
+    (yesterday, after the first run): the supervisors' progress charts."""
+    from ..units.cli import fill_progress
+
+    return fill_progress(app)
+
+
 def send_due_mail(app: Flask) -> int:
     """Queue the outbox's due mails: retries after their back-off, and any first
     attempt the queue missed (signage/mail/delivery.py)."""
@@ -179,6 +187,8 @@ PERIODIC: list[Periodic] = [
     Periodic(
         "reports.purge_photos", {"hour": "20", "minute": "40"}, purge_orphan_photos
     ),
+    # 17:20 UTC is 00:20 in Vietnam: the day just ended, its rollups refreshed.
+    Periodic("units.progress", {"hour": "17", "minute": "20"}, fill_unit_progress),
     Periodic("mail.send_due", {"minute": "*"}, send_due_mail),
     Periodic("mail.purge_sent", {"hour": "20", "minute": "30"}, purge_sent_mail),
 ]
