@@ -97,6 +97,7 @@ def _register_blueprints(app: Flask) -> None:
     from .accounts.views import bp as accounts_bp
     from .api.admin import bp as api_admin_bp
     from .api.views import bp as api_bp
+    from .campaign.views import bp as campaign_bp
     from .cards.views import bp as cards_bp
     from .checkin.portal import bp as checkin_portal_bp
     from .checkin.views import bp as checkin_bp
@@ -128,6 +129,7 @@ def _register_blueprints(app: Flask) -> None:
         cards_bp,
         jobs_bp,
         boards_admin_bp,
+        campaign_bp,
     ):
         app.register_blueprint(bp)
     from .accounts.cli import bp as accounts_cli

@@ -29,6 +29,7 @@ TRANSLATION_DIRS = ";".join(
         "cards/",
         "api/",
         "jobs/",
+        "campaign/",
     )
 )
 

@@ -3,6 +3,7 @@
 from .accounts.models import LoginSession, Organisation, User
 from .api.models import ApiClient
 from .audit import AuditEvent
+from .campaign.models import CampaignSettings
 from .cards.models import PersonalCard
 from .checkin.models import CheckIn, Feedback
 from .db import Base
@@ -26,6 +27,7 @@ __all__ = [
     "ApiClient",
     "AuditEvent",
     "BoardDownload",
+    "CampaignSettings",
     "CheckIn",
     "Feedback",
     "Job",

@@ -69,6 +69,8 @@ PUBLIC = {
     "api.venue",
     "api.venue_list",
     "api.checkin",
+    # The campaign's logo in the public pages' header (printed on every board).
+    "campaign.logo",
 }
 
 # Allowed users get a redirect from these (to their own page) instead of a 200.

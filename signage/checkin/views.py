@@ -28,6 +28,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy import Connection
 
 from .. import caches, db, ratelimit, timefmt
+from ..campaign import pages as campaign
 from ..errors import Gone, Invalid, NotFound
 from ..extensions import csrf
 from ..venues import services as venues
@@ -167,7 +168,7 @@ def _scan_page(
     retention_days = current_app.config["RETENTION_DAYS"]
     if saved is None and not typed.errors and not typed.form_errors and not typed.name:
         page = caches.scan_page(
-            (venue, str(get_locale()), retention_days),
+            (venue, str(get_locale()), retention_days, campaign.identity()),
             lambda: _render_scan(venue, Typed(submission_id=_SUBMISSION_SLOT), None),
         )
         page = page.replace(_CSRF_SLOT, formtoken.issue(), 1)

@@ -20,8 +20,14 @@ class Campaign:
     base_url: str
     authority: str = ""
     color: str = "#0b5394"
-    accent: str = "#c00000"
-    logo: Path | None = None
+    accent: str = "#b3261e"
+    # The logo's PNG/JPEG bytes (or a file), drawn in a white disc; None: no logo.
+    logo: bytes | Path | None = None
+    app_name: str = ""  # the city app residents are asked to install (Hue-S)
+    app_url: str = ""
+    alternative: str = ""  # how to check in without a smartphone
+    english: str = ""  # one line for visitors who read no Vietnamese
+    privacy: str = ""  # purpose and retention, one or two lines
 
     @property
     def domain(self) -> str:

@@ -9,6 +9,7 @@ goes into the form XObject), ``variable`` what belongs to one venue.
 
 from __future__ import annotations
 
+import io
 import unicodedata
 from functools import lru_cache
 from pathlib import Path
@@ -45,10 +46,10 @@ def nfc(text: str) -> str:
 
 
 @lru_cache(maxsize=8)
-def _logo_reader(path: Path) -> ImageReader:
+def _logo_reader(logo: bytes | Path) -> ImageReader:
     """The logo decoded once per process, not once per chunk of a batch: decoding it
     again for every chunk cost time and left the allocator's memory fragmented."""
-    return ImageReader(str(path))
+    return ImageReader(io.BytesIO(logo) if isinstance(logo, bytes) else str(logo))
 
 
 class Face:
@@ -134,7 +135,7 @@ class Face:
             f"q 0 g {m:.4f} 0 0 {-m:.4f} {x0:.3f} {y0:.3f} cm {code.path} f Q"
         )
 
-    def logo(self, path: Path | None, cx: float, cy: float, r: float) -> None:
+    def logo(self, path: bytes | Path | None, cx: float, cy: float, r: float) -> None:
         self.c.setFillColor(white)
         self.c.circle(cx * mm, self.y(cy), r * mm, stroke=0, fill=1)
         if path is not None:

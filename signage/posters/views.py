@@ -26,6 +26,7 @@ from ..errors import Invalid
 from ..extensions import this_app
 from ..jobs import queue
 from ..jobs.services import JobRequest, dedupe_key
+from ..storage import get_storage
 from ..timefmt import today_local
 from ..venues import services as venues
 from . import jobs, pdf, services
@@ -61,7 +62,7 @@ def venue_board(org_id: int, venue_id: int) -> Any:
     size = _size()
     s = db.session()
     venue = venues.get_venue(s, venue_id, org.id)
-    campaign = services.campaign(current_app.config)
+    campaign = services.campaign(s, current_app.config, get_storage(this_app()))
     body = pdf.render_one(services.board(venue, org, today_local()), size, campaign)
     services.record_downloads(
         s, [venue.id], organisation_id=org.id, size=size, user_id=current_user.id
