@@ -25,6 +25,7 @@ from .. import db, geo, timefmt
 from ..accounts.forms import ORG_KIND_LABELS
 from ..accounts.models import Role
 from ..auth import org_or_404, roles_required
+from ..campaign import pages as campaign
 from ..db import utcnow
 from ..errors import DomainError
 from ..forms import CleanForm, apply_domain_error
@@ -43,11 +44,8 @@ def _province() -> int:
 
 
 def campaign_deadline() -> date | None:
-    raw = str(current_app.config.get("CAMPAIGN_DEADLINE") or "")
-    try:
-        return date.fromisoformat(raw) if raw else None
-    except ValueError:
-        return None
+    """The deadline set on the campaign settings page (signage.campaign)."""
+    return campaign.identity().deadline
 
 
 def _deployment() -> services.Deployment:

@@ -163,3 +163,8 @@ def test_the_confirmation_offers_the_city_app(admin, session, make_venue):
     assert resp.status_code == 303, resp.get_data(as_text=True)[:300]
     done = public.get(resp.headers["Location"]).get_data(as_text=True)
     assert HUE["app_url"] in done and "Hue-S" in done
+
+
+def test_the_deadline_saved_in_settings_shows_on_the_report(admin):
+    assert _save(admin, {**HUE, "deadline": "2021-09-30"}).status_code == 303
+    assert "đã quá" in admin.get("/reports/").get_data(as_text=True)
