@@ -51,6 +51,6 @@ class Code:
     modules: int  # symbol width without the quiet zone
 
     @classmethod
-    def of(cls, payload: str) -> Code:
-        code = qr.make(payload)
+    def of(cls, payload: str, error: str = qr.ERROR_LEVEL) -> Code:
+        code = qr.make(payload, error)
         return cls(qr.pdf_path(code), int(code.symbol_size(border=0)[0]))

@@ -73,7 +73,7 @@ def test_saved_settings_reach_the_board_and_the_scan_page(admin, session, make_v
 
     org = session.get(Organisation, venue.organisation_id)
     text = _board_text(admin, org, venue)
-    for expected in ("UBND TỈNH THỪA THIÊN HUẾ", HUE["title"]):
+    for expected in ("UBND TỈNH THỪA THIÊN HUẾ", HUE["title"], "Hue-S", "0234 1022"):
         assert expected in text
     page = admin.get(f"/C/{venue.token}").get_data(as_text=True)
     assert HUE["authority"] in page and HUE["privacy"] in page
