@@ -23,7 +23,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from .. import caches, db
+from .. import caches, db, qr
 from ..accounts.models import Role
 from ..auth import roles_required
 from ..errors import Invalid
@@ -72,6 +72,7 @@ def _page(values: dict[str, Any], errors: dict[str, str], status: int = 200) -> 
         has_logo=bool(identity.logo_key),
         production=current_app.config["ENV"] == "production",
         sizes=PREVIEW_SIZES,
+        url_warning=qr.base_url_warning(current_app.config["PUBLIC_BASE_URL"]),
     ), status
 
 

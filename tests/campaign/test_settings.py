@@ -168,3 +168,10 @@ def test_the_confirmation_offers_the_city_app(admin, session, make_venue):
 def test_the_deadline_saved_in_settings_shows_on_the_report(admin):
     assert _save(admin, {**HUE, "deadline": "2021-09-30"}).status_code == 303
     assert "đã quá" in admin.get("/reports/").get_data(as_text=True)
+
+
+def test_a_long_base_url_is_warned_about_on_the_settings_page(app, admin):
+    assert "phiên bản" not in admin.get("/admin/campaign").get_data(as_text=True)
+    app.config["PUBLIC_BASE_URL"] = "https://khaibao-phanhoi.thuathienhue.gov.vn"
+    page = admin.get("/admin/campaign").get_data(as_text=True)
+    assert "phiên bản 4" in page
