@@ -42,6 +42,8 @@ PUBLIC = {
     "accounts.logout",
     "checkin.enter_token",
     "checkin.scan",
+    "checkin.scan_alias",
+    "checkin.enter_token_alias",
     "checkin.checkin",
     "checkin.forget",
     "checkin.confirmed",

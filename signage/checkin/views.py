@@ -214,6 +214,29 @@ def enter_token() -> Any:
     return render_template("checkin/enter.html", raw="", invalid=False)
 
 
+@bp.get("/c")
+@bp.get("/c/")
+@bp.get("/C/")
+@lean
+def enter_token_alias() -> Any:
+    """People type the printed address in lower case or with a trailing slash."""
+    query = request.query_string.decode("latin-1")
+    return redirect(
+        url_for("checkin.enter_token") + (f"?{query}" if query else ""), 301
+    )
+
+
+@bp.get("/c/<token>")
+@bp.get("/c/<token>/")
+@bp.get("/C/<token>/")
+@lean
+def scan_alias(token: str) -> Any:
+    """Lower case and trailing slashes land on the one canonical page (an unknown
+    token gets its 404 there)."""
+    canonical = tokens.normalise(token) or token
+    return redirect(url_for("checkin.scan", token=canonical), 301)
+
+
 @bp.get("/C/<token>")
 @lean  # read-only and cheap: floods are the reverse proxy's job
 def scan(token: str) -> Any:
