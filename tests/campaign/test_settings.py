@@ -175,3 +175,21 @@ def test_a_long_base_url_is_warned_about_on_the_settings_page(app, admin):
     app.config["PUBLIC_BASE_URL"] = "https://khaibao-phanhoi.thuathienhue.gov.vn"
     page = admin.get("/admin/campaign").get_data(as_text=True)
     assert "phiên bản 4" in page
+
+
+def test_the_demo_tells_the_truth(app, session):
+    from signage import demo
+    from signage.accounts import services as accounts
+    from signage.screens import demo as screens_demo
+
+    demo.load(session, accounts.HashPolicy(1, 1024), 46)
+    identity = current(session)
+    assert identity.authority == "UBND tỉnh Thừa Thiên Huế"
+    assert identity.app_name == "Hue-S" and identity.missing() == ["Logo"]
+    loop = screens_demo.load(session, "https://qr.example.vn")
+    bodies = " ".join(s.body for s in loop.slides)
+    assert (
+        "Khẩu trang – Khử khuẩn – Khoảng cách – Không tập trung – Khai báo y tế"
+        in bodies
+    )
+    assert "chạy" not in bodies
