@@ -85,7 +85,8 @@ CAMPAIGN = {
     "accent": "#b3261e",
     "app_name": "Hue-S",
     "app_url": "https://hues.thuathienhue.gov.vn",
-    "alt_staff": "Không có điện thoại thông minh? Nhân viên tại quầy sẽ khai báo giúp bạn",
+    "alt_staff": "Không có điện thoại thông minh? Nhân viên tại quầy sẽ khai báo "
+    "giúp bạn",
     "hotline": "0234 1022",
     "zalo": "Hue-S Thừa Thiên Huế",
     "english": "Scan to check in – no app needed. Staff can help.",

@@ -1,5 +1,6 @@
-"""Demo campaign loop for `make run`: install the app, the Ministry of Health's 5K, a
-venue's check-in QR; published, so a screen paired to it plays at once. Idempotent (by loop name)."""
+"""Demo campaign loop for `make run`: install the app, the Ministry of Health's 5K,
+a venue's check-in QR; published, so a screen paired to it plays at once.
+Idempotent (by loop name)."""
 
 from __future__ import annotations
 
