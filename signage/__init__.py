@@ -77,8 +77,11 @@ def _check_config(app: Flask) -> None:
             raise ConfigError("Set SIGNAGE_PUBLIC_BASE_URL to the https:// address.")
     else:
         app.config["SECRET_KEY"] = app.config.get("SECRET_KEY") or _DEV_SECRET
+        # Boards printed in development point at the server as started: gunicorn
+        # binds SIGNAGE_BIND (gunicorn.conf.py), so the default follows it.
+        bind = str(app.config.get("BIND") or "127.0.0.1:8000")
         app.config["PUBLIC_BASE_URL"] = (
-            app.config.get("PUBLIC_BASE_URL") or "http://127.0.0.1:8000"
+            app.config.get("PUBLIC_BASE_URL") or f"http://{bind}"
         )
         app.config["SESSION_COOKIE_SECURE"] = bool(
             app.config.get("FORCE_SECURE_COOKIES", False)
