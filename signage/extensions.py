@@ -29,6 +29,7 @@ TRANSLATION_DIRS = ";".join(
         "cards/",
         "api/",
         "jobs/",
+        "mail/",
         "campaign/",
     )
 )
@@ -45,8 +46,10 @@ def select_locale() -> str:
     """The language the visitor chose (the VI/EN switch's cookie), else the first
     of ours their phone asks for (Accept-Language: a tourist's English phone gets
     English), else Vietnamese."""
-    from flask import current_app
+    from flask import current_app, has_request_context
 
+    if not has_request_context():  # a mail rendered by a job or a command
+        return "vi"
     languages = current_app.config["LANGUAGES"]
     lang = request.cookies.get("lang", "")
     if lang in languages:
