@@ -82,8 +82,11 @@ def _check_config(app: Flask) -> None:
             )
     else:
         app.config["SECRET_KEY"] = app.config.get("SECRET_KEY") or _DEV_SECRET
+        # Boards printed in development point at the server as started: gunicorn
+        # binds SIGNAGE_BIND (gunicorn.conf.py), so the default follows it.
+        bind = str(app.config.get("BIND") or "127.0.0.1:8000")
         app.config["PUBLIC_BASE_URL"] = (
-            app.config.get("PUBLIC_BASE_URL") or "http://127.0.0.1:8000"
+            app.config.get("PUBLIC_BASE_URL") or f"http://{bind}"
         )
         app.config["SESSION_COOKIE_SECURE"] = bool(
             app.config.get("FORCE_SECURE_COOKIES", False)
@@ -111,6 +114,7 @@ def _register_blueprints(app: Flask) -> None:
     from .adoption.views import bp as adoption_bp
     from .api.admin import bp as api_admin_bp
     from .api.views import bp as api_bp
+    from .campaign.views import bp as campaign_bp
     from .cards.views import bp as cards_bp
     from .checkin.portal import bp as checkin_portal_bp
     from .checkin.views import bp as checkin_bp
@@ -155,6 +159,7 @@ def _register_blueprints(app: Flask) -> None:
         mail_bp,
         registration_bp,
         units_import_bp,
+        campaign_bp,
     ):
         app.register_blueprint(bp)
     if app.config["ENV"] != "production":  # the developer's outbox: never in production

@@ -27,11 +27,14 @@ DEFAULT_PROVINCE_CODE = 46
 # Personal data (check-ins, feedback) is purged after this many days.
 RETENTION_DAYS = 28
 
-# Campaign identity, used on boards and pages.
+# Campaign identity: edited by the province admin in the portal (signage/campaign,
+# /admin/campaign) and stored in the database. These are only the fallbacks for a
+# field never saved there; production refuses to print boards while a placeholder
+# (this authority, no uploaded logo, no city app, ...) is in force.
 CAMPAIGN_TITLE = "MÃ QR THÔNG TIN PHẢN HỒI"
 CAMPAIGN_AUTHORITY = "UBND tỉnh / thành phố"
 CAMPAIGN_PRIMARY_COLOR = "#0b5394"
-CAMPAIGN_ACCENT_COLOR = "#c00000"
+CAMPAIGN_ACCENT_COLOR = "#b3261e"
 CAMPAIGN_DEADLINE = ""  # ISO date, e.g. "2026-12-31"; shown on reports
 # First day of the units' progress charts (ISO date); empty: the last 30 days.
 CAMPAIGN_START = ""
@@ -108,13 +111,6 @@ ROSTER_RETENTION_DAYS = 365
 # a million accounts about 12 MB. Both stay under MAX_CONTENT_LENGTH.
 ROSTER_MAX_BYTES = 20 * 1024 * 1024
 APP_LIST_MAX_BYTES = 24 * 1024 * 1024
-
-# Print boards (signage/posters). Empty values fall back to the campaign identity
-# above; BOARD_LOGO is a PNG or JPEG under assets/ (empty for none).
-BOARD_TITLE = ""
-BOARD_COLOR = ""
-BOARD_ACCENT_COLOR = ""
-BOARD_LOGO = "logo.png"
 
 # Check-ins (signage/checkin). Many phones share one carrier IP, so per-IP limits are
 # generous; the per-venue limit caps a flood aimed at one board.

@@ -4,6 +4,7 @@ from .accounts.models import AccountToken, Invitation, LoginSession, Organisatio
 from .adoption.models import AppAccount, AppList, Roster, RosterEntry
 from .api.models import ApiClient
 from .audit import AuditEvent
+from .campaign.models import CampaignSettings
 from .cards.models import PersonalCard
 from .checkin.models import CheckIn, Feedback
 from .db import Base
@@ -42,6 +43,7 @@ __all__ = [
     "AuditEvent",
     "BoardDownload",
     "BoardPosting",
+    "CampaignSettings",
     "CheckIn",
     "ErasureRequest",
     "Feedback",

@@ -42,6 +42,8 @@ PUBLIC = {
     "accounts.logout",
     "checkin.enter_token",
     "checkin.scan",
+    "checkin.scan_alias",
+    "checkin.enter_token_alias",
     "checkin.checkin",
     "checkin.forget",
     "checkin.confirmed",
@@ -72,6 +74,8 @@ PUBLIC = {
     "api.venue",
     "api.venue_list",
     "api.checkin",
+    # The campaign's logo in the public pages' header (printed on every board).
+    "campaign.logo",
     # The developer's outbox: registered only outside production (404 there).
     "mail_dev.dev_list",
     "mail_dev.dev_show",

@@ -29,6 +29,7 @@ from sqlalchemy import Connection
 from sqlalchemy.exc import DBAPIError
 
 from .. import caches, db, ratelimit, timefmt
+from ..campaign import pages as campaign
 from ..errors import Gone, Invalid, NotFound, database_unavailable
 from ..extensions import csrf
 from ..venues import services as venues
@@ -140,7 +141,7 @@ def _scan_page(
     retention_days = current_app.config["RETENTION_DAYS"]
     if saved is None and not typed.errors and not typed.form_errors and not typed.name:
         page = caches.scan_page(
-            (venue, str(get_locale()), retention_days),
+            (venue, str(get_locale()), retention_days, campaign.identity()),
             lambda: _render_scan(venue, Typed(submission_id=_SUBMISSION_SLOT), None),
         )
         page = page.replace(_CSRF_SLOT, formtoken.issue(), 1)
@@ -185,6 +186,29 @@ def enter_token() -> Any:
             return redirect(url_for("checkin.scan", token=token))
         return render_template("checkin/enter.html", raw=raw, invalid=True), 422
     return render_template("checkin/enter.html", raw="", invalid=False)
+
+
+@bp.get("/c")
+@bp.get("/c/")
+@bp.get("/C/")
+@lean
+def enter_token_alias() -> Any:
+    """People type the printed address in lower case or with a trailing slash."""
+    query = request.query_string.decode("latin-1")
+    return redirect(
+        url_for("checkin.enter_token") + (f"?{query}" if query else ""), 301
+    )
+
+
+@bp.get("/c/<token>")
+@bp.get("/c/<token>/")
+@bp.get("/C/<token>/")
+@lean
+def scan_alias(token: str) -> Any:
+    """Lower case and trailing slashes land on the one canonical page (an unknown
+    token gets its 404 there)."""
+    canonical = tokens.normalise(token) or token
+    return redirect(url_for("checkin.scan", token=canonical), 301)
 
 
 @bp.get("/C/<token>")

@@ -26,6 +26,7 @@ from ..errors import Invalid
 from ..extensions import this_app
 from ..jobs import queue
 from ..jobs.services import JobRequest, dedupe_key
+from ..storage import get_storage
 from ..timefmt import today_local
 from ..venues import services as venues
 from . import jobs, pdf, services
@@ -61,9 +62,12 @@ def venue_board(org_id: int, venue_id: int) -> Any:
     size = _size()
     s = db.session()
     venue = venues.get_venue(s, venue_id, org.id)
-    campaign = services.campaign(current_app.config)
-    body = pdf.render_one(services.board(venue, org, today_local()), size, campaign)
+    campaign = services.campaign(s, current_app.config, get_storage(this_app()))
+    # ?print=1: the print shop's file (CMYK, 100 % K text, bleed, crop marks).
+    shop = request.args.get("print") == "1"
     download = request.args.get("download") == "1"
+    board = services.board(venue, org, today_local())
+    body = pdf.render_one(board, size, campaign, print_shop=shop)
     services.record_downloads(
         s,
         [venue.id],
@@ -72,7 +76,7 @@ def venue_board(org_id: int, venue_id: int) -> Any:
         user_id=current_user.id,
         preview=not download,
     )
-    name = f"bang-qr-{venue.token}-{size}.pdf"
+    name = f"bang-qr-{venue.token}-{size}{'-nha-in' if shop else ''}.pdf"
     return _pdf_response(io.BytesIO(body), name, download)
 
 

@@ -12,6 +12,7 @@ from .. import db, geo, timefmt
 from ..accounts.forms import ORG_KIND_LABELS
 from ..accounts.models import Role
 from ..auth import roles_required
+from ..campaign import pages as campaign
 from ..db import utcnow
 from ..web import csv_download
 from . import services
@@ -28,11 +29,8 @@ def _province() -> int:
 
 
 def campaign_deadline() -> date | None:
-    raw = str(current_app.config.get("CAMPAIGN_DEADLINE") or "")
-    try:
-        return date.fromisoformat(raw) if raw else None
-    except ValueError:
-        return None
+    """The deadline set on the campaign settings page (signage.campaign)."""
+    return campaign.identity().deadline
 
 
 def _deployment() -> services.Deployment:

@@ -137,7 +137,7 @@ def test_admin_reads_the_report_and_downloads_csv(client, make_user, province):
             "còn",
         ),
         ({"CAMPAIGN_DEADLINE": "2021-09-30"}, "đã quá"),
-        ({"CAMPAIGN_DEADLINE": "not a date"}, "SIGNAGE_CAMPAIGN_DEADLINE"),
+        ({"CAMPAIGN_DEADLINE": "not a date"}, "/admin/campaign"),
     ],
 )
 def test_deadline_is_shown(client, make_user, config_overrides, expect):
