@@ -97,6 +97,9 @@ CHECKIN_REMEMBER_DAYS = 180
 # Screens (e-poster loops): players poll their manifest every SCREENS_POLL_SECONDS
 # (with jitter); a screen not seen for 3 intervals is listed as offline.
 SCREENS_POLL_SECONDS = 30
+# Emergency overrides: players ask this often whether one is on (a cheap read that
+# answers 304 while nothing changed), so a new one shows within about this time.
+SCREENS_ALERT_POLL_SECONDS = 5
 # Slide durations (milliseconds). Tests lower the minimum to play loops quickly.
 SCREENS_MIN_DURATION_MS = 3_000
 SCREENS_MAX_DURATION_MS = 3_600_000

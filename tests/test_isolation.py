@@ -109,6 +109,9 @@ ARGS: dict[str, Callable[[World], Any]] = {
 # Arguments naming an object that only the user who made it (and the province admin)
 # may open, whatever their role: everyone else gets 404.
 OWNER_ONLY = {"job_id"}
+# Arguments naming an object owned by organisation A (screens, loops, slides): only
+# A's users whose role the route allows, and the province admin, may open it.
+ORG_OWNED = {"loop_id", "slide_id", "screen_id"}
 # The same argument pointing at organisation B's object (for the mixed-id check).
 OTHER_ARGS: dict[str, Callable[[World], Any]] = {
     "org_id": lambda w: w.other_org.id,
@@ -162,8 +165,8 @@ def _job(w: World) -> str:
 
 
 def _screens(w: World) -> dict[str, Any]:
-    """A published province-wide loop and a screen paired to it (built on first use
-    with the session that made the world)."""
+    """A published loop of organisation A and a screen of A paired to it (built on
+    first use with the session that made the world)."""
     cache: dict[str, Any] = w.__dict__.setdefault("_screens", {})
     if not cache:
         from sqlalchemy.orm import object_session
@@ -172,13 +175,13 @@ def _screens(w: World) -> dict[str, Any]:
         from signage.screens.models import SlideKind
 
         s = object_session(w.org)
-        loop = services.create_loop(s, "Vòng chiếu", None)
+        loop = services.create_loop(s, "Vòng chiếu", w.org.id)
         services.add_slide(s, loop, services.SlideData(SlideKind.POSTER, title="A"))
         s.expire(loop, ["slides"])
         services.publish(s, loop, "https://qr.example.vn")
         code, _secret = devices.start_pairing(s, 30)
         screen = devices.pair(
-            s, code, devices.ScreenData("TV", loop.id, 1280, 720), None
+            s, code, devices.ScreenData("TV", loop.id, 1280, 720), w.org.id
         )
         s.commit()
         cache.update(loop=loop, screen=screen)
@@ -213,6 +216,8 @@ def world(app, make_org, make_venue, make_user) -> World:
         "admin": make_user(Role.ADMIN),
         "editor": make_user(Role.EDITOR),
         "health": make_user(Role.HEALTH),
+        "screens_op": make_user(Role.SCREENS, org),
+        "other_screens_op": make_user(Role.SCREENS, other),
     }
     w.victim = make_user(Role.HEALTH)
     w.__dict__["_app"] = app
@@ -295,6 +300,8 @@ def test_route_isolation(app, world, endpoint, rule, methods):
             return False
         if OWNER_ONLY & set(values):
             return name in ("owner", "admin")
+        if ORG_OWNED & set(values):
+            return user.role is Role.ADMIN or user.organisation_id == world.org.id
         if org_scoped and user.role is Role.MANAGER:
             return user.organisation_id == world.org.id
         return True

@@ -25,6 +25,7 @@ class Role(enum.StrEnum):
     MANAGER = "manager"  # one organisation's venues, boards and logs
     EDITOR = "editor"  # enterprise association: e-poster loops and screens
     HEALTH = "health"  # health officer: audited exposure queries
+    SCREENS = "screens"  # screen operator of one organisation: its screens and loops
 
 
 def _enum(cls: type[enum.StrEnum]) -> Enum:

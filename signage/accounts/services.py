@@ -65,6 +65,10 @@ def create_user(
         raise Conflict("Email này đã có tài khoản.", field="email")
     if role is Role.MANAGER and organisation_id is None:
         raise Invalid("Người quản lý phải thuộc một tổ chức.", field="organisation_id")
+    if role is Role.SCREENS and organisation_id is None:
+        raise Invalid(
+            "Người vận hành màn hình phải thuộc một tổ chức.", field="organisation_id"
+        )
     if (
         organisation_id is not None
         and session.get(Organisation, organisation_id) is None

@@ -8,6 +8,7 @@ database cannot drive a screen. Keys are 256-bit random, so a fast hash is enoug
 from __future__ import annotations
 
 import hashlib
+import json
 import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -15,18 +16,27 @@ from typing import Any
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
-from ..accounts.models import Role, User
+from ..accounts.models import Organisation, Role, User
 from ..db import utcnow
 from ..errors import Invalid, NotFound
-from .models import Loop, LoopVersion, PairingCode, PlayRecord, Screen
+from .models import (
+    Loop,
+    LoopVersion,
+    PairingCode,
+    PlayRecord,
+    Screen,
+    ScreenFeed,
+    ScreenSettings,
+)
 
 # No 0/O, 1/I/L: the code is read off a screen across a lobby and typed in.
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 CODE_LENGTH = 6
 BATCH_MAX = 500
 MAX_PLAY_MS = 3_600_000 + 60_000
+DEFAULT_SHARE = 50  # percent, until the province sets its own
 
 
 def key_hash(key: str) -> str:
@@ -75,6 +85,8 @@ class ScreenData:
     loop_id: int | None
     width: int
     height: int
+    ward_code: int | None = None
+    tags: str = ""  # normalised (feeds.normalise_tags)
 
     def check(self) -> None:
         if not self.name:
@@ -94,7 +106,13 @@ def pair(
             field="code",
         )
     if row.screen_id is not None:
-        raise Invalid("Mã này đã được dùng để ghép một màn hình.", field="code")
+        paired = session.get(Screen, row.screen_id)
+        raise Invalid(
+            f"Mã này đã được dùng để ghép màn hình “{paired.name if paired else ''}”. "
+            "Màn hình đó đang chiếu; không cần ghép lại.",
+            field="code",
+        )
+    ward = _ward(session, data.ward_code, organisation_id)
     screen = Screen(
         name=data.name,
         loop_id=data.loop_id,
@@ -102,6 +120,8 @@ def pair(
         height=data.height,
         key_hash=row.secret_hash,
         organisation_id=organisation_id,
+        ward_code=ward,
+        tags=data.tags,
     )
     session.add(screen)
     session.flush()
@@ -114,7 +134,19 @@ def update_screen(session: Session, screen: Screen, data: ScreenData) -> None:
     data.check()
     screen.name, screen.loop_id = data.name, data.loop_id
     screen.width, screen.height = data.width, data.height
+    screen.ward_code = _ward(session, data.ward_code, screen.organisation_id)
+    screen.tags = data.tags
     session.flush()
+
+
+def _ward(
+    session: Session, chosen: int | None, organisation_id: int | None
+) -> int | None:
+    """The chosen ward, else the organisation's own."""
+    if chosen is None and organisation_id is not None:
+        org = session.get(Organisation, organisation_id)
+        return org.ward_code if org else None
+    return chosen
 
 
 def revoke(session: Session, screen: Screen) -> None:
@@ -155,36 +187,103 @@ def is_online(screen: Screen, poll_seconds: int, now: datetime | None = None) ->
 
 
 @dataclass(frozen=True)
+class Source:
+    """One loop a screen plays: its own organisation's loop, or a campaign feed."""
+
+    loop_id: int
+    version_hash: str
+    campaign: bool
+
+
+@dataclass(frozen=True)
 class Heartbeat:
     screen_id: int
     width: int
     height: int
     loop_id: int | None
-    version_hash: str  # of the loop's current version ("" when none)
-    seen_hash: str  # the version last delivered to the screen
+    version_hash: str  # of the screen's whole schedule ("" when nothing plays)
+    seen_hash: str  # the schedule version last delivered to the screen
     last_seen_at: datetime | None
+    sources: tuple[Source, ...] = ()
+    share: int = 50  # least campaign share of airtime, percent
+    organisation_id: int | None = None
+    ward_code: int | None = None
+    tags: str = ""
+
+
+def schedule_hash(sources: tuple[Source, ...], share: int) -> str:
+    """The version of a screen's schedule. A screen with one loop and no feed keeps
+    the loop's own version hash (what it showed before feeds existed)."""
+    if len(sources) == 1 and not sources[0].campaign:
+        return sources[0].version_hash
+    if not sources:
+        return ""
+    raw = json.dumps([[x.loop_id, x.version_hash, x.campaign] for x in sources])
+    return hashlib.sha256(f"{raw}|{share}".encode()).hexdigest()[:16]
 
 
 def authenticate(session: Session, key: str) -> Heartbeat | None:
-    """One indexed SELECT: the screen behind a key, or None (unknown or revoked)."""
+    """One indexed SELECT: the screen behind a key (None: unknown or revoked), with
+    the published loops it plays: its own loop and the campaign feeds it carries
+    that are still offered (one row per feed)."""
     if not key or len(key) > 128:
         return None
-    row = session.execute(
+    own, feed = aliased(Loop), aliased(Loop)
+    share = (
+        select(ScreenSettings.campaign_share)
+        .where(ScreenSettings.id == 1)
+        .scalar_subquery()
+    )
+    rows = session.execute(
         select(
             Screen.id,
             Screen.width,
             Screen.height,
             Screen.loop_id,
-            Loop.version_hash,
+            own.version_hash,
             Screen.version_hash,
             Screen.last_seen_at,
+            feed.id,
+            feed.version_hash,
+            share,
+            Screen.organisation_id,
+            Screen.ward_code,
+            Screen.tags,
         )
-        .outerjoin(Loop, Loop.id == Screen.loop_id)
+        .outerjoin(own, own.id == Screen.loop_id)
+        .outerjoin(ScreenFeed, ScreenFeed.screen_id == Screen.id)
+        .outerjoin(
+            feed,
+            (feed.id == ScreenFeed.loop_id) & feed.feed.is_(True) & (feed.version > 0),
+        )
         .where(Screen.key_hash == key_hash(key), Screen.revoked_at.is_(None))
-    ).first()
-    if row is None:
+        .order_by(feed.id)
+    ).all()
+    if not rows:
         return None
-    return Heartbeat(row[0], row[1], row[2], row[3], row[4] or "", row[5], row[6])
+    first = rows[0]
+    sources: list[Source] = []
+    if first[3] is not None and first[4]:
+        sources.append(Source(first[3], first[4], False))
+    sources += [
+        Source(r[7], r[8], True) for r in rows if r[7] is not None and r[7] != r[3]
+    ]
+    share_pct = DEFAULT_SHARE if first[9] is None else int(first[9])
+    srcs = tuple(sources)
+    return Heartbeat(
+        screen_id=first[0],
+        width=first[1],
+        height=first[2],
+        loop_id=first[3],
+        version_hash=schedule_hash(srcs, share_pct),
+        seen_hash=first[5],
+        last_seen_at=first[6],
+        sources=srcs,
+        share=share_pct,
+        organisation_id=first[10],
+        ward_code=first[11],
+        tags=first[12] or "",
+    )
 
 
 def touch(
@@ -205,6 +304,14 @@ def touch(
         .values(last_seen_at=now, version_hash=hb.version_hash)
     )
     return True
+
+
+def loop_version(session: Session, loop_id: int, digest: str) -> LoopVersion | None:
+    return session.scalar(
+        select(LoopVersion)
+        .where(LoopVersion.loop_id == loop_id, LoopVersion.hash == digest)
+        .limit(1)
+    )
 
 
 def version_by_hash(session: Session, digest: str) -> LoopVersion | None:

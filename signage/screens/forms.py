@@ -10,6 +10,7 @@ from wtforms import (
     BooleanField,
     DateField,
     DecimalField,
+    IntegerField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -104,19 +105,38 @@ class SlideForm(CleanForm):
     enabled = BooleanField(_l("Đang bật"), default=True)
 
 
-class PairForm(CleanForm):
+class ScreenForm(CleanForm):
+    name = StringField(_l("Tên màn hình"), validators=[_required(), _max(120)])
+    loop_id = SelectField(_l("Vòng chiếu của đơn vị"), coerce=str)
+    # Checked by the service (a feed withdrawn meanwhile gets a clear message).
+    feeds = MultiCheckboxField(
+        _l("Kênh chiến dịch (của Hiệp hội)"), coerce=str, validate_choice=False
+    )
+    size = SelectField(_l("Kích thước màn hình"), coerce=str)
+    custom_size = StringField(_l("Kích thước khác (rộng×cao, ví dụ 1366x768)"))
+    # Checked against the province's wards by the view (missing = the organisation's).
+    ward_code = SelectField(
+        _l("Phường/xã nơi đặt màn hình"), coerce=str, validate_choice=False
+    )
+    tags = StringField(
+        _l("Nhãn (cách nhau bằng dấu phẩy, ví dụ: sảnh, thang máy)"),
+        validators=[_max(300)],
+    )
+
+
+class PairForm(ScreenForm):
     code = StringField(
         _l("Mã ghép nối (6 ký tự hiện trên màn hình)"),
         validators=[_required(), _max(12)],
     )
-    name = StringField(_l("Tên màn hình"), validators=[_required(), _max(120)])
-    loop_id = SelectField(_l("Vòng chiếu"), coerce=str)
-    size = SelectField(_l("Kích thước màn hình"), coerce=str)
-    custom_size = StringField(_l("Kích thước khác (rộng×cao, ví dụ 1366x768)"))
 
 
-class ScreenForm(CleanForm):
-    name = StringField(_l("Tên màn hình"), validators=[_required(), _max(120)])
-    loop_id = SelectField(_l("Vòng chiếu"), coerce=str)
-    size = SelectField(_l("Kích thước màn hình"), coerce=str)
-    custom_size = StringField(_l("Kích thước khác (rộng×cao, ví dụ 1366x768)"))
+class SettingsForm(CleanForm):
+    campaign_share = IntegerField(
+        _l("Tỉ lệ thời lượng tối thiểu cho kênh chiến dịch (%)"),
+        validators=[_required(), NumberRange(min=0, max=100)],
+    )
+    offline_alert_minutes = IntegerField(
+        _l("Báo chủ màn hình qua e-mail khi mất kết nối quá (phút)"),
+        validators=[_required(), NumberRange(min=5, max=10080)],
+    )

@@ -110,6 +110,7 @@ def _fingerprint(app: Flask) -> str:
         raw = json.dumps(
             [
                 cfg["SCREENS_POLL_SECONDS"],
+                cfg["SCREENS_ALERT_POLL_SECONDS"],
                 cfg["CAMPAIGN_TITLE"],
                 cfg["CAMPAIGN_AUTHORITY"],
                 cfg["CAMPAIGN_PRIMARY_COLOR"],
@@ -161,38 +162,42 @@ def _build_manifest(hb: devices.Heartbeat) -> dict[str, Any]:
     w, h = hb.width, hb.height
     size = f"{w}x{h}"
     slides = []
-    version = (
-        devices.version_by_hash(db.session(), hb.version_hash)
-        if hb.version_hash
-        else None
-    )
     media = media_dir(current_app)
-    for snap in version.slides if version else []:
-        key = content_key(spec_from_snapshot(snap, media), w, h)
-        slides.append(
-            {
-                "id": snap["id"],
-                "title": snap.get("title") or snap.get("qr_caption") or "",
-                "duration_ms": snap["duration_ms"],
-                "start_date": snap["start_date"],
-                "end_date": snap["end_date"],
-                "weekdays": snap["weekdays"],
-                "window": snap["window"],
-                "src": url_for(
-                    "screens_player.slide_image",
-                    digest=hb.version_hash,
-                    slide_id=snap["id"],
-                    size=size,
-                    key=key,
-                ),
-            }
+    for source in hb.sources:
+        version = devices.loop_version(
+            db.session(), source.loop_id, source.version_hash
         )
+        for snap in version.slides if version else []:
+            key = content_key(spec_from_snapshot(snap, media), w, h)
+            slides.append(
+                {
+                    "id": snap["id"],
+                    "title": snap.get("title") or snap.get("qr_caption") or "",
+                    "pool": "campaign" if source.campaign else "own",
+                    "loop": source.loop_id,
+                    "version": source.version_hash,
+                    "duration_ms": snap["duration_ms"],
+                    "start_date": snap["start_date"],
+                    "end_date": snap["end_date"],
+                    "weekdays": snap["weekdays"],
+                    "window": snap["window"],
+                    "src": url_for(
+                        "screens_player.slide_image",
+                        digest=source.version_hash,
+                        slide_id=snap["id"],
+                        size=size,
+                        key=key,
+                    ),
+                }
+            )
     fb_key = content_key(_fallback(w, h), w, h)
     cfg = current_app.config
     return {
         "version": hb.version_hash,
         "size": [w, h],
+        "share": hb.share,
         "poll_seconds": int(cfg["SCREENS_POLL_SECONDS"]),
+        "alert_seconds": int(cfg["SCREENS_ALERT_POLL_SECONDS"]),
         "timezone": cfg["BABEL_DEFAULT_TIMEZONE"],
         "fallback": url_for("screens_player.fallback_image", size=size, key=fb_key),
         "slides": slides,

@@ -33,8 +33,8 @@ from ..jobs import queue
 from ..jobs.services import JobRequest, dedupe_key
 from ..venues import signals as venue_signals
 from ..venues.models import Venue
+from . import feeds, services
 from . import jobs as screen_jobs
-from . import services
 from .forms import KIND_LABELS, SIZE_LABELS, WEEKDAY_LABELS, LoopForm, SlideForm
 from .media import CleanImage, UploadPolicy, clean_image, store_image
 from .models import Loop, Media, Slide, SlideKind
@@ -42,7 +42,9 @@ from .renders import cached_render, media_dir, render_dir, spec_from_snapshot
 from .screen import SIZES, parse_size
 
 bp = Blueprint("screens", __name__, url_prefix="/screens")
-EDITORS = (Role.EDITOR, Role.ADMIN)
+# Loops belong to an organisation (or the association): its manager, screen operator
+# or editor builds them; the province sees all.
+OPERATORS = (Role.EDITOR, Role.ADMIN, Role.MANAGER, Role.SCREENS)
 
 
 def _follow_rotated_token(app: Flask, *, session: Session, old: str, new: str) -> None:
@@ -64,7 +66,7 @@ def _base_url() -> str:
 
 
 @bp.get("/")
-@roles_required(*EDITORS)
+@roles_required(*OPERATORS)
 def loops() -> Any:
     s = db.session()
     rows = services.list_loops(s, current_user)
@@ -74,7 +76,7 @@ def loops() -> Any:
 
 
 @bp.post("/loops")
-@roles_required(*EDITORS)
+@roles_required(*OPERATORS)
 def loop_create() -> Any:
     form = LoopForm()
     s = db.session()
@@ -97,7 +99,7 @@ def loop_create() -> Any:
 
 
 @bp.get("/loops/<int:loop_id>")
-@roles_required(*EDITORS)
+@roles_required(*OPERATORS)
 def loop(loop_id: int) -> Any:
     s = db.session()
     lp = _loop(loop_id)
@@ -110,11 +112,13 @@ def loop(loop_id: int) -> Any:
         action_form=CleanForm(),
         rename_form=LoopForm(obj=lp),
         sizes=SIZE_LABELS,
+        association=feeds.is_association(current_user),
+        carriers=feeds.carriers(s, lp.id) if lp.organisation_id is None else 0,
     )
 
 
 @bp.post("/loops/<int:loop_id>/rename")
-@roles_required(*EDITORS)
+@roles_required(*OPERATORS)
 def loop_rename(loop_id: int) -> Any:
     s = db.session()
     lp = _loop(loop_id)
@@ -128,7 +132,7 @@ def loop_rename(loop_id: int) -> Any:
 
 
 @bp.post("/loops/<int:loop_id>/publish")
-@roles_required(*EDITORS)
+@roles_required(*OPERATORS)
 def loop_publish(loop_id: int) -> Any:
     s = db.session()
     lp = _loop(loop_id)
@@ -158,8 +162,47 @@ def loop_publish(loop_id: int) -> Any:
     return redirect(url_for("screens.loop", loop_id=lp.id))
 
 
+@bp.post("/loops/<int:loop_id>/feed")
+@roles_required(Role.EDITOR, Role.ADMIN)
+def loop_feed(loop_id: int) -> Any:
+    s = db.session()
+    lp = _loop(loop_id)
+    if not CleanForm().validate_on_submit():
+        abort(400)
+    if not feeds.is_association(current_user):
+        abort(404)
+    offered = request.form.get("offered") == "1"
+    try:
+        count = feeds.set_offered(s, lp, offered)
+    except DomainError as e:
+        flash(_(e.message), "error")
+        return redirect(url_for("screens.loop", loop_id=lp.id))
+    audit.record(
+        s,
+        user_id=current_user.id,
+        action="screens.feed_offer" if offered else "screens.feed_withdraw",
+        target=f"loop:{lp.id}",
+        ip=request.remote_addr or "",
+        screens=count,
+    )
+    if offered:
+        flash(_("Đã cung cấp %(name)s làm kênh chiến dịch.", name=lp.name), "success")
+    else:
+        flash(
+            _(
+                "Đã ngừng cung cấp %(name)s. %(n)s màn hình đang nhận kênh này sẽ "
+                "chiếu phần còn lại của lịch (hoặc trang mặc định) từ lần hỏi tiếp "
+                "theo; đăng ký của họ được giữ lại.",
+                name=lp.name,
+                n=count,
+            ),
+            "success",
+        )
+    return redirect(url_for("screens.loop", loop_id=lp.id))
+
+
 @bp.post("/loops/<int:loop_id>/order")
-@roles_required(*EDITORS)
+@roles_required(*OPERATORS)
 def loop_order(loop_id: int) -> Any:
     s = db.session()
     lp = _loop(loop_id)
@@ -179,7 +222,7 @@ def loop_order(loop_id: int) -> Any:
 
 
 @bp.post("/loops/<int:loop_id>/slides/<int:slide_id>/move")
-@roles_required(*EDITORS)
+@roles_required(*OPERATORS)
 def slide_move(loop_id: int, slide_id: int) -> Any:
     s = db.session()
     lp = _loop(loop_id)
@@ -192,7 +235,7 @@ def slide_move(loop_id: int, slide_id: int) -> Any:
 
 
 @bp.post("/loops/<int:loop_id>/slides/<int:slide_id>/delete")
-@roles_required(*EDITORS)
+@roles_required(*OPERATORS)
 def slide_delete(loop_id: int, slide_id: int) -> Any:
     s = db.session()
     lp = _loop(loop_id)
@@ -323,7 +366,7 @@ def _slide_form(lp: Loop, slide: Slide | None, kind: SlideKind) -> Any:
 
 
 @bp.route("/loops/<int:loop_id>/slides/new", methods=["GET", "POST"])
-@roles_required(*EDITORS)
+@roles_required(*OPERATORS)
 def slide_new(loop_id: int) -> Any:
     lp = _loop(loop_id)
     try:
@@ -334,7 +377,7 @@ def slide_new(loop_id: int) -> Any:
 
 
 @bp.route("/loops/<int:loop_id>/slides/<int:slide_id>", methods=["GET", "POST"])
-@roles_required(*EDITORS)
+@roles_required(*OPERATORS)
 def slide_edit(loop_id: int, slide_id: int) -> Any:
     lp = _loop(loop_id)
     slide = services.get_slide(db.session(), lp, slide_id)
@@ -345,7 +388,7 @@ def slide_edit(loop_id: int, slide_id: int) -> Any:
 
 
 @bp.get("/loops/<int:loop_id>/slides/<int:slide_id>/preview/<size>.png")
-@roles_required(*EDITORS)
+@roles_required(*OPERATORS)
 def slide_preview(loop_id: int, slide_id: int, size: str) -> Any:
     s = db.session()
     lp = _loop(loop_id)
@@ -363,7 +406,7 @@ def slide_preview(loop_id: int, slide_id: int, size: str) -> Any:
 
 
 @bp.get("/loops/<int:loop_id>/preview")
-@roles_required(*EDITORS)
+@roles_required(*OPERATORS)
 def loop_preview(loop_id: int) -> Any:
     lp = _loop(loop_id)
     custom = request.args.get("custom", "").strip()
@@ -381,7 +424,7 @@ def loop_preview(loop_id: int) -> Any:
 
 
 @bp.get("/loops/<int:loop_id>/export")
-@roles_required(*EDITORS)
+@roles_required(*OPERATORS)
 @db.writes  # the download is audited
 def loop_export(loop_id: int) -> Any:
     s = db.session()

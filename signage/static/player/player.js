@@ -39,6 +39,8 @@
     queue: readJSON(K_QUEUE, []),
     front: 0,
     position: -1, // index in manifest.slides of the slide on screen
+    pos: {}, // per pool: index in manifest.slides of the pool's last slide shown
+    air: { campaign: 0, own: 0 }, // airtime planned per pool while both played
     current: null, // {item, start, plannedEnd}
     next: null, // {item, ready, failed, version}
     timer: null,
@@ -149,6 +151,7 @@
     state.current = null;
     state.next = null;
     state.position = -1;
+    state.pos = {};
     clearTimeout(state.timer);
     clearTimeout(state.pollTimer);
     layers.forEach(function (img) { img.className = ""; img.removeAttribute("src"); });
@@ -197,6 +200,7 @@
     if (etag) localStorage.setItem(K_ETAG, etag);
     if (changed) {
       state.position = -1; // a new version starts from its first slide
+      state.pos = {};
       state.next = null; // whatever was preloaded belongs to the old version
     }
     cacheMedia(m);
@@ -278,22 +282,46 @@
     return true;
   }
 
-  /* Picks the next slide after the current position, or the fallback slide. */
+  /* Picks the next slide, or the fallback slide. A screen plays two pools: the
+   * campaign feeds and its organisation's own loop. Each pool keeps its own place;
+   * when both have something to show, the pool whose turn keeps the campaign's
+   * share of airtime closest to the province's setting goes next (counted only
+   * while both pools play, so a pool that was off-schedule never "catches up"). */
+  function nextInPool(m, pool, parts) {
+    var n = m.slides.length;
+    var last = state.pos[pool] === undefined ? -1 : state.pos[pool];
+    for (var step = 1; step <= n; step++) {
+      var i = (last + step + n) % n;
+      var s = m.slides[i];
+      if ((s.pool || "own") === pool && eligible(s, parts)) return i;
+    }
+    return -1;
+  }
+
+  function choosePool(m, c, o) {
+    var share = (m.share === undefined ? 50 : m.share) / 100;
+    var a = state.air, dc = m.slides[c].duration_ms, dO = m.slides[o].duration_ms;
+    var ifC = Math.abs((a.campaign + dc) / (a.campaign + a.own + dc) - share);
+    var ifO = Math.abs(a.campaign / (a.campaign + a.own + dO) - share);
+    return ifC <= ifO ? c : o;
+  }
+
   function pick() {
     var m = state.manifest;
     if (!m) return null;
-    var n = m.slides.length;
     var parts = localParts(new Date(), m.timezone);
-    for (var step = 1; step <= n; step++) {
-      var i = (state.position + step + n) % n;
-      if (eligible(m.slides[i], parts)) {
-        return { index: i, id: m.slides[i].id, src: m.slides[i].src,
-                 duration: m.slides[i].duration_ms, version: m.version };
-      }
+    var c = nextInPool(m, "campaign", parts);
+    var o = nextInPool(m, "own", parts);
+    var i = c >= 0 && o >= 0 ? choosePool(m, c, o) : (c >= 0 ? c : o);
+    if (i >= 0) {
+      var s = m.slides[i];
+      return { index: i, id: s.id, src: s.src, duration: s.duration_ms,
+               version: s.version || m.version, pool: s.pool || "own",
+               shared: c >= 0 && o >= 0, title: s.title, schedule: m.version };
     }
     if (!m.fallback) return null;
     return { index: -1, id: 0, src: m.fallback, duration: Math.min(FALLBACK_MS, pollSeconds() * 1000),
-             version: m.version };
+             version: m.version, pool: "", shared: false, title: "", schedule: m.version };
   }
 
   /* Playback ------------------------------------------------------------------ */
@@ -323,7 +351,7 @@
     clearTimeout(state.timer);
     if (!state.key) return; // unpaired: the pairing panel is up, nothing to play
     var next = state.next;
-    if (!next || (state.manifest && next.item.version !== state.manifest.version)) {
+    if (!next || (state.manifest && next.item.schedule !== state.manifest.version)) {
       preload();
       next = state.next;
     }
@@ -339,7 +367,10 @@
     }
     if (next.failed) {
       state.next = null;
-      state.position = next.item.index >= 0 ? next.item.index : state.position;
+      if (next.item.index >= 0) {
+        state.position = next.item.index;
+        state.pos[next.item.pool] = next.item.index;
+      }
       if (state.current || next.item.index >= 0) {
         state.timer = setTimeout(advance, 200); // skip the broken slide
       } else {
@@ -365,12 +396,16 @@
     // (the tab slept, the next slide took long to decode): then from now.
     var base = prev && now - prev.plannedEnd < 1000 ? prev.plannedEnd : now;
     state.current = { item: item, start: now, plannedEnd: base + item.duration };
-    if (item.index >= 0) state.position = item.index;
+    if (item.index >= 0) {
+      state.position = item.index;
+      state.pos[item.pool] = item.index;
+      if (item.shared) state.air[item.pool] += item.duration;
+    }
     state.next = null;
     state.transitions++;
     document.body.dataset.slide = String(item.id);
     document.body.dataset.version = item.version || "";
-    state.history.push({ id: item.id, at: now });
+    state.history.push({ id: item.id, at: now, pool: item.pool });
     if (state.history.length > 200) state.history.shift();
     preload();
     state.timer = setTimeout(advance, Math.max(0, state.current.plannedEnd - Date.now()));
