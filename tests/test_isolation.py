@@ -58,6 +58,8 @@ PUBLIC = {
     "screens_player.plays",
     "screens_player.slide_image",
     "screens_player.fallback_image",
+    "screens_player.alert",
+    "screens_player.override_image",
     # Personal QR cards: the resident's own pages, reached by the card's secret code.
     "cards.new_card",
     "cards.card",
@@ -105,6 +107,7 @@ ARGS: dict[str, Callable[[World], Any]] = {
     "key": lambda w: "0" * 32,
     "client_id": lambda w: _api_client(w),
     "job_id": lambda w: _job(w),
+    "override_id": lambda w: _override(w),
 }
 # Arguments naming an object that only the user who made it (and the province admin)
 # may open, whatever their role: everyone else gets 404.
@@ -186,6 +189,24 @@ def _screens(w: World) -> dict[str, Any]:
         s.commit()
         cache.update(loop=loop, screen=screen)
     return cache
+
+
+def _override(w: World) -> int:
+    """A live emergency override to every screen (the world's screen is one)."""
+    from sqlalchemy.orm import object_session
+
+    from signage.screens import overrides
+    from signage.screens.models import OverrideTarget
+
+    _screens(w)
+    s = object_session(w.org)
+    row = overrides.create(
+        s,
+        overrides.OverrideData(OverrideTarget.ALL, title="Khẩn", until_cancelled=True),
+        None,
+    )
+    s.commit()
+    return row.id
 
 
 def _rules() -> list[tuple[str, str, tuple[str, ...]]]:

@@ -286,6 +286,34 @@ def authenticate(session: Session, key: str) -> Heartbeat | None:
     )
 
 
+@dataclass(frozen=True)
+class Whereabouts:
+    screen_id: int
+    width: int
+    height: int
+    organisation_id: int | None
+    ward_code: int | None
+    tags: str
+
+
+def locate(session: Session, key: str) -> Whereabouts | None:
+    """The screen behind a key and where it hangs (one indexed SELECT, no join):
+    all the override path needs."""
+    if not key or len(key) > 128:
+        return None
+    row = session.execute(
+        select(
+            Screen.id,
+            Screen.width,
+            Screen.height,
+            Screen.organisation_id,
+            Screen.ward_code,
+            Screen.tags,
+        ).where(Screen.key_hash == key_hash(key), Screen.revoked_at.is_(None))
+    ).first()
+    return None if row is None else Whereabouts(*row)
+
+
 def touch(
     session: Session, hb: Heartbeat, interval_s: int, now: datetime | None = None
 ) -> bool:

@@ -9,6 +9,7 @@ from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
     DateField,
+    DateTimeLocalField,
     DecimalField,
     IntegerField,
     SelectField,
@@ -140,3 +141,36 @@ class SettingsForm(CleanForm):
         _l("Báo chủ màn hình qua e-mail khi mất kết nối quá (phút)"),
         validators=[_required(), NumberRange(min=5, max=10080)],
     )
+
+
+TARGET_LABELS = {
+    "all": _l("Mọi màn hình"),
+    "ward": _l("Màn hình trong một phường/xã"),
+    "tag": _l("Một nhóm màn hình (theo nhãn)"),
+    "organisation": _l("Màn hình của một tổ chức"),
+}
+
+
+class OverrideForm(CleanForm):
+    target = SelectField(
+        _l("Gửi tới"),
+        coerce=str,
+        choices=choices(TARGET_LABELS.items()),
+        default="all",
+    )
+    ward = SelectField(_l("Phường/xã"), coerce=str, validate_choice=False)
+    tag = StringField(_l("Nhãn của nhóm"), validators=[_max(40)])
+    organisation = SelectField(_l("Tổ chức"), coerce=str, validate_choice=False)
+    title = StringField(_l("Tiêu đề"), validators=[_max(200)])
+    body = TextAreaField(_l("Nội dung"), validators=[_max(1000)])
+    background = StringField(_l("Màu nền"), default="#c00000")
+    foreground = StringField(_l("Màu chữ"), default="#ffffff")
+    qr_url = StringField(
+        _l("Mã QR tới địa chỉ (không bắt buộc)"), validators=[_max(500)]
+    )
+    ends_at = DateTimeLocalField(
+        _l("Kết thúc lúc (giờ Việt Nam)"),
+        format="%Y-%m-%dT%H:%M",
+        validators=[Optional()],
+    )
+    until_cancelled = BooleanField(_l("Cho đến khi huỷ (không có giờ kết thúc)"))

@@ -31,7 +31,8 @@ from flask_babel import gettext as _
 from .. import caches, db
 from ..errors import DomainError
 from ..extensions import csrf, limiter, this_app
-from . import devices
+from . import devices, overrides
+from .models import Override
 from .renders import (
     cached_render,
     fallback_spec,
@@ -252,6 +253,64 @@ def fallback_image(size: str, key: str) -> Any:
     except ValueError:
         abort(404)
     spec = _fallback(w, h)
+    if content_key(spec, w, h) != key:
+        abort(404)
+    return _immutable(cached_render(render_dir(current_app), spec, w, h, "jpg"))
+
+
+@bp.get("/play/api/alert")
+@limiter.exempt
+def alert() -> Any:
+    """The emergency override now on for this screen, if any: a path of its own,
+    asked every SCREENS_ALERT_POLL_SECONDS; two indexed reads, 304 while unchanged,
+    never a write."""
+    s = db.session()
+    where = devices.locate(s, _key())
+    if where is None:
+        return _unauthorised()
+    row = overrides.for_screen(s, where.organisation_id, where.ward_code, where.tags)
+    size = f"{where.width}x{where.height}"
+    tag = f"alert-{row.id if row else 0}-{size}"
+    etag = f'"{tag}"'
+    if request.if_none_match.contains(tag):
+        resp = Response(status=304)
+    else:
+        body: dict[str, Any] = {"id": None}
+        if row is not None:
+            spec = overrides.spec(row)
+            body = {
+                "id": row.id,
+                "title": row.title or row.body[:80],
+                "ends_at": (
+                    int(row.ends_at.timestamp() * 1000) if row.ends_at else None
+                ),
+                "src": url_for(
+                    "screens_player.override_image",
+                    override_id=row.id,
+                    size=size,
+                    key=content_key(spec, where.width, where.height),
+                ),
+            }
+        resp = jsonify(body)
+    resp.headers["ETag"] = etag
+    resp.headers["Cache-Control"] = "no-cache"
+    return resp
+
+
+@bp.get("/play/override/<int:override_id>/<size>/<key>.jpg")
+@limiter.exempt
+def override_image(override_id: int, size: str, key: str) -> Any:
+    path = _cached(key)
+    if path is not None:
+        return _immutable(path)
+    try:
+        w, h = parse_size(size)
+    except ValueError:
+        abort(404)
+    row = db.session().get(Override, override_id)
+    if row is None:
+        abort(404)
+    spec = overrides.spec(row)
     if content_key(spec, w, h) != key:
         abort(404)
     return _immutable(cached_render(render_dir(current_app), spec, w, h, "jpg"))

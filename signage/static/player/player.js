@@ -23,6 +23,7 @@
   var K_MANIFEST = "signage.manifest";
   var K_ETAG = "signage.etag";
   var K_QUEUE = "signage.plays";
+  var K_ALERT = "signage.alert";
   var MEDIA_CACHE = "signage-media-v1";
   var QUEUE_MAX = 40000;
   var BATCH = 500;
@@ -31,6 +32,7 @@
   var layers = [document.getElementById("layer-a"), document.getElementById("layer-b")];
   var pairingPanel = document.getElementById("pairing");
   var fallbackPanel = document.getElementById("fallback");
+  var alertImg = document.getElementById("alert");
 
   var state = {
     key: localStorage.getItem(K_KEY),
@@ -46,6 +48,10 @@
     timer: null,
     pollTimer: null,
     flushing: false,
+    alert: readJSON(K_ALERT, null), // the emergency override on screen, if any
+    alertEtag: null,
+    alertTimer: null,
+    alertEnd: null,
     online: null,
     transitions: 0,
     recorded: 0, // proof-of-play records made since the page loaded
@@ -145,6 +151,9 @@
     localStorage.removeItem(K_KEY);
     localStorage.removeItem(K_MANIFEST);
     localStorage.removeItem(K_ETAG);
+    localStorage.removeItem(K_ALERT);
+    hideAlert();
+    clearTimeout(state.alertTimer);
     state.key = null;
     state.manifest = null;
     state.etag = null;
@@ -210,6 +219,7 @@
   function mediaUrls(m) {
     var urls = m.slides.map(function (s) { return s.src; });
     if (m.fallback) urls.push(m.fallback);
+    if (state.alert && state.alert.src) urls.push(state.alert.src); // kept for restarts
     return urls;
   }
 
@@ -395,7 +405,8 @@
     // Plan from the previous planned end (no drift) unless we are far behind it
     // (the tab slept, the next slide took long to decode): then from now.
     var base = prev && now - prev.plannedEnd < 1000 ? prev.plannedEnd : now;
-    state.current = { item: item, start: now, plannedEnd: base + item.duration };
+    state.current = { item: item, start: now, plannedEnd: base + item.duration,
+                      hidden: !!state.alert };
     if (item.index >= 0) {
       state.position = item.index;
       state.pos[item.pool] = item.index;
@@ -416,10 +427,77 @@
     fallbackPanel.classList.add("show");
   }
 
+  /* Emergency override ----------------------------------------------------------
+   * Asked on a path of its own every alert_seconds (5 s by default, far more often
+   * than the manifest): a 304 while nothing changed. The override covers the loop
+   * until its end time (kept on the screen's own clock too, so it leaves on time
+   * with the network down), a cancel, or a newer override. The last answer is kept
+   * in localStorage, so a screen that restarts offline still shows it. */
+
+  function alertSeconds() {
+    return (state.manifest && state.manifest.alert_seconds) || 5;
+  }
+
+  function showAlert(a) {
+    if (!a || (a.ends_at && a.ends_at <= Date.now())) {
+      hideAlert();
+      return;
+    }
+    state.alert = a;
+    writeJSON(K_ALERT, a);
+    clearTimeout(state.alertEnd);
+    if (a.ends_at) state.alertEnd = setTimeout(hideAlert, a.ends_at - Date.now());
+    if (alertImg.getAttribute("src") !== a.src) {
+      alertImg.src = a.src;
+      alertImg.decode().then(function () { reveal(a); }, function () { reveal(a); });
+    } else {
+      reveal(a);
+    }
+  }
+
+  function reveal(a) {
+    if (state.alert !== a) return;
+    alertImg.classList.add("show");
+    document.body.dataset.alert = String(a.id);
+    if (state.current) state.current.hidden = true; // not airtime of the loop
+  }
+
+  function hideAlert() {
+    clearTimeout(state.alertEnd);
+    state.alert = null;
+    localStorage.removeItem(K_ALERT);
+    alertImg.classList.remove("show");
+    alertImg.removeAttribute("src");
+    delete document.body.dataset.alert;
+  }
+
+  function alertPoll() {
+    clearTimeout(state.alertTimer);
+    if (!state.key) return;
+    var headers = authHeaders();
+    if (state.alertEtag) headers["If-None-Match"] = state.alertEtag;
+    fetch("/play/api/alert", { headers: headers, cache: "no-store" })
+      .then(function (r) {
+        if (r.status === 200) {
+          state.alertEtag = r.headers.get("ETag");
+          return r.json().then(function (a) {
+            if (a.id) showAlert(a);
+            else hideAlert();
+          });
+        }
+        return null;
+      })
+      .catch(function () { /* offline: keep what is shown until its end time */ })
+      .then(function () {
+        if (state.key) state.alertTimer = setTimeout(alertPoll, jitter(alertSeconds()));
+      });
+  }
+
   /* Proof of play ------------------------------------------------------------- */
 
   function record(shown, end) {
     if (!shown.item.id) return; // the fallback slide is not campaign airtime
+    if (shown.hidden) return; // an emergency override covered it
     state.queue.push({
       id: uuid(),
       slide: shown.item.id,
@@ -464,6 +542,8 @@
   /* Start --------------------------------------------------------------------- */
 
   function start() {
+    if (state.alert) showAlert(state.alert); // it was on when the screen went down
+    alertPoll();
     if (state.manifest) {
       cacheMedia(state.manifest);
       advance(); // play what we had at once, even offline
@@ -476,7 +556,7 @@
   if ("serviceWorker" in navigator) {
     navigator.serviceWorker.register("/play/sw.js", { scope: "/play" }).catch(function () {});
   }
-  window.signagePlayer = { state: state, flush: flush, poll: poll };
+  window.signagePlayer = { state: state, flush: flush, poll: poll, alertPoll: alertPoll };
   if (state.key) start();
   else pair();
 })();
