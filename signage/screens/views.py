@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from datetime import time
 from decimal import Decimal
 from typing import Any
@@ -39,7 +40,8 @@ from .forms import KIND_LABELS, SIZE_LABELS, WEEKDAY_LABELS, LoopForm, SlideForm
 from .media import CleanImage, UploadPolicy, clean_image, store_image
 from .models import Loop, Media, Slide, SlideKind
 from .renders import cached_render, media_dir, render_dir, spec_from_snapshot
-from .screen import SIZES, parse_size
+from .screen import SIZES, encode_png, parse_size
+from .screen import render as screen_render
 
 bp = Blueprint("screens", __name__, url_prefix="/screens")
 # Loops belong to an organisation (or the association): its manager, screen operator
@@ -103,8 +105,18 @@ def loop_create() -> Any:
 def loop(loop_id: int) -> Any:
     s = db.session()
     lp = _loop(loop_id)
+    sizes = services.sizes_for(s, lp)
+    media = media_dir(current_app)
+    overflow = {
+        sl.id: services.overflowing(
+            services.slide_snapshot(s, sl, _base_url()), sizes, media
+        )
+        for sl in lp.slides
+        if sl.enabled
+    }
     return render_template(
         "screens/loop.html",
+        overflow=overflow,
         lp=lp,
         version=services.current_version(s, lp),
         changed=services.draft_changed(s, lp, _base_url()),
@@ -139,7 +151,9 @@ def loop_publish(loop_id: int) -> Any:
     if not CleanForm().validate_on_submit():
         abort(400)
     try:
-        version = services.publish(s, lp, _base_url(), current_user.id)
+        version = services.publish(
+            s, lp, _base_url(), current_user.id, media_dir(current_app)
+        )
     except DomainError as e:
         flash(_(e.message), "error")
         return redirect(url_for("screens.loop", loop_id=lp.id))
@@ -346,7 +360,24 @@ def _slide_form(lp: Loop, slide: Slide | None, kind: SlideKind) -> Any:
         except DomainError as e:
             apply_domain_error(form, e.field, _(e.message))
         else:
-            flash(_("Đã lưu trang chiếu. Nhớ phát hành để màn hình nhận."), "success")
+            bad = services.overflowing(
+                services.slide_snapshot(s, slide, _base_url()),
+                services.sizes_for(s, lp),
+                media_dir(current_app),
+            )
+            if bad:
+                flash(
+                    _(
+                        "Đã lưu, nhưng chữ không vừa ở %(sizes)s: sẽ bị cắt, và vòng "
+                        "chiếu không phát hành được cho đến khi rút ngắn.",
+                        sizes=", ".join(x.replace("x", "×") for x in bad),
+                    ),
+                    "error",
+                )
+            else:
+                flash(
+                    _("Đã lưu trang chiếu. Nhớ phát hành để màn hình nhận."), "success"
+                )
             return redirect(
                 url_for("screens.loop", loop_id=lp.id) + f"#slide-{slide.id}"
             )
@@ -362,6 +393,7 @@ def _slide_form(lp: Loop, slide: Slide | None, kind: SlideKind) -> Any:
         media=shown,
         weekday_labels=WEEKDAY_LABELS,
         min_s=_limits()[0] / 1000,
+        sizes=SIZE_LABELS,
     ), status
 
 
@@ -402,6 +434,41 @@ def slide_preview(loop_id: int, slide_id: int, size: str) -> Any:
     path = cached_render(render_dir(current_app), spec, w, h, "png")
     resp = send_file(path, mimetype="image/png", etag=path.stem, max_age=0)
     resp.headers["Cache-Control"] = "private, no-cache"
+    return resp
+
+
+@bp.post("/loops/<int:loop_id>/draft-preview")
+@roles_required(*OPERATORS)
+def draft_preview(loop_id: int) -> Any:
+    """The slide as typed so far (not saved), at one size, for the live preview
+    beside the form; the sizes at which its text would be cut in ``X-Overflow``."""
+    s = db.session()
+    lp = _loop(loop_id)
+    try:
+        kind = SlideKind(request.args.get("kind", "poster"))
+        w, h = parse_size(request.args.get("size", "1920x1080"))
+    except ValueError:
+        abort(404)
+    form = SlideForm()
+    if not form.validate_on_submit():
+        return {"errors": form.errors}, 422
+    slide_id = request.args.get("slide", "")
+    slide = services.get_slide(s, lp, int(slide_id)) if slide_id.isdigit() else None
+    try:
+        data = _slide_data(form, kind, slide)
+    except DomainError as e:
+        return {"errors": {e.field or "": [_(e.message)]}}, 422
+    draft = Slide(id=0, **services.draft_fields(data))
+    snap = services.slide_snapshot(s, draft, _base_url())
+    media = media_dir(current_app)
+    spec = spec_from_snapshot(snap, media)
+    img = screen_render(spec, w, h)
+    img.thumbnail((960, 960))
+    resp = send_file(io.BytesIO(encode_png(img)), mimetype="image/png", max_age=0)
+    resp.headers["Cache-Control"] = "private, no-store"
+    resp.headers["X-Overflow"] = ",".join(
+        services.overflowing(snap, services.sizes_for(s, lp), media)
+    )
     return resp
 
 
