@@ -172,6 +172,7 @@ def main() -> None:
         "SIGNAGE_ENV": "production",
         "SIGNAGE_SECRET_KEY": "bench-secret-key-0123456789abcdef0123",
         "SIGNAGE_PUBLIC_BASE_URL": "https://qr.example.vn",
+        "SIGNAGE_SMTP_URL": "smtp://127.0.0.1:25",
         "SIGNAGE_DATABASE_URL": f"sqlite:///{tmp / 'bench.db'}",
         "SIGNAGE_BIND": f"127.0.0.1:{port}",
         "SIGNAGE_WORKERS": str(args.workers),

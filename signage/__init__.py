@@ -75,6 +75,11 @@ def _check_config(app: Flask) -> None:
             raise ConfigError("Set SIGNAGE_SECRET_KEY to 32+ random characters.")
         if not str(app.config.get("PUBLIC_BASE_URL") or "").startswith("https://"):
             raise ConfigError("Set SIGNAGE_PUBLIC_BASE_URL to the https:// address.")
+        if not app.config.get("SMTP_URL"):
+            raise ConfigError(
+                "Set SIGNAGE_SMTP_URL to the mail server "
+                "(smtp://user:password@host:587?starttls=1 or smtps://...)."
+            )
     else:
         app.config["SECRET_KEY"] = app.config.get("SECRET_KEY") or _DEV_SECRET
         app.config["PUBLIC_BASE_URL"] = (
@@ -84,6 +89,13 @@ def _check_config(app: Flask) -> None:
             app.config.get("FORCE_SECURE_COOKIES", False)
         )
     app.config["PUBLIC_BASE_URL"] = str(app.config["PUBLIC_BASE_URL"]).rstrip("/")
+    if app.config.get("SMTP_URL"):
+        from .mail.transport import SmtpUrlError, parse_smtp_url
+
+        try:
+            parse_smtp_url(str(app.config["SMTP_URL"]))
+        except SmtpUrlError as e:
+            raise ConfigError(f"SIGNAGE_SMTP_URL: {e}") from e
     if env == "testing":
         app.config["TESTING"] = True
     # TIMEZONE was renamed BABEL_DEFAULT_TIMEZONE (one setting for Babel and timefmt);
@@ -94,6 +106,7 @@ def _check_config(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     # One entry per line, so areas add theirs without touching each other's.
+    from .accounts.account_views import bp as account_bp
     from .accounts.views import bp as accounts_bp
     from .api.admin import bp as api_admin_bp
     from .api.views import bp as api_bp
@@ -102,6 +115,8 @@ def _register_blueprints(app: Flask) -> None:
     from .checkin.views import bp as checkin_bp
     from .core.views import bp as core_bp
     from .jobs.views import bp as jobs_bp
+    from .mail.views import bp as mail_bp
+    from .mail.views import dev_bp as mail_dev_bp
     from .posters.admin_views import bp as boards_admin_bp
     from .posters.views import bp as posters_bp
     from .reports.views import bp as reports_bp
@@ -115,6 +130,7 @@ def _register_blueprints(app: Flask) -> None:
     for bp in (
         core_bp,
         accounts_bp,
+        account_bp,
         venues_bp,
         checkin_bp,
         checkin_portal_bp,
@@ -130,8 +146,11 @@ def _register_blueprints(app: Flask) -> None:
         cards_bp,
         jobs_bp,
         boards_admin_bp,
+        mail_bp,
     ):
         app.register_blueprint(bp)
+    if app.config["ENV"] != "production":  # the developer's outbox: never in production
+        app.register_blueprint(mail_dev_bp)
     from .accounts.cli import bp as accounts_cli
     from .cards.cli import bp as cards_cli
     from .checkin.cli import bp as checkin_cli

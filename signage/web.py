@@ -3,8 +3,11 @@ request hooks (what every request pays for, kept to what it uses)."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from collections.abc import Callable, Iterable
 from functools import partial, wraps
+from pathlib import Path
 from typing import Any, TypeVar, cast
 
 from flask import Flask, Response, jsonify, render_template, request
@@ -12,6 +15,7 @@ from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
 
 from . import caches, csvout, geo, timefmt
@@ -94,36 +98,73 @@ def init_app(app: Flask) -> None:
         app.logger.exception("unhandled error on %s %s", request.method, request.path)
         return error_page(500)
 
-    app.after_request(_security_headers)
+    _init_security_headers(app)
     caches.init_app(app)
     app.session_interface = SessionWhenUsed()
     _skip_on_lean_views(app)
 
 
-# Set on every response unless the view set its own.
-SECURITY_HEADERS: tuple[tuple[str, str], ...] = (
-    ("X-Content-Type-Options", "nosniff"),
-    ("Referrer-Policy", "same-origin"),
-    ("X-Frame-Options", "DENY"),
-    (
-        "Content-Security-Policy",
+# Scripts a public page carries inline, so that a resident's phone makes one request
+# for the page (tests/checkin/test_scan.py): each is allowed by the SHA-256 of its
+# exact text (the CSP way for a fixed inline script, like a nonce but cacheable), and
+# rendered by the ``inline_script`` template function. No other inline <script> and no
+# on...= attribute runs, so an injected tag does nothing.
+INLINE_SCRIPTS = ("js/clock.js",)
+
+
+def _csp(script_hashes: Iterable[str]) -> str:
+    scripts = " ".join(["'self'", *(f"'sha256-{h}'" for h in script_hashes)])
+    # Inline style attributes stay allowed (styles run no code).
+    return (
         "default-src 'self'; img-src 'self' data: blob:; "
-        "style-src 'self' 'unsafe-inline'; script-src 'self' 'unsafe-inline'; "
-        "frame-ancestors 'none'",
-    ),
-)
-_SECURITY = tuple((name.lower(), name, value) for name, value in SECURITY_HEADERS)
+        f"style-src 'self' 'unsafe-inline'; script-src {scripts}; "
+        "frame-ancestors 'none'"
+    )
 
 
-def _security_headers(resp: Response) -> Response:
-    h = resp.headers
-    present = {name.lower() for name, _value in h.items()}
-    for key, name, value in _SECURITY:
-        if key not in present:
-            h.add(name, value)
-    if "cache-control" not in present and resp.mimetype == "text/html":
-        h.setdefault("Cache-Control", "no-store")
-    return resp
+# Production is served over HTTPS only (PUBLIC_BASE_URL must be https://): browsers
+# that saw this once never try plain HTTP for a year, so a hostile Wi-Fi cannot
+# downgrade a resident's check-in. deploy/nginx.conf sends the same header.
+HSTS = ("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+
+
+def _init_security_headers(app: Flask) -> None:
+    """Set on every response unless the view set its own."""
+    assert app.static_folder is not None
+    texts = {
+        name: (Path(app.static_folder) / name).read_text(encoding="utf-8")
+        for name in INLINE_SCRIPTS
+    }
+    hashes = [
+        base64.b64encode(hashlib.sha256(text.encode()).digest()).decode()
+        for text in texts.values()
+    ]
+    headers = [
+        ("X-Content-Type-Options", "nosniff"),
+        ("Referrer-Policy", "same-origin"),
+        ("X-Frame-Options", "DENY"),
+        ("Content-Security-Policy", _csp(hashes)),
+    ]
+    if app.config["ENV"] == "production":
+        headers.append(HSTS)
+    security = tuple((name.lower(), name, value) for name, value in headers)
+
+    def inline_script(name: str) -> Markup:
+        # Only a registered file, written exactly as hashed.
+        return Markup("<script>") + Markup(texts[name]) + Markup("</script>")
+
+    def security_headers(resp: Response) -> Response:
+        h = resp.headers
+        present = {name.lower() for name, _value in h.items()}
+        for key, name, value in security:
+            if key not in present:
+                h.add(name, value)
+        if "cache-control" not in present and resp.mimetype == "text/html":
+            h.setdefault("Cache-Control", "no-store")
+        return resp
+
+    app.jinja_env.globals["inline_script"] = inline_script
+    app.after_request(security_headers)
 
 
 class SessionWhenUsed(SecureCookieSessionInterface):

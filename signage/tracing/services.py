@@ -111,21 +111,25 @@ def present(
 
 
 def count_present(
-    session: Session, venue_id: int, start: datetime, end: datetime, limit: int
+    session: Session,
+    venue_id: int,
+    start: datetime,
+    end: datetime,
+    limit: int,
+    *,
+    exclude_hash: str | None = None,
 ) -> int:
     """How many check-ins :func:`present` would return, counted up to ``limit``."""
     ends = func.coalesce(CheckIn.checked_out_at, CheckIn.auto_out_at)
-    capped = (
-        select(CheckIn.id)
-        .where(
-            CheckIn.venue_id == venue_id,
-            CheckIn.checked_in_at >= start - timedelta(minutes=STAY_MAX),
-            CheckIn.checked_in_at < end,
-            ends > start,
-        )
-        .limit(limit)
-        .subquery()
+    stmt = select(CheckIn.id).where(
+        CheckIn.venue_id == venue_id,
+        CheckIn.checked_in_at >= start - timedelta(minutes=STAY_MAX),
+        CheckIn.checked_in_at < end,
+        ends > start,
     )
+    if exclude_hash is not None:
+        stmt = stmt.where(CheckIn.phone_hash != exclude_hash)
+    capped = stmt.limit(limit).subquery()
     return int(session.scalar(select(func.count()).select_from(capped)) or 0)
 
 
@@ -163,6 +167,48 @@ def case_exposures(
             )
         )
     return CaseResult(exposures)
+
+
+def count_contact_rows(
+    session: Session,
+    phone_hash: str,
+    start: datetime,
+    end: datetime,
+    *,
+    margin_minutes: int = 0,
+    limit: int,
+) -> int:
+    """How many check-in rows :func:`case_exposures` would read for the case's
+    contacts, counted up to ``limit`` (one bounded count per visit of the case): what
+    decides whether the contacts CSV is written in the request or by a job."""
+    check_window(start, end, margin_minutes)
+    margin = timedelta(minutes=margin_minutes)
+    visits = session.execute(
+        select(
+            CheckIn.venue_id,
+            CheckIn.checked_in_at,
+            func.coalesce(CheckIn.checked_out_at, CheckIn.auto_out_at),
+        )
+        .where(
+            CheckIn.phone_hash == phone_hash,
+            CheckIn.checked_in_at >= start,
+            CheckIn.checked_in_at < end,
+        )
+        .order_by(CheckIn.checked_in_at)
+    )
+    total = 0
+    for venue_id, came, left in visits:
+        total += count_present(
+            session,
+            venue_id,
+            came - margin,
+            left + margin,
+            limit - total,
+            exclude_hash=phone_hash,
+        )
+        if total >= limit:
+            break
+    return total
 
 
 def venue_by_token(session: Session, token: str) -> Venue | None:

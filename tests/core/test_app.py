@@ -40,6 +40,7 @@ def test_production_starts_with_real_settings():
             "ENV": "production",
             "SECRET_KEY": "k" * 48,
             "PUBLIC_BASE_URL": "https://qr.hue.gov.vn/",
+            "SMTP_URL": "smtps://signage:secret@mail.hue.gov.vn",
         }
     )
     assert app.config["PUBLIC_BASE_URL"] == "https://qr.hue.gov.vn"
