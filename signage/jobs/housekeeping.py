@@ -122,6 +122,17 @@ def purge_sent_mail(app: Flask) -> int:
     return delivery.purge(app)
 
 
+def alert_offline_screens(app: Flask) -> int:
+    """E-mail the owners of screens offline longer than the province's setting."""
+    from ..screens import feeds, mails
+
+    with app.app_context(), db.get_db(app).write() as s:
+        minutes = feeds.settings(s).offline_alert_minutes
+        n = mails.alert_offline(s, minutes)
+        s.commit()
+    return n
+
+
 # The one list of periodic tasks: add an entry here to schedule more.
 PERIODIC: list[Periodic] = [
     Periodic("reports.refresh_rollups", {"minute": "*"}, refresh_rollups),
@@ -133,5 +144,6 @@ PERIODIC: list[Periodic] = [
     ),
     Periodic("jobs.purge_files", {"minute": "*/15"}, purge_job_files),
     Periodic("mail.send_due", {"minute": "*"}, send_due_mail),
+    Periodic("screens.offline_alerts", {"minute": "*/5"}, alert_offline_screens),
     Periodic("mail.purge_sent", {"hour": "20", "minute": "30"}, purge_sent_mail),
 ]

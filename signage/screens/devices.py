@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -155,7 +156,25 @@ def revoke(session: Session, screen: Screen) -> None:
     session.flush()
 
 
-def list_screens(session: Session, user: User) -> list[Screen]:
+@dataclass(frozen=True)
+class Filter:
+    """A group of screens: by organisation, ward, kind of organisation, free tag
+    (every part optional; empty = all the user's screens)."""
+
+    organisation_id: int | None = None
+    ward_code: int | None = None
+    org_kind: str = ""
+    tag: str = ""
+    live_only: bool = False  # leave revoked screens out
+
+    @property
+    def active(self) -> bool:
+        return bool(self.organisation_id or self.ward_code or self.org_kind or self.tag)
+
+
+def list_screens(
+    session: Session, user: User, where: Filter | None = None
+) -> list[Screen]:
     q = select(Screen).order_by(Screen.revoked_at.is_not(None), Screen.name)
     if user.role is not Role.ADMIN:
         org = user.organisation_id
@@ -164,7 +183,68 @@ def list_screens(session: Session, user: User) -> list[Screen]:
             if org is None
             else Screen.organisation_id == org
         )
+    if where is not None:
+        if where.live_only:
+            q = q.where(Screen.revoked_at.is_(None))
+        if where.organisation_id:
+            q = q.where(Screen.organisation_id == where.organisation_id)
+        if where.ward_code:
+            q = q.where(Screen.ward_code == where.ward_code)
+        if where.tag:
+            q = q.where(Screen.tags.contains(f" {where.tag} "))
+        if where.org_kind:
+            q = q.join(Organisation, Organisation.id == Screen.organisation_id).where(
+                Organisation.kind == where.org_kind
+            )
     return list(session.scalars(q))
+
+
+def assign(
+    session: Session, screens: list[Screen], loop: Loop | None
+) -> tuple[int, int]:
+    """Play ``loop`` as the own loop of every screen of its organisation among
+    ``screens``; returns (assigned, skipped: another organisation's screens)."""
+    done = skipped = 0
+    for screen in screens:
+        if loop is not None and loop.organisation_id != screen.organisation_id:
+            skipped += 1
+            continue
+        screen.loop_id = loop.id if loop else None
+        done += 1
+    session.flush()
+    return done, skipped
+
+
+_SRC = re.compile(r"^/play/(slide|fallback|override)/[\w./-]{1,280}\.jpg$")
+_SIZE = re.compile(r"^\d{2,5}x\d{2,5}$")
+
+
+def report_status(
+    session: Session, screen_id: int, status: Any, now: datetime | None = None
+) -> bool:
+    """What the player shows now (the rendered slide's own URL, so the fleet view's
+    thumbnail is exactly that picture), its version and its real resolution.
+    Anything malformed is ignored. Returns True when stored."""
+    if not isinstance(status, dict):
+        return False
+    src, label = status.get("src", ""), status.get("label", "")
+    version, size = status.get("version", ""), status.get("size", "")
+    if not all(isinstance(x, str) for x in (src, label, version, size)):
+        return False
+    if (src and not _SRC.match(src)) or (size and not _SIZE.match(size)):
+        return False
+    session.execute(
+        update(Screen)
+        .where(Screen.id == screen_id)
+        .values(
+            now_src=src,
+            now_label=label[:200],
+            player_version=version[:40],
+            reported_size=size,
+            now_at=now or utcnow(),
+        )
+    )
+    return True
 
 
 def get_screen(session: Session, screen_id: int, user: User) -> Screen:
@@ -452,3 +532,41 @@ def _labels(
             }
             out[digest] = (version.loop_id, titles)
     return out
+
+
+# Offline alerts --------------------------------------------------------------------
+
+
+def offline_due(
+    session: Session, minutes: int, now: datetime | None = None
+) -> list[Screen]:
+    """Screens unseen for ``minutes`` whose owner was not yet told about this outage
+    (never-connected and revoked screens are not "offline")."""
+    now = now or utcnow()
+    return list(
+        session.scalars(
+            select(Screen)
+            .where(
+                Screen.revoked_at.is_(None),
+                Screen.last_seen_at.is_not(None),
+                Screen.last_seen_at < now - timedelta(minutes=minutes),
+                Screen.offline_alerted_at.is_(None)
+                | (Screen.offline_alerted_at < Screen.last_seen_at),
+            )
+            .order_by(Screen.id)
+        )
+    )
+
+
+def owner_addresses(session: Session, screen: Screen) -> list[str]:
+    """Who is told: the organisation's managers and screen operators, or for the
+    association's screens its editors."""
+    if screen.organisation_id is None:
+        who = (User.role == Role.EDITOR) & User.organisation_id.is_(None)
+    else:
+        who = User.role.in_([Role.MANAGER, Role.SCREENS]) & (
+            User.organisation_id == screen.organisation_id
+        )
+    return list(
+        session.scalars(select(User.email).where(who, User.active).order_by(User.id))
+    )

@@ -329,6 +329,8 @@ def plays() -> Any:
         result = devices.record_plays(s, hb.screen_id, items)
     except DomainError as e:
         return jsonify(error="invalid", message=_(e.message)), 422
+    if isinstance(payload, dict) and "status" in payload:
+        devices.report_status(s, hb.screen_id, payload["status"])
     return jsonify(
         accepted=result.accepted,
         duplicates=result.duplicates,

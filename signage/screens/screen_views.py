@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 from flask import (
     Blueprint,
@@ -17,9 +18,11 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import select
 
 from .. import audit, db, geo, timefmt
-from ..accounts.models import Role
+from ..accounts.forms import ORG_KIND_LABELS
+from ..accounts.models import Organisation, OrgKind, Role
 from ..auth import roles_required
 from ..errors import DomainError, Invalid
 from ..forms import CleanForm, apply_domain_error, choices
@@ -93,17 +96,131 @@ def _feed_ids(form: PairForm | ScreenForm) -> list[int]:
     return [int(x) for x in form.feeds.data or [] if str(x).isdigit()]
 
 
+def _filter() -> devices.Filter:
+    args = request.args
+    org, ward = args.get("org", ""), args.get("ward", "")
+    kind = args.get("kind", "")
+    return devices.Filter(
+        organisation_id=int(org) if org.isdigit() else None,
+        ward_code=int(ward) if ward.isdigit() else None,
+        org_kind=kind if kind in {k.value for k in OrgKind} else "",
+        tag=feeds.normalise_tags(args.get("tag", "")[:40]).strip().split(" ")[0],
+    )
+
+
 @bp.get("/devices")
 @roles_required(*OPERATORS)
 def devices_list() -> Any:
-    rows = devices.list_screens(db.session(), current_user)
+    s = db.session()
+    where = _filter()
+    rows = devices.list_screens(s, current_user, where)
     poll = _poll()
+    ctx = {
+        "screens": rows,
+        "online": {sc.id: devices.is_online(sc, poll) for sc in rows},
+        "poll": poll,
+        "ward_name": geo.ward_name,
+        "orgs": {
+            o.id: o.name
+            for o in s.scalars(
+                select(Organisation).where(
+                    Organisation.id.in_({sc.organisation_id for sc in rows})
+                )
+            )
+        },
+    }
+    if request.args.get("partial") == "1":  # the list refreshing itself
+        return render_template("screens/_fleet_rows.html", **ctx)
+    province = int(current_app.config["DEFAULT_PROVINCE_CODE"])
+    all_orgs = (
+        list(s.scalars(select(Organisation).order_by(Organisation.name)))
+        if current_user.role is Role.ADMIN
+        else []
+    )
     return render_template(
         "screens/devices.html",
-        screens=rows,
-        online={sc.id: devices.is_online(sc, poll) for sc in rows},
-        poll=poll,
+        where=where,
+        wards=geo.wards(province),
+        kinds=ORG_KIND_LABELS,
+        all_orgs=all_orgs,
+        loops=[lp for lp in services.list_loops(s, current_user) if lp.version],
+        offered=feeds.list_feeds(s),
+        action_form=CleanForm(),
+        **ctx,
     )
+
+
+@bp.post("/devices/assign")
+@roles_required(*OPERATORS)
+def devices_assign() -> Any:
+    """Assign a loop and/or a feed to every screen of the filtered group at once."""
+    s = db.session()
+    if not CleanForm().validate_on_submit():
+        abort(400)
+    where = _filter()
+    keep = {
+        k: v for k, v in request.args.items() if k in ("org", "ward", "kind", "tag")
+    }
+    back = url_for("screens_admin.devices_list") + (
+        f"?{urlencode(keep)}" if keep else ""
+    )
+    rows = devices.list_screens(
+        s, current_user, devices.Filter(**{**where.__dict__, "live_only": True})
+    )
+    if not rows:
+        flash(
+            _(
+                "Nhóm này không còn màn hình nào (đã thu hồi hoặc đổi nhãn): chưa "
+                "thay đổi gì."
+            ),
+            "error",
+        )
+        return redirect(back)
+    loop_text, feed_text = (
+        request.form.get("loop_id", ""),
+        request.form.get("feed_id", ""),
+    )
+    parts = []
+    try:
+        if loop_text.isdigit():
+            loop = services.get_loop(s, int(loop_text), current_user)
+            done, skipped = devices.assign(s, rows, loop)
+            parts.append(
+                _("vòng chiếu “%(name)s” cho %(n)s màn hình", name=loop.name, n=done)
+            )
+            if skipped:
+                parts.append(
+                    _(
+                        "%(n)s màn hình của tổ chức khác giữ vòng chiếu của mình",
+                        n=skipped,
+                    )
+                )
+        if feed_text.isdigit():
+            added = feeds.add_feed(s, rows, int(feed_text))
+            parts.append(_("kênh chiến dịch cho %(n)s màn hình", n=added))
+    except DomainError as e:
+        flash(_(e.message), "error")
+        return redirect(back)
+    if not parts:
+        flash(_("Hãy chọn vòng chiếu hoặc kênh chiến dịch để gán."), "error")
+        return redirect(back)
+    audit.record(
+        s,
+        user_id=current_user.id,
+        action="screens.assign",
+        ip=request.remote_addr or "",
+        screens=[sc.id for sc in rows],
+        loop=loop_text,
+        feed=feed_text,
+    )
+    flash(
+        _(
+            "Đã gán: %(what)s. Màn hình nhận trong lần hỏi tiếp theo.",
+            what="; ".join(parts),
+        ),
+        "success",
+    )
+    return redirect(back)
 
 
 @bp.route("/pair", methods=["GET", "POST"])

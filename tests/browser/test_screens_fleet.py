@@ -4,6 +4,7 @@ at its end, and a screen that was offline showing it when it comes back."""
 
 from __future__ import annotations
 
+import json
 import time
 from datetime import timedelta
 from typing import Any
@@ -12,7 +13,7 @@ import pytest
 
 from signage.db import utcnow
 from signage.screens import devices, feeds, overrides, services
-from signage.screens.models import OverrideTarget, ScreenFeed, SlideKind
+from signage.screens.models import OverrideTarget, Screen, ScreenFeed, SlideKind
 
 pytestmark = pytest.mark.slow
 
@@ -83,6 +84,27 @@ def test_campaign_share_holds_over_100_transitions(
     share = pools.count("campaign") / len(pools)
     assert abs(share - 0.70) <= 0.10, pools
     assert set(pools) == {"campaign", "own"}
+
+    # Proof of play stays within one poll interval (1 s here) of the screen: the
+    # queue never holds more than about a poll's worth of 60 ms slides.
+    most = page.evaluate(
+        """() => new Promise(done => { let most = 0; const t0 = Date.now();
+             const tick = () => { most = Math.max(most,
+               window.signagePlayer.state.queue.length);
+               if (Date.now() - t0 < 3000) setTimeout(tick, 20); else done(most); };
+             tick(); })"""
+    )
+    assert most <= 1.15 * 1000 / 60 + 5, most
+    # The fleet view's "now showing" is what the player itself reported.
+    page.wait_for_function("() => window.signagePlayer.state.reported !== ''")
+    reported = json.loads(page.evaluate("window.signagePlayer.state.reported"))
+    session.expire_all()
+    row = session.get(Screen, screen.id)
+    assert reported["src"].startswith("/play/slide/")
+    assert (row.player_version, row.reported_size) == (
+        reported["version"],
+        reported["size"],
+    )
 
 
 def test_override_shows_within_10_s_leaves_at_its_end_and_reaches_offline_screens(

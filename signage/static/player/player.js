@@ -25,6 +25,7 @@
   var K_QUEUE = "signage.plays";
   var K_ALERT = "signage.alert";
   var MEDIA_CACHE = "signage-media-v1";
+  var PLAYER_VERSION = "2026.12-1"; // shown in the portal's fleet view
   var QUEUE_MAX = 40000;
   var BATCH = 500;
   var FALLBACK_MS = 10000;
@@ -48,6 +49,7 @@
     timer: null,
     pollTimer: null,
     flushing: false,
+    reported: "", // the status the server last acknowledged (JSON)
     alert: readJSON(K_ALERT, null), // the emergency override on screen, if any
     alertEtag: null,
     alertTimer: null,
@@ -511,13 +513,36 @@
     if (state.queue.length >= 50 && state.online !== false) flush();
   }
 
+  /* What is on screen now, for the fleet view: the exact picture's URL (the override
+   * when one covers the loop), the player's version and its real resolution. */
+  function status() {
+    var dpr = window.devicePixelRatio || 1;
+    var shown = state.alert && alertImg.classList.contains("show")
+      ? { src: state.alert.src, label: state.alert.title || "" }
+      : state.current
+        ? { src: state.current.item.src, label: state.current.item.title || "" }
+        : { src: "", label: "" };
+    return {
+      src: shown.src ? new URL(shown.src, location.href).pathname : "",
+      label: shown.label,
+      version: PLAYER_VERSION,
+      size: Math.round(window.innerWidth * dpr) + "x" + Math.round(window.innerHeight * dpr)
+    };
+  }
+
+  /* Uploads queued plays (and the status when it changed) after every poll, so the
+   * server's proof of play is at most one poll interval behind the screen. */
   function flush() {
-    if (state.flushing || !state.queue.length || !state.key) return;
+    if (state.flushing || !state.key) return;
+    var now = status();
+    var nowJSON = JSON.stringify(now);
+    if (!state.queue.length && nowJSON === state.reported) return;
     state.flushing = true;
     var batch = state.queue.slice(0, BATCH);
     var headers = authHeaders();
     headers["Content-Type"] = "application/json";
-    fetch("/play/api/plays", { method: "POST", headers: headers, body: JSON.stringify({ plays: batch }) })
+    fetch("/play/api/plays", { method: "POST", headers: headers,
+                               body: JSON.stringify({ plays: batch, status: now }) })
       .then(function (r) {
         if (r.status === 401) {
           unpair();
@@ -528,6 +553,7 @@
       .then(function (res) {
         state.flushing = false;
         if (!res || !res.ids) return;
+        state.reported = nowJSON;
         var acked = {};
         res.ids.forEach(function (id) { acked[id] = true; });
         state.queue = state.queue.filter(function (p) { return !acked[p.id]; });
