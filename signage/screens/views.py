@@ -490,26 +490,40 @@ def loop_preview(loop_id: int) -> Any:
     ), (422 if error else 200)
 
 
-@bp.get("/loops/<int:loop_id>/export")
+@bp.route("/loops/<int:loop_id>/export", methods=["GET", "POST"])
 @roles_required(*OPERATORS)
-@db.writes  # the download is audited
 def loop_export(loop_id: int) -> Any:
+    """The export form (GET); the export itself is started by the form's POST as a
+    job with progress (rendering and encoding take tens of seconds), never by a
+    link a crawler or a prefetch could follow."""
     s = db.session()
     lp = _loop(loop_id)
     version = services.current_version(s, lp)
-    size = request.args.get("size", "")
-    if not size or version is None:
+    form = CleanForm()
+
+    def page(status: int) -> Any:
         return render_template(
-            "screens/export.html", lp=lp, version=version, sizes=SIZE_LABELS
-        )
+            "screens/export.html",
+            lp=lp,
+            version=version,
+            sizes=SIZE_LABELS,
+            form=form,
+        ), status
+
+    if request.method == "GET":
+        return page(200)
+    if not form.validate_on_submit():
+        abort(400)
+    if version is None:
+        flash(_("Hãy phát hành vòng chiếu trước khi xuất."), "error")
+        return page(422)
+    size = request.form.get("size", "")
     try:
-        w, h = parse_size(request.args.get("custom", "") if size == "custom" else size)
+        w, h = parse_size(request.form.get("custom", "") if size == "custom" else size)
     except ValueError:
         flash(_("Kích thước có dạng rộng×cao, mỗi cạnh 240–4096 điểm ảnh."), "error")
-        return render_template(
-            "screens/export.html", lp=lp, version=version, sizes=SIZE_LABELS
-        ), 422
-    video = request.args.get("video", "1") == "1"
+        return page(422)
+    video = "1" in request.form.getlist("video")
     audit.record(
         s,
         user_id=current_user.id,
@@ -519,7 +533,6 @@ def loop_export(loop_id: int) -> Any:
         version=version.number,
         size=f"{w}x{h}",
     )
-    # Rendering and encoding take tens of seconds: a job, never a request worker.
     params = {
         "loop_id": lp.id,
         "version_id": version.id,
