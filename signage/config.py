@@ -110,6 +110,9 @@ SCREENS_MAX_DURATION_MS = 3_600_000
 SCREENS_PAIRING_MINUTES = 30
 SCREENS_UPLOAD_MAX_BYTES = 20 * 1024 * 1024
 SCREENS_UPLOAD_MAX_PIXELS = 40_000_000
+# Video slides: the upload's limits (the request may be this large on that form only).
+SCREENS_VIDEO_MAX_BYTES = 200 * 1024 * 1024
+SCREENS_VIDEO_MAX_SECONDS = 10 * 60
 # Uploaded images (empty: the storage's media/ folder, shared by every app host) and
 # cached renders (empty: instance/renders, each host's own).
 SCREENS_MEDIA_DIR = ""

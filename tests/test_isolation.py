@@ -60,6 +60,7 @@ PUBLIC = {
     "screens_player.fallback_image",
     "screens_player.alert",
     "screens_player.override_image",
+    "screens_player.video_file",
     # Personal QR cards: the resident's own pages, reached by the card's secret code.
     "cards.new_card",
     "cards.card",
@@ -117,6 +118,7 @@ ARGS: dict[str, Callable[[World], Any]] = {
     "client_id": lambda w: _api_client(w),
     "job_id": lambda w: _job(w),
     "override_id": lambda w: _override(w),
+    "name": lambda w: "0" * 32 + ".mp4",
     "mail_id": lambda w: _outbox_mail(w),
 }
 # Arguments naming an object that only the user who made it (and the province admin)

@@ -37,6 +37,7 @@ KIND_LABELS = {
     "poster": _l("Áp phích (chữ, ảnh, mã QR)"),
     "image": _l("Ảnh"),
     "qr": _l("Mã QR lớn"),
+    "video": _l("Video"),
 }
 SIZE_LABELS = {
     "1920x1080": _l("1920×1080 – màn hình ngang (TV sảnh)"),
@@ -77,6 +78,7 @@ class SlideForm(CleanForm):
     foreground = StringField(_l("Màu chữ"), default="#ffffff")
     image = FileField(_l("Ảnh (PNG, JPEG hoặc WebP, tối đa 20 MB)"))
     remove_image = BooleanField(_l("Bỏ ảnh hiện tại"))
+    video = FileField(_l("Video (MP4, WebM hoặc MOV, tối đa 200 MB và 10 phút)"))
     qr_url = StringField(_l("Địa chỉ của mã QR (https://…)"), validators=[_max(500)])
     qr_venue = StringField(
         _l("…hoặc mã địa điểm (10 ký tự in trên bảng QR) để hiện mã check-in"),

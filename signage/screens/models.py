@@ -28,6 +28,7 @@ class SlideKind(enum.StrEnum):
     POSTER = "poster"
     IMAGE = "image"
     QR = "qr"
+    VIDEO = "video"
 
 
 class Loop(Base):
@@ -76,6 +77,11 @@ class Media(Base):
         ForeignKey("users.id", ondelete="SET NULL")
     )
     created_at: Mapped[created_ts]
+    # Videos: their length, read from the file; ``ready`` once transcoded to
+    # H.264/yuv420p (the upload waits beside it until then).
+    duration_ms: Mapped[int | None]
+    ready: Mapped[bool] = mapped_column(default=True)
+    failed: Mapped[str] = mapped_column(String(300), default="")
 
 
 class Slide(Base):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -170,8 +171,15 @@ def _build_manifest(hb: devices.Heartbeat) -> dict[str, Any]:
         )
         for snap in version.slides if version else []:
             key = content_key(spec_from_snapshot(snap, media), w, h)
+            extra = {}
+            if snap.get("video"):
+                extra = {
+                    "type": "video",
+                    "video": url_for("screens_player.video_file", name=snap["video"]),
+                }
             slides.append(
                 {
+                    **extra,
                     "id": snap["id"],
                     "title": snap.get("title") or snap.get("qr_caption") or "",
                     "pool": "campaign" if source.campaign else "own",
@@ -256,6 +264,21 @@ def fallback_image(size: str, key: str) -> Any:
     if content_key(spec, w, h) != key:
         abort(404)
     return _immutable(cached_render(render_dir(current_app), spec, w, h, "jpg"))
+
+
+@bp.get("/play/video/<name>")
+@limiter.exempt
+def video_file(name: str) -> Any:
+    """A transcoded video, named by its content hash: immutable, and served with
+    byte ranges (players seek and stream)."""
+    if not re.fullmatch(r"[0-9a-f]{32}\.mp4", name):
+        abort(404)
+    path = media_dir(current_app) / name
+    if not path.is_file():
+        abort(404)
+    resp = send_file(path, mimetype="video/mp4", etag=name[:32], conditional=True)
+    resp.headers["Cache-Control"] = IMMUTABLE
+    return resp
 
 
 @bp.get("/play/api/alert")

@@ -107,6 +107,10 @@ def render(spec: SlideSpec, width: int, height: int) -> Image.Image:
     if spec.kind == "image":
         _paste_contained(img, spec.image_path, inner)
         return img
+    if spec.kind == "video":  # its still: the title on its colours (the film plays)
+        title = spec.title or "Video"
+        _draw_text(img, title, "", inner, fg, min_px, True, 1.0, round(height * 0.09))
+        return img
     if spec.kind == "qr":
         _qr_layout(img, spec, inner, fg, min_px)
         return img
@@ -127,7 +131,7 @@ def fits(spec: SlideSpec, width: int, height: int) -> bool:
     """True when every word of the slide's text shows at this size (at or above the
     3.5 % floor); False when the render would have to cut it."""
     box, min_px = _safe_area(width, height), _min_px(height)
-    if spec.kind == "image":
+    if spec.kind in ("image", "video"):
         return True
     if spec.kind == "qr":
         if not spec.title:

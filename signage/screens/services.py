@@ -138,6 +138,8 @@ class SlideData:
             raise Invalid("Địa chỉ cần bắt đầu bằng https://", field="qr_url")
         if self.kind is SlideKind.IMAGE and self.media_id is None and not image_pending:
             raise Invalid("Hãy tải lên một ảnh.", field="image")
+        if self.kind is SlideKind.VIDEO and self.media_id is None and not image_pending:
+            raise Invalid("Hãy tải lên một video.", field="video")
         if self.kind is SlideKind.QR and not (self.qr_url or self.qr_venue_id):
             raise Invalid("Nhập địa chỉ hoặc chọn địa điểm cho mã QR.", field="qr_url")
         if self.kind is SlideKind.POSTER and not (self.title or self.body):
@@ -257,6 +259,40 @@ def slide_snapshot(
                 "mã QR đã tạm ngừng. Hãy chọn địa điểm khác hoặc tắt trang này."
             )
     media = session.get(Media, slide.media_id) if slide.media_id else None
+    if slide.kind is SlideKind.VIDEO:
+        if strict and (media is None or not media.ready):
+            raise Invalid(
+                f"Video “{slide.title or slide.id}” "
+                + (
+                    "chuyển mã không được. Hãy tải lên lại."
+                    if media is not None and media.failed
+                    else "đang được chuyển mã: phát hành khi xong (vài phút)."
+                )
+            )
+        return {
+            "id": slide.id,
+            "kind": "video",
+            "title": slide.title,
+            "body": "",
+            "background": slide.background,
+            "foreground": slide.foreground,
+            "image": "",
+            "image_sha": "",
+            "video": media.filename if media else "",
+            "video_sha": media.sha256 if media else "",
+            "qr": "",
+            "qr_caption": "",
+            "qr_code": "",
+            "duration_ms": slide.duration_ms,
+            "start_date": slide.start_date.isoformat() if slide.start_date else None,
+            "end_date": slide.end_date.isoformat() if slide.end_date else None,
+            "weekdays": slide.weekdays,
+            "window": (
+                [slide.window_start, slide.window_end]
+                if slide.window_start is not None
+                else None
+            ),
+        }
     return {
         "id": slide.id,
         "kind": slide.kind.value,

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
+import secrets
 from datetime import time
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from flask import (
@@ -22,19 +25,20 @@ from flask import (
 from flask.blueprints import BlueprintSetupState
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .. import audit, db
 from ..accounts.models import Role
 from ..auth import roles_required
-from ..errors import DomainError
+from ..errors import DomainError, Invalid
 from ..extensions import this_app
 from ..forms import CleanForm, apply_domain_error
 from ..jobs import queue
 from ..jobs.services import JobRequest, dedupe_key
 from ..venues import signals as venue_signals
 from ..venues.models import Venue
-from . import feeds, services
+from . import feeds, services, video
 from . import jobs as screen_jobs
 from .forms import KIND_LABELS, SIZE_LABELS, WEEKDAY_LABELS, LoopForm, SlideForm
 from .media import CleanImage, UploadPolicy, clean_image, store_image
@@ -57,6 +61,26 @@ def _follow_rotated_token(app: Flask, *, session: Session, old: str, new: str) -
 @bp.record_once
 def _subscribe(state: BlueprintSetupState) -> None:
     venue_signals.venue_token_rotated.connect(_follow_rotated_token, sender=state.app)
+    # First of the app's before-request functions: the CSRF check reads the form,
+    # so the larger limit must be set before anything parses the body.
+    state.app.before_request_funcs.setdefault(None, []).insert(0, _allow_video_upload)
+
+
+VIDEO_FORMS = ("screens.slide_new", "screens.slide_edit")
+
+
+def _allow_video_upload() -> None:
+    """The slide form of a signed-in user may send a video up to
+    SCREENS_VIDEO_MAX_BYTES; MAX_CONTENT_LENGTH stays small for every other
+    request (and for anonymous ones)."""
+    if (
+        request.endpoint in VIDEO_FORMS
+        and request.method == "POST"
+        and current_user.is_authenticated
+    ):
+        request.max_content_length = (
+            int(current_app.config["SCREENS_VIDEO_MAX_BYTES"]) + 1024 * 1024
+        )
 
 
 def _loop(loop_id: int) -> Loop:
@@ -293,6 +317,72 @@ def _clean_upload(form: SlideForm) -> CleanImage | None:
     return clean_image(raw, policy)
 
 
+def _video_upload(form: SlideForm) -> Any:
+    """The uploaded video's FileStorage (Invalid when too large), or None."""
+    upload = form.video.data
+    if not (upload and getattr(upload, "filename", "")):
+        return None
+    limit = int(current_app.config["SCREENS_VIDEO_MAX_BYTES"])
+    upload.stream.seek(0, 2)
+    size = upload.stream.tell()
+    upload.stream.seek(0)
+    if size > limit:
+        raise Invalid(f"Video lớn hơn {limit // (1024 * 1024)} MB.", field="video")
+    if size == 0:
+        raise Invalid("Tệp video trống.", field="video")
+    return upload
+
+
+def _store_video(s: Session, upload: Any, lp: Loop) -> Media:
+    """Check the video with ffmpeg, keep it beside the media folder and start its
+    transcoding job (the slide publishes once the job is done)."""
+    folder = media_dir(current_app) / "incoming"
+    folder.mkdir(parents=True, exist_ok=True)
+    tmp = folder / f"upload-{secrets.token_hex(8)}"
+    upload.stream.seek(0)  # a request that runs again reads it from the start
+    upload.save(tmp)
+    try:
+        info = video.inspect(tmp, int(current_app.config["SCREENS_VIDEO_MAX_SECONDS"]))
+        digest = _sha256(tmp)
+    except Exception:
+        tmp.unlink(missing_ok=True)
+        raise
+    existing = s.scalar(select(Media).where(Media.sha256 == digest))
+    if existing is not None and not existing.failed:
+        tmp.unlink(missing_ok=True)
+        return existing
+    name = digest[:32] + ".mp4"
+    tmp.replace(folder / name)
+    media = existing or Media(sha256=digest, filename=name, mime="video/mp4")
+    media.width, media.height = info.width, info.height
+    media.size_bytes = (folder / name).stat().st_size
+    media.duration_ms = round(info.seconds * 1000)
+    media.ready, media.failed = False, ""
+    media.uploaded_by = current_user.id
+    if existing is None:
+        s.add(media)
+    s.flush()
+    queue.submit(
+        this_app(),
+        s,
+        JobRequest(
+            kind=screen_jobs.VIDEO_TRANSCODE,
+            owner_id=current_user.id,
+            params={"media_id": media.id},
+            title=_("Chuyển mã video cho %(name)s", name=lp.name),
+        ),
+    )
+    return media
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
 def _slide_data(
     form: SlideForm, kind: SlideKind, slide: Slide | None
 ) -> services.SlideData:
@@ -347,12 +437,20 @@ def _slide_form(lp: Loop, slide: Slide | None, kind: SlideKind) -> Any:
         try:
             image = _clean_upload(form)
             data = _slide_data(form, kind, slide)
+            upload = _video_upload(form) if kind is SlideKind.VIDEO else None
+            if kind is SlideKind.VIDEO:
+                data.duration_ms = slide.duration_ms if slide else data.duration_ms
             # The whole form is valid before the image touches the disk: a refused
             # form leaves no file behind.
-            data.check(image_pending=image is not None)
+            data.check(image_pending=image is not None or upload is not None)
             if image is not None:
                 media = store_image(s, media_dir(current_app), image, current_user.id)
                 data.media_id = media.id
+            if upload is not None:
+                media = _store_video(s, upload, lp)
+                data.media_id = media.id
+                # The slide lasts as long as the film.
+                data.duration_ms = media.duration_ms or data.duration_ms
             if slide is None:
                 slide = services.add_slide(s, lp, data)
             else:

@@ -163,3 +163,74 @@ def test_override_shows_within_10_s_leaves_at_its_end_and_reaches_offline_screen
     page.wait_for_function(
         f"() => document.body.dataset.alert === '{later.id}'", timeout=10_000
     )
+
+
+def test_a_video_slide_plays_muted_inline_and_the_loop_advances_after_it(
+    page, live_server, session, app, tmp_path
+):
+    from signage.screens import video
+    from signage.screens.models import Media
+    from signage.screens.renders import media_dir
+
+    from ..screens.test_video import make_video
+
+    clip = make_video(tmp_path / "clip.mov", 2.0)
+    folder = media_dir(app)
+    folder.mkdir(parents=True, exist_ok=True)
+    video.transcode(clip, folder / ("a" * 32 + ".mp4"), 2.0)
+    media = Media(
+        sha256="a" * 64,
+        filename="a" * 32 + ".mp4",
+        mime="video/mp4",
+        width=320,
+        height=240,
+        size_bytes=1,
+        duration_ms=2000,
+    )
+    session.add(media)
+    session.flush()
+    loop = services.create_loop(session, "Có video", None)
+    services.add_slide(
+        session,
+        loop,
+        services.SlideData(
+            SlideKind.POSTER, title="Trước video", duration_ms=800, limits=(10, 10**7)
+        ),
+    )
+    services.add_slide(
+        session,
+        loop,
+        services.SlideData(
+            SlideKind.VIDEO,
+            title="Phim",
+            media_id=media.id,
+            duration_ms=2000,
+            limits=(10, 10**7),
+        ),
+    )
+    session.expire(loop, ["slides"])
+    services.publish(session, loop, app.config["PUBLIC_BASE_URL"])
+    session.commit()
+    poster_id, video_id = (str(s.id) for s in loop.slides)
+
+    page.goto(f"{live_server.url}/play")
+    _pair(page, session, loop)
+    page.wait_for_function(
+        f"() => document.body.dataset.slide === '{video_id}'", timeout=15_000
+    )
+    page.wait_for_function(
+        """() => { const v = document.getElementById('video');
+                   return v.classList.contains('on') && !v.paused && v.muted
+                          && v.currentTime > 0.3 && v.hasAttribute('playsinline'); }""",
+        timeout=5_000,
+    )
+    page.wait_for_function(
+        f"() => document.body.dataset.slide === '{poster_id}'", timeout=5_000
+    )
+    history = page.evaluate("window.signagePlayer.state.history")
+    at = next(i for i, h in enumerate(history) if str(h["id"]) == video_id)
+    shown = (history[at + 1]["at"] - history[at]["at"]) / 1000
+    assert 1.8 <= shown <= 2.6, shown  # the film's own length (2 s)
+    assert not page.evaluate(
+        "document.getElementById('video').classList.contains('on')"
+    )

@@ -34,6 +34,8 @@
   var pairingPanel = document.getElementById("pairing");
   var fallbackPanel = document.getElementById("fallback");
   var alertImg = document.getElementById("alert");
+  var videoEl = document.getElementById("video");
+  videoEl.muted = true; // autoplay is allowed muted; screens play no sound
 
   var state = {
     key: localStorage.getItem(K_KEY),
@@ -329,11 +331,13 @@
       var s = m.slides[i];
       return { index: i, id: s.id, src: s.src, duration: s.duration_ms,
                version: s.version || m.version, pool: s.pool || "own",
-               shared: c >= 0 && o >= 0, title: s.title, schedule: m.version };
+               shared: c >= 0 && o >= 0, title: s.title, schedule: m.version,
+               type: s.type || "image", video: s.video || "" };
     }
     if (!m.fallback) return null;
     return { index: -1, id: 0, src: m.fallback, duration: Math.min(FALLBACK_MS, pollSeconds() * 1000),
-             version: m.version, pool: "", shared: false, title: "", schedule: m.version };
+             version: m.version, pool: "", shared: false, title: "", schedule: m.version,
+             type: "image", video: "" };
   }
 
   /* Playback ------------------------------------------------------------------ */
@@ -347,6 +351,13 @@
     var img = layers[1 - state.front];
     var next = { item: item, ready: false, failed: false, waiters: [] };
     state.next = next;
+    if (item.type === "video") {
+      // The one <video> may be playing the slide on screen: load the next film
+      // only when that one ends (advance), never under it.
+      if (state.current && state.current.item.type === "video") next.deferred = true;
+      else loadVideo(next);
+      return;
+    }
     if (img.getAttribute("src") !== item.src) img.src = item.src;
     img.decode().then(function () {
       next.ready = true;
@@ -357,6 +368,35 @@
       next.waiters = [];
       w.forEach(function (fn) { fn(); });
     });
+  }
+
+  function settle(next) {
+    var w = next.waiters;
+    next.waiters = [];
+    w.forEach(function (fn) { fn(); });
+  }
+
+  /* Video slides: one muted inline <video> above the image layers; ready once it
+   * can play, skipped (never a blank screen) when the file cannot be played. */
+  function loadVideo(next) {
+    var v = videoEl;
+    var url = next.item.video;
+    if (v.getAttribute("src") !== url) {
+      v.src = url;
+      v.load();
+    }
+    if (v.readyState >= 3) {
+      next.ready = true;
+      return;
+    }
+    var ok = function () { done(); next.ready = true; settle(next); };
+    var bad = function () { done(); next.failed = true; settle(next); };
+    var done = function () {
+      v.removeEventListener("canplay", ok);
+      v.removeEventListener("error", bad);
+    };
+    v.addEventListener("canplay", ok);
+    v.addEventListener("error", bad);
   }
 
   function advance() {
@@ -371,6 +411,10 @@
       showFallbackPanel();
       state.timer = setTimeout(advance, 1000);
       return;
+    }
+    if (next.deferred) {
+      next.deferred = false;
+      loadVideo(next);
     }
     if (!next.ready && !next.failed) {
       // Not decoded yet: keep the current slide a little longer, never a blank frame.
@@ -397,11 +441,22 @@
   function swap(item) {
     var now = Date.now();
     var prev = state.current;
-    var incoming = layers[1 - state.front];
-    var outgoing = layers[state.front];
-    incoming.className = "on";
-    outgoing.className = "off";
-    state.front = 1 - state.front;
+    if (item.type === "video") {
+      videoEl.currentTime = 0;
+      videoEl.className = "on";
+      var playing = videoEl.play();
+      if (playing && playing.catch) playing.catch(function () {});
+    } else {
+      var incoming = layers[1 - state.front];
+      var outgoing = layers[state.front];
+      incoming.className = "on";
+      outgoing.className = "off";
+      state.front = 1 - state.front;
+      if (videoEl.className) {
+        videoEl.className = "";
+        videoEl.pause();
+      }
+    }
     fallbackPanel.classList.remove("show");
     if (prev) record(prev, now);
     // Plan from the previous planned end (no drift) unless we are far behind it
@@ -426,6 +481,8 @@
 
   function showFallbackPanel() {
     layers.forEach(function (img) { img.className = ""; });
+    videoEl.className = "";
+    videoEl.pause();
     fallbackPanel.classList.add("show");
   }
 
