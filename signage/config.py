@@ -95,8 +95,9 @@ BOARD_LOGO = "logo.png"
 CHECKIN_LIMIT_PER_IP = "300 per minute"
 CHECKIN_LIMIT_PER_VENUE = "600 per minute"
 CHECKIN_PURGE_BATCH = 5000
-# "Remember me on this phone": how long the signed cookie with name and phone lives.
-CHECKIN_REMEMBER_DAYS = 180
+# "Remember me on this phone": how long the encrypted cookie with name and phone
+# lives (days).
+CHECKIN_REMEMBER_DAYS = 90
 
 # Screens (e-poster loops): players poll their manifest every SCREENS_POLL_SECONDS
 # (with jitter); a screen not seen for 3 intervals is listed as offline.

@@ -119,3 +119,9 @@ def mask(e164: str) -> str:
 
 def phone_hash(secret: str, e164: str) -> str:
     return hmac.new(secret.encode(), e164.encode(), hashlib.sha256).hexdigest()
+
+
+def initials(name: str) -> str:
+    """'Nguyễn Văn An' -> 'N. V. A.': what a confirmation shows to anyone but the
+    phone that checked in."""
+    return " ".join(word[0].upper() + "." for word in name.split() if word)

@@ -45,7 +45,8 @@ class Exposure:
 
 @dataclass
 class Person:
-    """A contact across all the case's visits (one line per phone)."""
+    """A contact across all the case's visits: one line per person, a phone and a
+    name (a family or a group checks in on one phone, each by name)."""
 
     name: str
     phone: str
@@ -60,12 +61,13 @@ class CaseResult:
 
     @property
     def people(self) -> list[Person]:
-        by_phone: dict[str, Person] = {}
+        by_phone: dict[tuple[str, str], Person] = {}
         for exp in self.exposures:
             for c in exp.contacts:
-                p = by_phone.get(c.row.phone_hash)
+                who = (c.row.phone_hash, c.row.name)
+                p = by_phone.get(who)
                 if p is None:
-                    by_phone[c.row.phone_hash] = Person(
+                    by_phone[who] = Person(
                         c.row.name, c.row.phone, 1, c.overlap, c.row.checked_in_at
                     )
                 else:
