@@ -126,6 +126,7 @@ def _register_blueprints(app: Flask) -> None:
     from .posters.views import bp as posters_bp
     from .privacy.views import bp as privacy_bp
     from .reports.views import bp as reports_bp
+    from .screens.alert_views import bp as screens_alerts_bp
     from .screens.player_views import bp as screens_player_bp
     from .screens.screen_views import bp as screens_admin_bp
     from .screens.views import bp as screens_bp
@@ -146,6 +147,7 @@ def _register_blueprints(app: Flask) -> None:
         screens_bp,
         screens_admin_bp,
         screens_player_bp,
+        screens_alerts_bp,
         reports_bp,
         tracing_bp,
         api_bp,

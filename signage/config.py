@@ -124,12 +124,18 @@ CHECKIN_REMEMBER_DAYS = 90
 # Screens (e-poster loops): players poll their manifest every SCREENS_POLL_SECONDS
 # (with jitter); a screen not seen for 3 intervals is listed as offline.
 SCREENS_POLL_SECONDS = 30
+# Emergency overrides: players ask this often whether one is on (a cheap read that
+# answers 304 while nothing changed), so a new one shows within about this time.
+SCREENS_ALERT_POLL_SECONDS = 5
 # Slide durations (milliseconds). Tests lower the minimum to play loops quickly.
 SCREENS_MIN_DURATION_MS = 3_000
 SCREENS_MAX_DURATION_MS = 3_600_000
 SCREENS_PAIRING_MINUTES = 30
 SCREENS_UPLOAD_MAX_BYTES = 20 * 1024 * 1024
 SCREENS_UPLOAD_MAX_PIXELS = 40_000_000
+# Video slides: the upload's limits (the request may be this large on that form only).
+SCREENS_VIDEO_MAX_BYTES = 200 * 1024 * 1024
+SCREENS_VIDEO_MAX_SECONDS = 10 * 60
 # Uploaded images (empty: the storage's media/ folder, shared by every app host) and
 # cached renders (empty: instance/renders, each host's own).
 SCREENS_MEDIA_DIR = ""

@@ -170,6 +170,17 @@ def purge_sent_mail(app: Flask) -> int:
     return delivery.purge(app)
 
 
+def alert_offline_screens(app: Flask) -> int:
+    """E-mail the owners of screens offline longer than the province's setting."""
+    from ..screens import feeds, mails
+
+    with app.app_context(), db.get_db(app).write() as s:
+        minutes = feeds.settings(s).offline_alert_minutes
+        n = mails.alert_offline(s, minutes)
+        s.commit()
+    return n
+
+
 # The one list of periodic tasks: add an entry here to schedule more.
 PERIODIC: list[Periodic] = [
     Periodic("reports.refresh_rollups", {"minute": "*"}, refresh_rollups),
@@ -190,5 +201,6 @@ PERIODIC: list[Periodic] = [
     # 17:20 UTC is 00:20 in Vietnam: the day just ended, its rollups refreshed.
     Periodic("units.progress", {"hour": "17", "minute": "20"}, fill_unit_progress),
     Periodic("mail.send_due", {"minute": "*"}, send_due_mail),
+    Periodic("screens.offline_alerts", {"minute": "*/5"}, alert_offline_screens),
     Periodic("mail.purge_sent", {"hour": "20", "minute": "30"}, purge_sent_mail),
 ]
