@@ -38,8 +38,8 @@ def _hello() -> str:
 insert = Flask("insert")
 _local = threading.local()
 _SQL = (
-    "INSERT INTO checkins (venue_id, public_ref, submission_id, name, name_fold, "
-    "phone, phone_hash, checked_in_at, auto_out_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    "INSERT INTO checkins (venue_id, public_ref, submission_id, name, "
+    "phone, phone_hash, checked_in_at, auto_out_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
 )
 
 
@@ -70,9 +70,8 @@ def _insert(token: str) -> tuple[str, int]:
             int(os.environ["BENCH_BARE_VENUE"]),
             secrets.token_urlsafe(12),
             f.get("submission_id", ""),
-            name,
-            name.lower(),
-            phone,
+            name.encode(),
+            phone.encode(),
             hashlib.sha256(phone.encode()).hexdigest(),
             now,
             now + timedelta(hours=2),

@@ -53,8 +53,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         # Flask's documented way to wrap its WSGI callable in middleware.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
 
-    from . import db, extensions
+    from . import crypto, db, extensions
 
+    crypto.init_app(app)
     db.init_app(app)
     extensions.init_app(app)
 
@@ -75,6 +76,10 @@ def _check_config(app: Flask) -> None:
             raise ConfigError("Set SIGNAGE_SECRET_KEY to 32+ random characters.")
         if not str(app.config.get("PUBLIC_BASE_URL") or "").startswith("https://"):
             raise ConfigError("Set SIGNAGE_PUBLIC_BASE_URL to the https:// address.")
+        if not app.config.get("DATA_KEY"):
+            raise ConfigError(
+                "Set SIGNAGE_DATA_KEY (make one with: python -m signage.crypto)."
+            )
     else:
         app.config["SECRET_KEY"] = app.config.get("SECRET_KEY") or _DEV_SECRET
         app.config["PUBLIC_BASE_URL"] = (
@@ -84,6 +89,13 @@ def _check_config(app: Flask) -> None:
             app.config.get("FORCE_SECURE_COOKIES", False)
         )
     app.config["PUBLIC_BASE_URL"] = str(app.config["PUBLIC_BASE_URL"]).rstrip("/")
+    if app.config.get("DATA_KEY"):
+        from .crypto import DataKeyError, parse_keys
+
+        try:
+            parse_keys(str(app.config["DATA_KEY"]))
+        except DataKeyError as e:
+            raise ConfigError(str(e)) from None
     if env == "testing":
         app.config["TESTING"] = True
     # TIMEZONE was renamed BABEL_DEFAULT_TIMEZONE (one setting for Babel and timefmt);
@@ -134,6 +146,7 @@ def _register_blueprints(app: Flask) -> None:
     from .cards.cli import bp as cards_cli
     from .checkin.cli import bp as checkin_cli
     from .core.cli import bp as core_cli
+    from .core.cli import keys_bp as keys_cli
     from .demo import bp as demo_cli
     from .jobs.cli import bp as jobs_cli
     from .posters.cli import bp as boards_cli
@@ -143,6 +156,7 @@ def _register_blueprints(app: Flask) -> None:
 
     for bp in (
         core_cli,
+        keys_cli,
         accounts_cli,
         venues_cli,
         demo_cli,

@@ -16,6 +16,12 @@ SECRET_KEY = ""
 # which an attacker controls through the Host header.
 PUBLIC_BASE_URL = ""
 
+# Keys that encrypt names, phone numbers and free text at rest (signage/crypto.py):
+# base64url of 32 random bytes each (`python -m signage.crypto`), comma-separated,
+# the first one encrypting. Kept outside the database; production refuses to start
+# without it; development and tests generate instance/data.key when it is empty.
+DATA_KEY = ""
+
 # Empty means the embedded SQLite file instance/signage.db.
 DATABASE_URL = ""
 # SQLite waits this long for another writer before giving up (milliseconds).

@@ -160,9 +160,12 @@ def database_url(app: Flask) -> str:
 
 
 def init_app(app: Flask) -> None:
+    from . import crypto
+
     engine = make_engine(
         database_url(app), busy_timeout_ms=app.config["SQLITE_BUSY_TIMEOUT_MS"]
     )
+    crypto.attach(engine, app)
     write_bind = engine.execution_options(sqlite_immediate=True)
     db = Database(
         engine=engine,

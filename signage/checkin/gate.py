@@ -25,7 +25,7 @@ from flask import Flask
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import OperationalError
 
-from .. import db
+from .. import crypto, db
 from ..extensions import this_app
 
 T = TypeVar("T")
@@ -48,6 +48,7 @@ def _writer_engine(app: Flask) -> Engine:
         writer = app.extensions[_ENGINE_KEY] = db.make_engine(
             db.database_url(app), busy_timeout_ms=0
         )
+        crypto.attach(writer, app)
     return writer
 
 

@@ -28,7 +28,6 @@ def _bulk(session, venue, n, at, prefix="b"):
                 "public_ref": f"{prefix}{i:09d}",
                 "submission_id": f"{prefix}{i:09d}",
                 "name": f"Khách {i}",
-                "name_fold": f"khach {i}",
                 "phone": f"+8490{i % 10_000_000:07d}",
                 "phone_hash": f"h{i}",
                 "checked_in_at": at + timedelta(microseconds=i),

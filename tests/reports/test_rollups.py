@@ -36,7 +36,6 @@ def _add(session, venue, at: datetime, n: int = 1) -> None:
                 "public_ref": f"r{i:012d}",
                 "submission_id": f"s{i:012d}",
                 "name": "Khách",
-                "name_fold": "khach",
                 "phone": "+84901234567",
                 "phone_hash": f"h{i}",
                 "checked_in_at": at,
