@@ -26,6 +26,10 @@ DATA_KEY = ""
 DATABASE_URL = ""
 # SQLite waits this long for another writer before giving up (milliseconds).
 SQLITE_BUSY_TIMEOUT_MS = 15_000
+# FULL: every commit is flushed to disk before it is acknowledged, so a check-in a
+# resident saw confirmed survives a power cut (WAL with NORMAL loses the last
+# transactions). NORMAL is faster and loses them; see signage/db.py make_engine.
+SQLITE_SYNCHRONOUS = "FULL"
 
 # Thành phố Huế (2025 two-level units); any province code from vietnam-provinces works.
 DEFAULT_PROVINCE_CODE = 46

@@ -113,15 +113,43 @@ def sqlite_version() -> tuple[int, ...]:
     return tuple(int(p) for p in sqlite_driver.sqlite_version.split("."))
 
 
-def make_engine(url: str, *, busy_timeout_ms: int = 15_000) -> Engine:
-    """Create (but do not connect) an engine; SQLite gets its pragmas and BEGIN."""
+SYNCHRONOUS = ("FULL", "NORMAL", "EXTRA")
+
+
+def make_engine(
+    url: str, *, busy_timeout_ms: int = 15_000, synchronous: str = "FULL"
+) -> Engine:
+    """Create (but do not connect) an engine; SQLite gets its pragmas and BEGIN.
+
+    Bound parameters never appear in log lines or exception messages
+    (``hide_parameters``): a failed INSERT would otherwise write a resident's data
+    into error logs that no purge reaches.
+
+    Durability: an acknowledged write survives a power cut. PostgreSQL's default
+    (``synchronous_commit=on``) flushes its WAL before COMMIT returns. SQLite in WAL
+    mode does so only with ``synchronous=FULL`` (the default here): with NORMAL a
+    commit is written to the WAL but not flushed, and the last transactions before
+    a power cut roll back (the file stays consistent; a resident's acknowledged
+    check-in is gone). ``SQLITE_SYNCHRONOUS`` can trade this back for speed;
+    bench/checkin.py prints the check-in POST's cost of FULL. Either way the disk
+    must honour flushes (no volatile write cache that lies).
+    """
     if url.startswith(("postgresql://", "postgres://")):
         # The driver we ship is psycopg 3, not SQLAlchemy's default psycopg2.
         url = "postgresql+psycopg://" + url.split("://", 1)[1]
     if not url.startswith("sqlite"):
-        return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+        return create_engine(
+            url,
+            pool_pre_ping=True,
+            pool_size=5,
+            max_overflow=10,
+            hide_parameters=True,
+        )
+    synchronous = synchronous.upper()
+    if synchronous not in SYNCHRONOUS:
+        raise ValueError(f"SQLITE_SYNCHRONOUS must be one of {SYNCHRONOUS}")
 
-    engine = create_engine(url, module=sqlite_driver)
+    engine = create_engine(url, module=sqlite_driver, hide_parameters=True)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
@@ -131,7 +159,7 @@ def make_engine(url: str, *, busy_timeout_ms: int = 15_000) -> Engine:
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         cur.execute("PRAGMA foreign_keys=ON")
-        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute(f"PRAGMA synchronous={synchronous}")
         # Each worker's page cache is dropped whenever another process writes, so
         # pages are re-read often: from a memory map that is a copy, not a syscall.
         cur.execute("PRAGMA mmap_size=268435456")
@@ -163,7 +191,9 @@ def init_app(app: Flask) -> None:
     from . import crypto
 
     engine = make_engine(
-        database_url(app), busy_timeout_ms=app.config["SQLITE_BUSY_TIMEOUT_MS"]
+        database_url(app),
+        busy_timeout_ms=app.config["SQLITE_BUSY_TIMEOUT_MS"],
+        synchronous=str(app.config["SQLITE_SYNCHRONOUS"]),
     )
     crypto.attach(engine, app)
     write_bind = engine.execution_options(sqlite_immediate=True)

@@ -46,7 +46,9 @@ def _writer_engine(app: Flask) -> Engine:
     writer: Engine | None = app.extensions.get(_ENGINE_KEY)
     if writer is None:
         writer = app.extensions[_ENGINE_KEY] = db.make_engine(
-            db.database_url(app), busy_timeout_ms=0
+            db.database_url(app),
+            busy_timeout_ms=0,
+            synchronous=str(app.config["SQLITE_SYNCHRONOUS"]),
         )
         crypto.attach(writer, app)
     return writer
