@@ -132,19 +132,27 @@ def prepare(env: dict[str, str]) -> str:
     return out.stdout.strip().splitlines()[-1]
 
 
+# Four workers importing the app at once take seconds on a loaded shared machine.
+STARTUP_SECONDS = 120
+
+
 def wait_ready(port: int, path: str) -> None:
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + STARTUP_SECONDS
+    last = "no answer"
     while time.monotonic() < deadline:
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
         try:
             conn.request("GET", path)
-            if conn.getresponse().status == 200:
+            resp = conn.getresponse()
+            if resp.status == 200:
                 return
-        except OSError:
-            time.sleep(0.2)
+            last = f"{resp.status} {resp.read()[:200]!r}"
+        except OSError as e:
+            last = repr(e)
         finally:
             conn.close()
-    raise SystemExit("server did not start")
+        time.sleep(0.2)
+    raise SystemExit(f"server did not start on {path}: {last}")
 
 
 def scan_form(env: dict[str, str], token: str) -> tuple[str, str]:
@@ -267,6 +275,7 @@ def measure(
     gunicorn's worker recycling (max_requests) never lands inside a measurement."""
     port = int(env["SIGNAGE_BIND"].rsplit(":", 1)[1])
     ep = ENDPOINTS[name]
+    print(f"measuring {name} ...", file=sys.stderr, flush=True)
     with (tmp / "gunicorn.log").open("ab") as log:
         server = subprocess.Popen(
             [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", ep.app],
@@ -300,7 +309,7 @@ def measure(
 
 def wait_up(port: int) -> None:
     """Until the server answers at all (the bare INSERT app has no GET route)."""
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + STARTUP_SECONDS
     while time.monotonic() < deadline:
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
         try:
