@@ -87,7 +87,7 @@ class VenueChanged(Gone):
 
 
 # Built once: building a statement costs more than running it on SQLite.
-_BY_TOKEN = (
+BY_TOKEN = (
     select(
         Venue.id,
         Venue.token,
@@ -165,8 +165,15 @@ def public_venue(conn: Connection | Session, token: str) -> PublicVenue | None:
     telling a retired token from an unknown one)."""
     if isinstance(conn, Session):
         conn = conn.connection()
-    row = conn.execute(_BY_TOKEN, {"token": token}).first()
-    return PublicVenue(*row) if row is not None else None
+    row = conn.execute(BY_TOKEN, {"token": token}).first()
+    return public_venue_from_row(tuple(row)) if row is not None else None
+
+
+def public_venue_from_row(row: tuple[Any, ...]) -> PublicVenue:
+    """A row of BY_TOKEN as a PublicVenue (also from a bare DBAPI cursor, whose
+    SQLite booleans are 0/1)."""
+    vid, token, name, org, address, ward, active, stay = row
+    return PublicVenue(vid, token, name, org, address, ward, bool(active), stay)
 
 
 def new_submission_id() -> str:
