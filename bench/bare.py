@@ -39,8 +39,9 @@ def _hello() -> str:
 insert = Flask("insert")
 _local = threading.local()
 _SQL = (
-    "INSERT INTO checkins (venue_id, public_ref, submission_id, name, "
-    "phone, phone_hash, checked_in_at, auto_out_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+    "INSERT INTO checkins (venue_id, public_ref, submission_id, name, phone, "
+    "phone_hash, name_hash, checked_in_at, auto_out_at) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 
 
@@ -75,6 +76,7 @@ def _insert(token: str) -> tuple[str, int]:
             name.encode(),
             phone.encode(),
             hashlib.sha256(phone.encode()).hexdigest(),
+            hashlib.sha256(name.encode()).hexdigest(),
             now,
             now + timedelta(hours=2),
         ),

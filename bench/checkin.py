@@ -428,6 +428,7 @@ def main() -> None:
         "SIGNAGE_SECRET_KEY": "bench-secret-key-0123456789abcdef0123",
         "SIGNAGE_DATA_KEY": "ATQiCCxIvvxi0Yf_H09kKAQABSTb-n7Smv4eM2mVUz4=",
         "SIGNAGE_PUBLIC_BASE_URL": "https://qr.example.vn",
+        "SIGNAGE_SMTP_URL": "smtp://127.0.0.1:25",
         "SIGNAGE_DATABASE_URL": f"sqlite:///{tmp / 'bench.db'}",
         "SIGNAGE_BIND": f"127.0.0.1:{free_port()}",
         "SIGNAGE_WORKERS": str(args.workers),

@@ -88,6 +88,7 @@ def main() -> None:
                         "name": f"Nguyễn Văn {i}",
                         "phone": f"+849{i % 100_000_000:08d}",
                         "phone_hash": f"{i:064d}",
+                        "name_hash": f"{i:064d}",
                         "checked_in_at": start + timedelta(microseconds=i),
                         "auto_out_at": start + timedelta(hours=1),
                     }

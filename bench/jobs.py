@@ -130,6 +130,7 @@ def prepare(env: dict[str, str], args: argparse.Namespace) -> dict:
                         "name": f"Nguyễn Văn {i}",
                         "phone": f"+849{i % 100_000_000:08d}",
                         "phone_hash": f"{i:064d}",
+                        "name_hash": f"{i:064d}",
                         "checked_in_at": start + timedelta(microseconds=i),
                         "auto_out_at": start + timedelta(hours=1),
                     }
@@ -164,6 +165,12 @@ class Client:
                 self.cookies[k] = v
         conn.close()
         return resp.status, resp.getheader("Location") or "", text
+
+    def post_form(self, path: str, form_page: str, data: dict) -> tuple:
+        """POST like a browser: the CSRF token from the page that shows the form."""
+        _s, _l, page = self.request("GET", form_page)
+        csrf = re.search(rb'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+        return self.request("POST", path, {**data, "csrf_token": csrf.decode()})
 
     def login(self, email: str) -> None:
         _s, _l, page = self.request("GET", "/login")
@@ -305,6 +312,7 @@ def main() -> None:
         "SIGNAGE_SECRET_KEY": "bench-secret-key-0123456789abcdef0123",
         "SIGNAGE_DATA_KEY": "ATQiCCxIvvxi0Yf_H09kKAQABSTb-n7Smv4eM2mVUz4=",
         "SIGNAGE_PUBLIC_BASE_URL": "https://qr.example.vn",
+        "SIGNAGE_SMTP_URL": "smtp://127.0.0.1:25",
         "SIGNAGE_DATABASE_URL": f"sqlite:///{tmp / 'bench.db'}",
         "SIGNAGE_JOBS_URL": f"sqlite:///{tmp / 'queue.db'}",
         "SIGNAGE_STORAGE_DIR": str(tmp / "files"),
@@ -337,18 +345,21 @@ def main() -> None:
         idle = load(port, data["token"], args.rate, args.seconds, stop)
 
         jobs: list[tuple[str, Client, str]] = []
-        requests: list[tuple[str, Client, str]] = []
+        requests: list[tuple[str, Client, str, str]] = []
         for n, (email, org_id) in enumerate(
             zip(data["managers"], data["orgs"], strict=True)
         ):
             c = Client(port)
             c.login(email)
-            requests.append((f"boards org {n}", c, f"/orgs/{org_id}/boards.pdf"))
+            requests.append(
+                (f"boards org {n}", c, f"/orgs/{org_id}/boards.pdf", f"/orgs/{org_id}/")
+            )
         requests.append(
             (
                 f"xlsx {args.rows} rows",
                 requests[0][1],
                 f"/orgs/{data['orgs'][0]}/venues/{data['big_venue']}/checkins.xlsx",
+                "",
             )
         )
         editor = Client(port)
@@ -358,13 +369,17 @@ def main() -> None:
                 "usb zip+mp4",
                 editor,
                 f"/screens/loops/{data['loop']}/export?size=1920x1080",
+                "",
             )
         )
         busy_start = time.monotonic()
         answer_ms = []
-        for name, c, path in requests:
+        for name, c, path, form_page in requests:
             t = time.perf_counter()
-            status, location, _b = c.request("GET", path)
+            if form_page:  # a button in a form: POST with the page's CSRF token
+                status, location, _b = c.post_form(path, form_page, {"size": "a4"})
+            else:
+                status, location, _b = c.request("GET", path)
             answer_ms.append((time.perf_counter() - t) * 1000)
             if status != 302 or "/jobs/" not in location:
                 raise SystemExit(f"{name}: expected a redirect to a job, got {status}")

@@ -80,6 +80,11 @@ def _check_config(app: Flask) -> None:
             raise ConfigError(
                 "Set SIGNAGE_DATA_KEY (make one with: python -m signage.crypto)."
             )
+        if not app.config.get("SMTP_URL"):
+            raise ConfigError(
+                "Set SIGNAGE_SMTP_URL to the mail server "
+                "(smtp://user:password@host:587?starttls=1 or smtps://...)."
+            )
     else:
         app.config["SECRET_KEY"] = app.config.get("SECRET_KEY") or _DEV_SECRET
         app.config["PUBLIC_BASE_URL"] = (
@@ -96,6 +101,13 @@ def _check_config(app: Flask) -> None:
             parse_keys(str(app.config["DATA_KEY"]))
         except DataKeyError as e:
             raise ConfigError(str(e)) from None
+    if app.config.get("SMTP_URL"):
+        from .mail.transport import SmtpUrlError, parse_smtp_url
+
+        try:
+            parse_smtp_url(str(app.config["SMTP_URL"]))
+        except SmtpUrlError as e:
+            raise ConfigError(f"SIGNAGE_SMTP_URL: {e}") from e
     if env == "testing":
         app.config["TESTING"] = True
     # TIMEZONE was renamed BABEL_DEFAULT_TIMEZONE (one setting for Babel and timefmt);
@@ -106,6 +118,7 @@ def _check_config(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     # One entry per line, so areas add theirs without touching each other's.
+    from .accounts.account_views import bp as account_bp
     from .accounts.views import bp as accounts_bp
     from .api.admin import bp as api_admin_bp
     from .api.views import bp as api_bp
@@ -114,6 +127,8 @@ def _register_blueprints(app: Flask) -> None:
     from .checkin.views import bp as checkin_bp
     from .core.views import bp as core_bp
     from .jobs.views import bp as jobs_bp
+    from .mail.views import bp as mail_bp
+    from .mail.views import dev_bp as mail_dev_bp
     from .posters.admin_views import bp as boards_admin_bp
     from .posters.views import bp as posters_bp
     from .reports.views import bp as reports_bp
@@ -126,6 +141,7 @@ def _register_blueprints(app: Flask) -> None:
     for bp in (
         core_bp,
         accounts_bp,
+        account_bp,
         venues_bp,
         checkin_bp,
         checkin_portal_bp,
@@ -140,8 +156,11 @@ def _register_blueprints(app: Flask) -> None:
         cards_bp,
         jobs_bp,
         boards_admin_bp,
+        mail_bp,
     ):
         app.register_blueprint(bp)
+    if app.config["ENV"] != "production":  # the developer's outbox: never in production
+        app.register_blueprint(mail_dev_bp)
     from .accounts.cli import bp as accounts_cli
     from .cards.cli import bp as cards_cli
     from .checkin.cli import bp as checkin_cli

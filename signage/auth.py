@@ -56,10 +56,12 @@ def roles_required(*roles: Role) -> Callable[[F], F]:
     return decorate
 
 
-def org_or_404(org_id: int) -> Organisation:
-    """The organisation, if the signed-in user may manage it; else 404."""
+def org_or_404(org_id: int, *, scan: bool = False) -> Organisation:
+    """The organisation, if the signed-in user may manage it (or, with ``scan``,
+    scan cards at its venues: door staff too); else 404."""
     user: User = current_user
-    if not user.can_manage_org(org_id):
+    allowed = user.can_scan_at_org(org_id) if scan else user.can_manage_org(org_id)
+    if not allowed:
         abort(404)
     org = db.session().get(Organisation, org_id)
     if org is None:

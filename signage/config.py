@@ -78,6 +78,10 @@ RATELIMIT_HEADERS_ENABLED = True
 RATELIMIT_ENABLED = True
 LOGIN_LIMIT_PER_ACCOUNT = "10 per 15 minutes"
 LOGIN_LIMIT_PER_IP = "60 per 15 minutes"
+# "Forgot password": requests per address, and reset mails per account (more
+# requests get the same answer and send nothing: no mail bombing).
+RESET_LIMIT_PER_IP = "10 per hour"
+RESET_LIMIT_PER_ACCOUNT = "3 per hour"
 
 BABEL_DEFAULT_LOCALE = "vi"
 # The zone every time is shown in (Flask-Babel's, and timefmt.zone() for local days).
@@ -101,8 +105,9 @@ BOARD_LOGO = "logo.png"
 CHECKIN_LIMIT_PER_IP = "300 per minute"
 CHECKIN_LIMIT_PER_VENUE = "600 per minute"
 CHECKIN_PURGE_BATCH = 5000
-# "Remember me on this phone": how long the signed cookie with name and phone lives.
-CHECKIN_REMEMBER_DAYS = 180
+# "Remember me on this phone": how long the encrypted cookie with name and phone
+# lives (days).
+CHECKIN_REMEMBER_DAYS = 90
 
 # Screens (e-poster loops): players poll their manifest every SCREENS_POLL_SECONDS
 # (with jitter); a screen not seen for 3 intervals is listed as offline.
@@ -144,3 +149,19 @@ IMPORT_JOB_ROWS = 1_000
 # Files that every host must reach (job results). Empty means instance/files; with
 # several hosts point it at shared storage (see README).
 STORAGE_DIR = ""
+
+# E-mail (signage/mail). SMTP_URL: smtp://user:pass@host:587?starttls=1 (STARTTLS),
+# smtps://user:pass@host:465 (implicit TLS) or smtp://127.0.0.1:1025 (no login);
+# ?timeout=20 sets the seconds per attempt. Required in production; in development
+# and testing, empty keeps every mail in the outbox, readable at /dev/mail.
+SMTP_URL = ""
+# The sender ("Sở TT&TT <no-reply@qr.example.vn>"); empty: no-reply@ the public host.
+MAIL_FROM = ""
+# A refused mail is tried again after 1, 2, 4... minutes (at most MAIL_RETRY_MAX_SECONDS
+# apart), MAIL_MAX_ATTEMPTS times in all (about two hours), then marked failed for the
+# admin to retry.
+MAIL_MAX_ATTEMPTS = 8
+MAIL_RETRY_SECONDS = 60
+MAIL_RETRY_MAX_SECONDS = 3600
+# Delivered mails are listed this long, then forgotten (failed ones stay).
+MAIL_KEEP_DAYS = 90

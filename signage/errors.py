@@ -33,3 +33,31 @@ class Invalid(DomainError):
 
 class Conflict(DomainError):
     status = 409
+
+
+def database_unavailable(error: BaseException) -> bool:
+    """The database could not answer for now (SQLite busy past its timeout,
+    PostgreSQL restarting or unreachable): a 503 and a retry, never a 500.
+
+    A constraint or a bad statement is a bug or a race, not an outage: False."""
+    from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+
+    if not isinstance(error, DBAPIError):
+        return False
+    if isinstance(error, InterfaceError) or error.connection_invalidated:
+        return True
+    if not isinstance(error, OperationalError):
+        return False
+    orig = error.orig
+    if "sqlite" in type(orig).__module__:
+        name = getattr(orig, "sqlite_errorname", "")
+        return name in _SQLITE_BUSY or "database is locked" in str(orig)
+    # psycopg: no connection, or the server going away (class 08: connection
+    # exception; 57P01-57P03: admin shutdown, crash shutdown, cannot connect now).
+    state = getattr(orig, "sqlstate", None)
+    if state is None:
+        return type(orig).__module__.startswith("psycopg")
+    return str(state).startswith(("08", "57P"))
+
+
+_SQLITE_BUSY = frozenset({"SQLITE_BUSY", "SQLITE_BUSY_SNAPSHOT", "SQLITE_LOCKED"})

@@ -29,6 +29,7 @@ TRANSLATION_DIRS = ";".join(
         "cards/",
         "api/",
         "jobs/",
+        "mail/",
     )
 )
 
@@ -41,8 +42,10 @@ def this_app() -> Flask:
 
 
 def select_locale() -> str:
-    from flask import current_app
+    from flask import current_app, has_request_context
 
+    if not has_request_context():  # a mail rendered by a job or a command
+        return "vi"
     lang = request.cookies.get("lang", "")
     return lang if lang in current_app.config["LANGUAGES"] else "vi"
 

@@ -1,12 +1,13 @@
 """Every table, imported once so Alembic and tests see the whole schema."""
 
-from .accounts.models import LoginSession, Organisation, User
+from .accounts.models import AccountToken, Invitation, LoginSession, Organisation, User
 from .api.models import ApiClient
 from .audit import AuditEvent
 from .cards.models import PersonalCard
 from .checkin.models import CheckIn, Feedback
 from .db import Base
 from .jobs.models import Job
+from .mail.models import OutboxMail
 from .posters.models import BoardDownload
 from .reports.models import OrgReport, ProvinceDay, RollupState, VenueDay, VenueLast
 from .screens.models import (
@@ -23,6 +24,8 @@ from .venues.models import RetiredToken, Venue
 metadata = Base.metadata
 
 __all__ = [
+    "AccountToken",
+    "Invitation",
     "ApiClient",
     "AuditEvent",
     "BoardDownload",
@@ -34,6 +37,7 @@ __all__ = [
     "LoopVersion",
     "Media",
     "OrgReport",
+    "OutboxMail",
     "Organisation",
     "PersonalCard",
     "PairingCode",

@@ -3,19 +3,27 @@ request hooks (what every request pays for, kept to what it uses)."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from collections.abc import Callable, Iterable
 from functools import partial, wraps
+from pathlib import Path
 from typing import Any, TypeVar, cast
 
 from flask import Flask, Response, jsonify, render_template, request
+from flask import Request as FlaskRequest
+from flask.json.provider import DefaultJSONProvider
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from markupsafe import Markup
+from sqlalchemy.exc import DBAPIError
+from werkzeug.exceptions import BadRequest, HTTPException
+from werkzeug.formparser import FormDataParser
 
 from . import caches, csvout, geo, timefmt
-from .errors import N_, DomainError
+from .errors import N_, DomainError, database_unavailable
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -36,7 +44,14 @@ _MESSAGES: dict[int, tuple[str, str]] = {
         N_("Bạn đã thao tác quá nhanh. Vui lòng chờ một lát rồi thử lại."),
     ),
     500: (N_("Lỗi máy chủ"), N_("Đã có lỗi xảy ra. Vui lòng thử lại sau.")),
+    503: (
+        N_("Hệ thống đang bận"),
+        N_("Hệ thống đang bận, vui lòng thử lại sau ít giây."),
+    ),
 }
+# Seconds a client is asked to wait after a 503 (a database busy past its timeout or
+# restarting): PostgreSQL restarts in a few seconds, a write lock clears in less.
+RETRY_AFTER_SECONDS = 5
 
 
 def wants_json() -> bool:
@@ -89,41 +104,127 @@ def init_app(app: Flask) -> None:
         headers = [(k, v) for k, v in e.get_headers() if k.lower() != "content-type"]
         return body, status, headers
 
+    @app.errorhandler(DBAPIError)
+    def _database(e: DBAPIError) -> Any:
+        if not database_unavailable(e):
+            return _crash(e)
+        # Busy past its timeout or restarting: a moment's wait, not a crash. No
+        # parameters in the log line (they may be a resident's name and phone).
+        app.logger.warning(
+            "database unavailable on %s %s: %s",
+            request.method,
+            request.path,
+            type(e.orig).__name__,
+        )
+        body, status = error_page(503)
+        return body, status, {"Retry-After": str(RETRY_AFTER_SECONDS)}
+
     @app.errorhandler(Exception)
     def _crash(e: Exception) -> Any:
         app.logger.exception("unhandled error on %s %s", request.method, request.path)
         return error_page(500)
 
-    app.after_request(_security_headers)
+    app.request_class = Request
+    app.json = BoundedJSONProvider(app)
+    _init_security_headers(app)
     caches.init_app(app)
     app.session_interface = SessionWhenUsed()
     _skip_on_lean_views(app)
 
 
-# Set on every response unless the view set its own.
-SECURITY_HEADERS: tuple[tuple[str, str], ...] = (
-    ("X-Content-Type-Options", "nosniff"),
-    ("Referrer-Policy", "same-origin"),
-    ("X-Frame-Options", "DENY"),
-    (
-        "Content-Security-Policy",
+# Malformed bodies ---------------------------------------------------------------------
+# Werkzeug hands a multipart part without a name to the form under the key None (and
+# Flask-WTF's CSRF check then crashes on it), and Python's JSON parser raises
+# RecursionError, not ValueError, on deeply nested input (so even get_json(silent=True)
+# crashes). Both are the client's error: 400, on every route, before any view runs.
+
+
+class _StrictFormDataParser(FormDataParser):
+    def parse(self, *args: Any, **kwargs: Any) -> Any:
+        stream, form, files = super().parse(*args, **kwargs)
+        if None in form or None in files:
+            for upload in files.values():  # the request never holds them: close here
+                upload.close()
+            raise BadRequest(_("Dữ liệu gửi lên có phần không tên."))
+        return stream, form, files
+
+
+class BoundedJSONProvider(DefaultJSONProvider):
+    """Flask's JSON, with RecursionError as a 400 (not a ValueError: a silent
+    get_json must not read a hostile body as "no JSON" and carry on)."""
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        try:
+            return super().loads(s, **kwargs)
+        except RecursionError:
+            raise BadRequest(_("Dữ liệu JSON lồng nhau quá sâu.")) from None
+
+
+class Request(FlaskRequest):
+    form_data_parser_class = _StrictFormDataParser
+
+
+# Scripts a public page carries inline, so that a resident's phone makes one request
+# for the page (tests/checkin/test_scan.py): each is allowed by the SHA-256 of its
+# exact text (the CSP way for a fixed inline script, like a nonce but cacheable), and
+# rendered by the ``inline_script`` template function. No other inline <script> and no
+# on...= attribute runs, so an injected tag does nothing.
+INLINE_SCRIPTS = ("js/clock.js",)
+
+
+def _csp(script_hashes: Iterable[str]) -> str:
+    scripts = " ".join(["'self'", *(f"'sha256-{h}'" for h in script_hashes)])
+    # Inline style attributes stay allowed (styles run no code).
+    return (
         "default-src 'self'; img-src 'self' data: blob:; "
-        "style-src 'self' 'unsafe-inline'; script-src 'self' 'unsafe-inline'; "
-        "frame-ancestors 'none'",
-    ),
-)
-_SECURITY = tuple((name.lower(), name, value) for name, value in SECURITY_HEADERS)
+        f"style-src 'self' 'unsafe-inline'; script-src {scripts}; "
+        "frame-ancestors 'none'"
+    )
 
 
-def _security_headers(resp: Response) -> Response:
-    h = resp.headers
-    present = {name.lower() for name, _value in h.items()}
-    for key, name, value in _SECURITY:
-        if key not in present:
-            h.add(name, value)
-    if "cache-control" not in present and resp.mimetype == "text/html":
-        h.setdefault("Cache-Control", "no-store")
-    return resp
+# Production is served over HTTPS only (PUBLIC_BASE_URL must be https://): browsers
+# that saw this once never try plain HTTP for a year, so a hostile Wi-Fi cannot
+# downgrade a resident's check-in. deploy/nginx.conf sends the same header.
+HSTS = ("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+
+
+def _init_security_headers(app: Flask) -> None:
+    """Set on every response unless the view set its own."""
+    assert app.static_folder is not None
+    texts = {
+        name: (Path(app.static_folder) / name).read_text(encoding="utf-8")
+        for name in INLINE_SCRIPTS
+    }
+    hashes = [
+        base64.b64encode(hashlib.sha256(text.encode()).digest()).decode()
+        for text in texts.values()
+    ]
+    headers = [
+        ("X-Content-Type-Options", "nosniff"),
+        ("Referrer-Policy", "same-origin"),
+        ("X-Frame-Options", "DENY"),
+        ("Content-Security-Policy", _csp(hashes)),
+    ]
+    if app.config["ENV"] == "production":
+        headers.append(HSTS)
+    security = tuple((name.lower(), name, value) for name, value in headers)
+
+    def inline_script(name: str) -> Markup:
+        # Only a registered file, written exactly as hashed.
+        return Markup("<script>") + Markup(texts[name]) + Markup("</script>")
+
+    def security_headers(resp: Response) -> Response:
+        h = resp.headers
+        present = {name.lower() for name, _value in h.items()}
+        for key, name, value in security:
+            if key not in present:
+                h.add(name, value)
+        if "cache-control" not in present and resp.mimetype == "text/html":
+            h.setdefault("Cache-Control", "no-store")
+        return resp
+
+    app.jinja_env.globals["inline_script"] = inline_script
+    app.after_request(security_headers)
 
 
 class SessionWhenUsed(SecureCookieSessionInterface):

@@ -26,6 +26,7 @@ from signage.venues import services as venues
 from signage.venues.models import Venue
 
 from .helpers import DATA_KEY, PASSWORD
+from .mailserver import SmtpServer
 
 PG_URL = os.environ.get("SIGNAGE_TEST_DATABASE_URL", "")
 
@@ -93,10 +94,27 @@ def config_overrides() -> dict[str, Any]:
 
 
 @pytest.fixture
+def smtp_server() -> Iterator[SmtpServer]:
+    """A real SMTP server (aiosmtpd) on 127.0.0.1: a test that uses it gets an app
+    whose SMTP_URL points at it. ``.messages`` holds what it received;
+    ``.links_to(address)`` the links of the last mail to an address (see
+    tests/mailserver.py for ``links``/``link_path``)."""
+    server = SmtpServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
 def app(
-    db_url: str, tmp_path: Path, config_overrides: dict[str, Any]
+    request: pytest.FixtureRequest,
+    db_url: str,
+    tmp_path: Path,
+    config_overrides: dict[str, Any],
 ) -> Iterator[Flask]:
     cfg = base_config(tmp_path, db_url)
+    if "smtp_server" in request.fixturenames:
+        cfg["SMTP_URL"] = request.getfixturevalue("smtp_server").url
     cfg.update(config_overrides)
     app = create_app(cfg)
     app.instance_path = str(tmp_path / "instance")

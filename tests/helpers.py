@@ -39,6 +39,14 @@ def post_form(
     return client.post(url, data={**data, "csrf_token": token})
 
 
+def start_org_batch(client: FlaskClient, org_id: int, size: str = "a4") -> Any:
+    """Press "Tải tất cả bảng QR" on the organisation's page: a POST that answers
+    with a redirect to the batch's job."""
+    return post_form(
+        client, f"/orgs/{org_id}/boards.pdf", {"size": size}, f"/orgs/{org_id}/"
+    )
+
+
 def job_result(client: FlaskClient, resp: Any) -> Any:
     """Follow a view that answered with a job: the redirect to the job's page, the
     job's JSON (it must be done: tests run jobs at once), then the file download."""

@@ -18,6 +18,7 @@ from signage import create_app, crypto
 from signage.accounts import services as accounts
 from signage.accounts.models import OrgKind
 from signage.cards.models import PersonalCard
+from signage.checkin import people
 from signage.checkin.models import CheckIn, Feedback
 from signage.core.cli import alembic_config, upgrade
 from signage.db import get_db
@@ -224,6 +225,8 @@ def test_migration_encrypts_the_rows_already_stored(tmp_path):
         row = s.scalars(select(CheckIn)).one()
         card = s.scalars(select(PersonalCard)).one()
         assert (row.name, row.phone) == (PEOPLE[0][0], PEOPLE[0][2])
+        secret = app.config["SECRET_KEY"]
+        assert row.name_hash == people.name_hash(secret, PEOPLE[0][0])
         assert s.scalars(select(Feedback.message)).one() == MESSAGE
         assert (card.name, card.phone) == (CARD[0], CARD[2])
         assert len(card.phone_hash) == 64

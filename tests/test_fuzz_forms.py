@@ -96,3 +96,86 @@ def test_random_form_input_never_answers_500(app, world, endpoint, rule, methods
         assert "<script>alert(1)</script>" not in body
 
     post()
+
+
+# Malformed structure ------------------------------------------------------------------
+# Not odd values but odd bodies: a multipart part without a name (Werkzeug files it
+# under None, which crashed Flask-WTF's CSRF check on every protected form), broken
+# multipart framing, JSON nested past Python's recursion limit (RecursionError, not
+# ValueError) and JSON of the wrong shape. Every route answers 4xx; the two that the
+# parser itself refuses answer 400 wherever a body is read.
+
+_B = "fuzzboundary"
+_NAMELESS = (
+    f"--{_B}\r\nContent-Disposition: form-data\r\n\r\nvalue\r\n"
+    f'--{_B}\r\nContent-Disposition: form-data; name="name"\r\n\r\nAn\r\n--{_B}--\r\n'
+).encode()
+# Deep enough to exhaust Python's recursion, small enough for every body limit.
+_DEEP_JSON = b'{"a":' * 1500 + b"1" + b"}" * 1500
+_DEEP_LIST = b"[" * 3000 + b"]" * 3000
+BODIES = {
+    "nameless part": (_NAMELESS, f"multipart/form-data; boundary={_B}"),
+    "nameless file part": (
+        f'--{_B}\r\nContent-Disposition: form-data; filename="x.csv"\r\n'
+        f"Content-Type: text/csv\r\n\r\na,b\r\n--{_B}--\r\n".encode(),
+        f"multipart/form-data; boundary={_B}",
+    ),
+    "no boundary": (_NAMELESS, "multipart/form-data"),
+    "truncated multipart": (_NAMELESS[:60], f"multipart/form-data; boundary={_B}"),
+    "garbage multipart": (b"\x00\xff" * 300, f"multipart/form-data; boundary={_B}"),
+    "deep JSON object": (_DEEP_JSON, "application/json"),
+    "deep JSON list": (_DEEP_LIST, "application/json"),
+    "JSON list": (b"[1, 2, 3]", "application/json"),
+    "JSON scalar": (b'"x"', "application/json"),
+    "broken JSON": (b'{"plays": [', "application/json"),
+    "JSON as a form": (_DEEP_JSON, "application/x-www-form-urlencoded"),
+}
+# A part with no name is refused wherever a form is read (every form: the JSON
+# endpoints read none), JSON nested too deeply wherever JSON is read (the API, the
+# player's proof of play).
+NAMELESS = {"nameless part", "nameless file part"}
+DEEP = {"deep JSON object", "deep JSON list"}
+JSON_ONLY = ("/api/", "/play/api/")
+READS_JSON = ("/api/", "/play/api/plays")
+
+
+def _keys(world) -> dict[str, str]:  # noqa: F811
+    """Bearer keys that get past authentication: an API client allowed both scopes
+    and a paired screen, so the bodies reach the code that reads them."""
+    from sqlalchemy.orm import object_session
+
+    from signage.api import services as api
+    from signage.api.models import Scope
+    from signage.screens import devices
+
+    from .test_isolation import _screens
+
+    s = object_session(world.org)
+    _client, api_key = api.create_client(
+        s, "Fuzz", [Scope.VENUES_READ, Scope.CHECKINS_WRITE]
+    )
+    loop = _screens(world)["loop"]
+    code, screen_key = devices.start_pairing(s, 30)
+    devices.pair(s, code, devices.ScreenData("Fuzz TV", loop.id, 1280, 720), None)
+    s.commit()
+    return {"/api/": api_key, "/play/": screen_key}
+
+
+@pytest.mark.parametrize(("endpoint", "rule", "methods"), POST_RULES)
+def test_malformed_bodies_never_answer_500(app, world, endpoint, rule, methods):  # noqa: F811
+    values = _values(app, endpoint, rule, world)
+    url = _url(app, endpoint, values)
+    user = _who(app, endpoint, world)
+    client = app.test_client()
+    if user is not None:
+        login(client, user)
+    keys = [key for prefix, key in _keys(world).items() if url.startswith(prefix)]
+    headers = {"Authorization": f"Bearer {keys[0]}"} if keys else {}
+    for what, (body, content_type) in BODIES.items():
+        resp = client.post(url, data=body, content_type=content_type, headers=headers)
+        assert resp.status_code < 500, (url, what, resp.status_code)
+        refused = (what in NAMELESS and not url.startswith(JSON_ONLY)) or (
+            what in DEEP and url.startswith(READS_JSON)
+        )
+        if refused:
+            assert resp.status_code == 400, (url, what, resp.status_code)

@@ -69,10 +69,19 @@ PUBLIC = {
     "api.venue",
     "api.venue_list",
     "api.checkin",
+    # The developer's outbox: registered only outside production (404 there).
+    "mail_dev.dev_list",
+    "mail_dev.dev_show",
+    # Links from mails (a random token; 404 unknown, 410 used or expired) and the
+    # forgotten-password form.
+    "account.accept",
+    "account.forgot",
+    "account.reset",
+    "account.email_confirm",
 }
 
 # Allowed users get a redirect from these (to their own page) instead of a 200.
-REDIRECTS = {"venues.my_org", "posters.org_boards"}  # org_boards: to its job
+REDIRECTS = {"venues.my_org"}
 
 
 @dataclass
@@ -105,6 +114,7 @@ ARGS: dict[str, Callable[[World], Any]] = {
     "key": lambda w: "0" * 32,
     "client_id": lambda w: _api_client(w),
     "job_id": lambda w: _job(w),
+    "mail_id": lambda w: _outbox_mail(w),
 }
 # Arguments naming an object that only the user who made it (and the province admin)
 # may open, whatever their role: everyone else gets 404.
@@ -141,6 +151,20 @@ def _api_client(w: World) -> int:
     client, _key = api.create_client(s, "Ứng dụng thử", [Scope.VENUES_READ])
     s.commit()
     return client.id
+
+
+def _outbox_mail(w: World) -> int:
+    """A failed mail to organisation A (the admin may send it again)."""
+    from sqlalchemy.orm import object_session
+
+    from signage.mail.models import MailState
+    from signage.mail.services import queue_mail
+
+    s = object_session(w.org)
+    mail = queue_mail(s, to="a@example.vn", subject="S", text="T", kind="t")
+    mail.org_id, mail.state, mail.attempts = w.org.id, MailState.FAILED, 8
+    s.commit()
+    return mail.id
 
 
 def _job(w: World) -> str:
@@ -213,6 +237,8 @@ def world(app, make_org, make_venue, make_user) -> World:
         "admin": make_user(Role.ADMIN),
         "editor": make_user(Role.EDITOR),
         "health": make_user(Role.HEALTH),
+        "door": make_user(Role.DOOR, org),
+        "other_door": make_user(Role.DOOR, other),
     }
     w.victim = make_user(Role.HEALTH)
     w.__dict__["_app"] = app
@@ -295,7 +321,7 @@ def test_route_isolation(app, world, endpoint, rule, methods):
             return False
         if OWNER_ONLY & set(values):
             return name in ("owner", "admin")
-        if org_scoped and user.role is Role.MANAGER:
+        if org_scoped and user.role in (Role.MANAGER, Role.DOOR):
             return user.organisation_id == world.org.id
         return True
 
@@ -350,3 +376,20 @@ def test_every_org_scoped_object_argument_has_an_other_org_value():
                     f"{endpoint} ({rule}) takes <{name}> next to <org_id>: add it to "
                     "OTHER_ARGS in tests/test_isolation.py (the object of org B)."
                 )
+
+
+def test_door_staff_open_only_the_scan_pages_and_their_own_account(app):
+    """No logs, no exports, no venue or board pages: a door-staff account opens its
+    organisation's scan pages and its own password/e-mail pages, nothing else."""
+    door = {
+        endpoint
+        for endpoint, _rule, _methods in RULES
+        if Role.DOOR in (_roles(app, endpoint) or ())
+    }
+    assert door == {
+        "cards.scan_venues",
+        "cards.staff_scan",
+        "account.me",
+        "account.password",
+        "account.email",
+    }

@@ -78,6 +78,7 @@ def consumer(db_url: str, env: dict[str, str], log: Path) -> Iterator[None]:
     environ.update(
         SIGNAGE_ENV="production",
         SIGNAGE_PUBLIC_BASE_URL="https://qr.example.vn",
+        SIGNAGE_SMTP_URL="smtp://127.0.0.1:25",
         SIGNAGE_DATABASE_URL=db_url,
         **env,
     )
@@ -195,8 +196,10 @@ def test_a_job_asked_on_one_host_is_done_beside_the_other_and_downloaded(
         consumer(db_url, _host(tmp_path, "b"), tmp_path / "consumer.log"),
     ):
         web = _browser(a, manager.email)
-        resp = web.get(
-            f"http://127.0.0.1:{a}/orgs/{org.id}/boards.pdf?size=a4",
+        home = web.get(f"http://127.0.0.1:{a}/orgs/{org.id}/", timeout=30).text
+        resp = web.post(
+            f"http://127.0.0.1:{a}/orgs/{org.id}/boards.pdf",
+            data={"size": "a4", "csrf_token": _csrf(home)},
             allow_redirects=False,
             timeout=30,
         )

@@ -3,13 +3,17 @@
 Existing rows are encrypted with the app's current data key (SIGNAGE_DATA_KEY, see
 signage/crypto.py) into new columns, a batch at a time, and the clear columns are
 dropped, with ``name_fold`` (a searchable copy of the name in clear): the portal's
-search now filters decrypted names in Python. On SQLite the dropped pages are zeroed
-(secure_delete) so the names do not stay readable in the file's free pages.
+search now filters decrypted names in Python. ``name_hash`` (HMAC of the app secret,
+like ``phone_hash``) tells the people sharing a phone apart without comparing names.
+On SQLite the dropped pages are zeroed (secure_delete) so the names do not stay
+readable in the file's free pages.
 
 Revision ID: 0860_checkin_encrypted
 Revises: 0210_checkin_submission
 """
 
+import hashlib
+import hmac
 from collections.abc import Sequence
 from typing import Any
 
@@ -55,6 +59,34 @@ def _rewrite(name: str, columns: Sequence[str], convert: Any, into: dict) -> Non
         after = rows[-1][0]
 
 
+def _name_hashes() -> None:
+    """HMAC-SHA256(secret, b"name\\0" + name): signage.checkin.people.name_hash."""
+    conn, after = op.get_bind(), 0
+    secret = context.config.attributes["secret"].encode()
+    t = sa.table("checkins", sa.column("id"), sa.column("name_hash"))
+    while True:
+        rows = reencrypt.read_batch(
+            conn, "checkins", ("name",), after=after, limit=BATCH
+        )
+        if not rows:
+            return
+        conn.execute(
+            sa.update(t)
+            .where(t.c.id == sa.bindparam("_id"))
+            .values(name_hash=sa.bindparam("_h")),
+            [
+                {
+                    "_id": r[0],
+                    "_h": hmac.new(
+                        secret, b"name\0" + r[1].encode(), hashlib.sha256
+                    ).hexdigest(),
+                }
+                for r in rows
+            ],
+        )
+        after = rows[-1][0]
+
+
 def upgrade() -> None:
     _secure_delete()
     ring = context.config.attributes["keyring"]()
@@ -62,17 +94,23 @@ def upgrade() -> None:
         with _batch(name) as b:
             for col in columns:
                 b.add_column(sa.Column(f"{col}_enc", sa.LargeBinary(), nullable=True))
+            if name == "checkins":
+                b.add_column(sa.Column("name_hash", sa.String(64), nullable=True))
 
         def encrypt(col: str, value: Any, name: str = name) -> bytes:
             return ring.encrypt(str(value), f"{name}.{col}".encode())
 
         _rewrite(name, columns, encrypt, {c: f"{c}_enc" for c in columns})
+        if name == "checkins":
+            _name_hashes()
         with _batch(name) as b:
             for col in columns:
                 b.drop_column(col)
             if name == "checkins":
                 b.drop_column("name_fold")
         with _batch(name) as b:
+            if name == "checkins":
+                b.alter_column("name_hash", existing_type=sa.String(64), nullable=False)
             for col in columns:
                 b.alter_column(
                     f"{col}_enc",
@@ -112,6 +150,8 @@ def downgrade() -> None:
         with _batch(name) as b:
             for col in columns:
                 b.drop_column(col)
+            if name == "checkins":
+                b.drop_column("name_hash")
         with _batch(name) as b:
             for col in columns:
                 b.alter_column(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from wtforms import EmailField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, Email, Length, Optional
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
 from .. import geo
 from ..forms import CleanForm, choices, int_or_none
@@ -23,7 +23,10 @@ ROLE_LABELS = {
     Role.MANAGER: _l("Quản lý tổ chức"),
     Role.EDITOR: _l("Biên tập màn hình (Hiệp hội DN)"),
     Role.HEALTH: _l("Cán bộ y tế"),
+    Role.DOOR: _l("Nhân viên quét thẻ tại cửa"),
 }
+# What a manager may invite into its own organisation.
+TEAM_ROLES = (Role.MANAGER, Role.DOOR)
 
 
 class LoginForm(CleanForm):
@@ -75,3 +78,82 @@ class UserForm(CleanForm):
     password = PasswordField(
         _l("Mật khẩu ban đầu"), validators=[DataRequired(), Length(min=10, max=256)]
     )
+
+
+def _email_field() -> EmailField:
+    return EmailField(
+        _l("Email"),
+        validators=[DataRequired(), Length(max=255), Email(check_deliverability=False)],
+    )
+
+
+def _new_password() -> PasswordField:
+    return PasswordField(
+        _l("Mật khẩu mới"), validators=[DataRequired(), Length(min=10, max=256)]
+    )
+
+
+def _confirm() -> PasswordField:
+    return PasswordField(
+        _l("Nhập lại mật khẩu mới"),
+        validators=[
+            DataRequired(),
+            EqualTo("password", message=_l("Hai mật khẩu không giống nhau.")),
+        ],
+    )
+
+
+class InviteForm(CleanForm):
+    """The admin's invitation: any role; an organisation for managers and door
+    staff."""
+
+    email = _email_field()
+    role = SelectField(
+        _l("Vai trò"),
+        choices=choices((r.value, label) for r, label in ROLE_LABELS.items()),
+    )
+    organisation_id = SelectField(_l("Tổ chức"), coerce=int_or_none)
+
+
+class TeamInviteForm(CleanForm):
+    """A manager invites a colleague into its own organisation."""
+
+    email = _email_field()
+    role = SelectField(
+        _l("Vai trò"),
+        choices=choices((r.value, ROLE_LABELS[r]) for r in TEAM_ROLES),
+    )
+
+
+class AcceptForm(CleanForm):
+    name = StringField(_l("Họ và tên"), validators=[DataRequired(), Length(max=120)])
+    password = _new_password()
+    confirm = _confirm()
+
+
+class ForgotForm(CleanForm):
+    email = _email_field()
+
+
+class ResetForm(CleanForm):
+    password = _new_password()
+    confirm = _confirm()
+
+
+class PasswordChangeForm(CleanForm):
+    current = PasswordField(
+        _l("Mật khẩu hiện tại"), validators=[DataRequired(), Length(max=256)]
+    )
+    password = _new_password()
+    confirm = _confirm()
+
+
+class EmailChangeForm(CleanForm):
+    email = _email_field()
+    password = PasswordField(
+        _l("Mật khẩu hiện tại"), validators=[DataRequired(), Length(max=256)]
+    )
+
+
+class ConfirmForm(CleanForm):
+    """A button only (CSRF): a link scanner's GET never changes anything."""

@@ -25,6 +25,7 @@ class Role(enum.StrEnum):
     MANAGER = "manager"  # one organisation's venues, boards and logs
     EDITOR = "editor"  # enterprise association: e-poster loops and screens
     HEALTH = "health"  # health officer: audited exposure queries
+    DOOR = "door"  # door staff: only the card-scan page of its organisation's venues
 
 
 def _enum(cls: type[enum.StrEnum]) -> Enum:
@@ -89,6 +90,13 @@ class User(Base):
             return True
         return self.role is Role.MANAGER and self.organisation_id == org_id
 
+    def can_scan_at_org(self, org_id: int) -> bool:
+        """Whether this user may scan residents' cards at the organisation's venues
+        (its managers and door staff, and the province admin)."""
+        if self.role is Role.DOOR:
+            return self.organisation_id == org_id
+        return self.can_manage_org(org_id)
+
 
 class LoginSession(Base):
     """One login on one browser. The signed cookie carries only this random id, so
@@ -107,3 +115,60 @@ class LoginSession(Base):
     user: Mapped[User] = relationship()
 
     __table_args__ = (Index("ix_login_sessions_user_id", "user_id"),)
+
+
+class Invitation(Base):
+    """An e-mailed, single-use, expiring link to create an account with a given
+    role (and organisation). Only the SHA-256 of the link's token is stored."""
+
+    __tablename__ = "invitations"
+
+    id: Mapped[intpk]
+    email: Mapped[str255]
+    role: Mapped[Role] = mapped_column(_enum(Role))
+    organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE")
+    )
+    invited_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[created_ts]
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A newer invitation to the same address replaces this one.
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    organisation: Mapped[Organisation | None] = relationship()
+    invited_by: Mapped[User | None] = relationship()
+
+    __table_args__ = (
+        Index("ix_invitations_email", "email"),
+        Index("ix_invitations_organisation_id", "organisation_id"),
+    )
+
+
+class TokenPurpose(enum.StrEnum):
+    RESET = "reset"  # set a new password (1 hour)
+    EMAIL = "email"  # confirm a new e-mail address
+
+
+class AccountToken(Base):
+    """A single-use, expiring link for an existing user: password reset, e-mail
+    change. Only the SHA-256 of the link's token is stored."""
+
+    __tablename__ = "account_tokens"
+
+    id: Mapped[intpk]
+    purpose: Mapped[TokenPurpose] = mapped_column(_enum(TokenPurpose))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # The address to switch to (purpose "email").
+    new_email: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[created_ts]
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()
+
+    __table_args__ = (Index("ix_account_tokens_user_id", "user_id"),)

@@ -63,8 +63,11 @@ def create_user(
     email = normalise_email(email)
     if session.scalar(select(User.id).where(User.email == email)) is not None:
         raise Conflict("Email này đã có tài khoản.", field="email")
-    if role is Role.MANAGER and organisation_id is None:
-        raise Invalid("Người quản lý phải thuộc một tổ chức.", field="organisation_id")
+    if role in (Role.MANAGER, Role.DOOR) and organisation_id is None:
+        raise Invalid(
+            "Người quản lý và nhân viên quét thẻ phải thuộc một tổ chức.",
+            field="organisation_id",
+        )
     if (
         organisation_id is not None
         and session.get(Organisation, organisation_id) is None
@@ -99,6 +102,14 @@ def authenticate(
     except (VerificationError, InvalidHashError):
         return None
     return user
+
+
+def verify_password(user: User, password: str, policy: HashPolicy) -> bool:
+    """Whether ``password`` is the user's (for a change of password or e-mail)."""
+    try:
+        return bool(policy.hasher().verify(user.password_hash, password))
+    except (VerificationError, InvalidHashError):
+        return False
 
 
 def rehash(user: User, password: str, policy: HashPolicy) -> None:

@@ -28,8 +28,15 @@ from ..extensions import limiter
 from ..forms import apply_domain_error, choices
 from ..venues import services as venues
 from ..web import error_page
-from . import services
-from .forms import ORG_KIND_LABELS, ROLE_LABELS, LoginForm, OrgForm, UserForm
+from . import links, services
+from .forms import (
+    ORG_KIND_LABELS,
+    ROLE_LABELS,
+    InviteForm,
+    LoginForm,
+    OrgForm,
+    UserForm,
+)
 from .models import OrgKind, Role
 
 bp = Blueprint("accounts", __name__)
@@ -232,4 +239,44 @@ def user_active(user_id: int) -> Any:
         return redirect(url_for("accounts.users"))
     services.set_user_active(s, user, not user.active)
     flash(_("Đã cập nhật tài khoản %(email)s.", email=user.email), "success")
+    return redirect(url_for("accounts.users"))
+
+
+@bp.route("/admin/users/invite", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def user_invite() -> Any:
+    s = db.session()
+    form = InviteForm()
+    form.organisation_id.choices = choices(
+        [(None, _("— không thuộc tổ chức —"))]
+        + [(org.id, org.name) for org in services.list_orgs(s)]
+    )
+    if form.validate_on_submit():
+        try:
+            invitation = links.invite(
+                s,
+                email=form.email.data or "",
+                role=Role(form.role.data),
+                organisation_id=form.organisation_id.data,
+                invited_by=current_user,
+            )
+        except DomainError as e:
+            apply_domain_error(form, e.field, _(e.message))
+        else:
+            flash(_("Đã gửi lời mời tới %(email)s.", email=invitation.email), "success")
+            return redirect(url_for("accounts.users"))
+    return _form_page("accounts/invite.html", form=form)
+
+
+@bp.post("/admin/users/<int:user_id>/reset")
+@roles_required(Role.ADMIN)
+def user_reset(user_id: int) -> Any:
+    s = db.session()
+    user = services.get_user(s, user_id)
+    try:
+        links.send_reset(s, user)
+    except DomainError as e:
+        flash(_(e.message), "error")
+        return redirect(url_for("accounts.users"))
+    flash(_("Đã gửi thư đặt lại mật khẩu tới %(email)s.", email=user.email), "success")
     return redirect(url_for("accounts.users"))

@@ -136,10 +136,24 @@ def scanned_by_a_camera(code: str) -> Any:
 # Staff ------------------------------------------------------------------------------
 
 
+# Who scans residents' cards at an organisation's door: door staff (nothing else),
+# its managers and the province admin.
+SCANNERS = (Role.DOOR, Role.MANAGER, Role.ADMIN)
+
+
+@bp.get("/orgs/<int:org_id>/scan")
+@roles_required(*SCANNERS)
+def scan_venues(org_id: int) -> Any:
+    """Door staff's home: the organisation's venues, each opening its scan page."""
+    org = org_or_404(org_id, scan=True)
+    rows = venues.list_venues(db.session(), org.id, include_inactive=False)
+    return _private(render_template("cards/scan_venues.html", org=org, venues=rows))
+
+
 @bp.route("/orgs/<int:org_id>/venues/<int:venue_id>/scan", methods=["GET", "POST"])
-@roles_required(Role.MANAGER, Role.ADMIN)
+@roles_required(*SCANNERS)
 def staff_scan(org_id: int, venue_id: int) -> Any:
-    org = org_or_404(org_id)
+    org = org_or_404(org_id, scan=True)
     s = db.session()
     try:
         venue = venues.get_venue(s, venue_id, org.id)

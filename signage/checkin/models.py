@@ -38,6 +38,9 @@ class CheckIn(Base):
     # HMAC-SHA256(SECRET_KEY, phone): the 10-minute dedupe and tracing look a person
     # up by it, never by the (encrypted) number.
     phone_hash: Mapped[str] = mapped_column(String(64))
+    # people.name_hash of the name: with phone_hash, who this is (a shared phone is
+    # several people) without comparing encrypted names.
+    name_hash: Mapped[str] = mapped_column(String(64))
     checked_in_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # Set by the visitor's check-out button; otherwise auto_out_at stands.
     checked_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

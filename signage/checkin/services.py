@@ -39,7 +39,8 @@ from . import people
 from .models import FEEDBACK_MAX, CheckIn, Feedback, FeedbackCategory
 from .people import N_
 
-# The same phone at the same venue within this window is one visit, not two.
+# The same person (phone and name) at the same venue within this window is one visit,
+# not two. A phone is not a person: a parent checks a child in on their own phone.
 DEDUPE_WINDOW = timedelta(minutes=10)
 FEEDBACK_PER_CHECKIN = 5
 
@@ -105,8 +106,16 @@ _SAME_FORM = and_(
     CheckIn.submission_id == bindparam("submission_id"),
     CheckIn.venue_id == bindparam("venue_id"),
 )
-_SAME_PHONE = and_(
+# The same person: one phone shared by a family or a group is several people, told
+# apart by the name as stored (already normalised: NFC, single spaces), through its
+# keyed hash (the name itself is encrypted). Not the accent-folded name: "Văn An" and
+# "Văn Ân" are two children.
+_SAME_PERSON = and_(
     CheckIn.phone_hash == bindparam("phone_hash"),
+    CheckIn.name_hash == bindparam("name_hash"),
+)
+_SAME_VISIT = and_(
+    _SAME_PERSON,
     CheckIn.checked_in_at > bindparam("since"),
     # "+ 0" keeps the planner on the (phone_hash, time) index: on (venue, time) it
     # would scan every check-in of a busy venue's last ten minutes on each insert.
@@ -120,6 +129,7 @@ _COLUMNS = (
     "name",
     "phone",
     "phone_hash",
+    "name_hash",
     "checked_in_at",
     "auto_out_at",
 )
@@ -142,7 +152,7 @@ _INSERT_NEW = (
         select(
             *(bindparam(c, type_=CheckIn.__table__.c[c].type) for c in _COLUMNS)
         ).where(
-            _VENUE_AS_READ, ~exists().where(_SAME_FORM), ~exists().where(_SAME_PHONE)
+            _VENUE_AS_READ, ~exists().where(_SAME_FORM), ~exists().where(_SAME_VISIT)
         ),
     )
     .execution_options(
@@ -152,9 +162,12 @@ _INSERT_NEW = (
         preserve_rowcount=True
     )
 )
+# What a repeated form is shown: only ever the same person's check-in. A form sent
+# again with another name (the browser's Back button keeps the hidden submission id)
+# finds nothing here and is recorded anew under a fresh id.
 _EARLIER = (
     select(CheckIn.public_ref)
-    .where(or_(_SAME_FORM, _SAME_PHONE))
+    .where(or_(and_(_SAME_FORM, _SAME_PERSON), _SAME_VISIT))
     .order_by(CheckIn.checked_in_at.desc())
     .limit(1)
 )
@@ -201,9 +214,11 @@ def check_in(
 ) -> Recorded:
     """Record a visit at server time, unless it is already recorded.
 
-    The same submission id at this venue returns that check-in (a double tap, a
-    retried POST); so does the same phone at the same venue within DEDUPE_WINDOW
-    unless it checked out. ``visitor`` must already be checked. Raises VenueChanged
+    The same submission id at this venue, for the same person, returns that
+    check-in (a double tap, a retried POST); so does the same person (phone and
+    name) at the same venue within DEDUPE_WINDOW unless they checked out. Another
+    name on the same phone is another person: a new check-in, never the first
+    one's. ``visitor`` must already be checked. Raises VenueChanged
     when the venue no longer has ``venue``'s token, is closed or has another stay
     length (nothing is written).
 
@@ -225,6 +240,7 @@ def check_in(
         "name": visitor.name,
         "phone": visitor.phone,
         "phone_hash": digest,
+        "name_hash": people.name_hash(secret, visitor.name),
         "checked_in_at": now,
         "auto_out_at": now + timedelta(minutes=venue.stay_minutes),
         "since": now - DEDUPE_WINDOW,
@@ -239,7 +255,7 @@ def check_in(
         return Recorded(earlier, False)
     if not conn.execute(select(_VENUE_AS_READ), params).scalar():
         raise VenueChanged(N_("Địa điểm này vừa thay đổi. Hãy quét lại mã."))
-    # Checked out in between: record anew.
+    # Checked out in between, or the form was reused for someone else: record anew.
     return check_in(
         conn, venue, visitor, submission_id=new_submission_id(), secret=secret
     )

@@ -9,9 +9,11 @@ never lists or looks up anyone else's data.
 from __future__ import annotations
 
 import re
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import wraps
+from itertools import zip_longest
 from typing import Any
 
 from flask import (
@@ -24,13 +26,14 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError
 
 from .. import caches, db, ratelimit, timefmt
-from ..errors import Gone, Invalid, NotFound
+from ..errors import Gone, Invalid, NotFound, database_unavailable
 from ..extensions import csrf, select_locale
 from ..venues import services as venues
 from ..venues import tokens
-from ..web import lean
+from ..web import RETRY_AFTER_SECONDS, error_page, lean
 from . import formtoken, gate, people, remember, services, verify
 from .forms import CATEGORY_LABELS, FeedbackForm
 from .models import CheckIn
@@ -127,6 +130,20 @@ def _busy_ms() -> int:
 # protected by formtoken (a signed double-submit token and Fetch Metadata) instead.
 
 
+# "Thêm người đi cùng": one phone checks in up to this many companions with itself.
+MAX_COMPANIONS = 10
+
+
+@dataclass
+class Companion:
+    """A companion's row of the form: a name, and a phone that defaults to the
+    submitter's."""
+
+    name: str = ""
+    phone: str = ""
+    errors: dict[str, str] = field(default_factory=dict)
+
+
 @dataclass
 class Typed:
     """What the visitor typed, sent back with messages when something is wrong."""
@@ -136,21 +153,33 @@ class Typed:
     consent: bool = False
     remember: bool = False
     submission_id: str = ""
+    companions: list[Companion] = field(default_factory=list)
     errors: dict[str, str] = field(default_factory=dict)
     form_errors: list[str] = field(default_factory=list)
 
     @classmethod
     def from_request(cls) -> Typed:
         f = request.form
+        # Caps only bound the work spent on hostile input; the rules and their
+        # messages are in people.clean_name / clean_phone. One row more than
+        # allowed is kept, so "too many" can be said instead of dropping a person.
+        rows = zip_longest(
+            f.getlist("companion_name")[: MAX_COMPANIONS + 1],
+            f.getlist("companion_phone")[: MAX_COMPANIONS + 1],
+            fillvalue="",
+        )
         return cls(
-            # Caps only bound the work spent on hostile input; the rules and their
-            # messages are in people.clean_name / clean_phone.
             name=f.get("name", "")[:2000],
             phone=f.get("phone", "")[:200],
             consent=bool(f.get("consent")),
             remember=bool(f.get("remember")),
             submission_id=f.get("submission_id", "")[:64],
+            companions=[Companion(n[:2000], p[:200]) for n, p in rows],
         )
+
+    def present_companions(self) -> list[Companion]:
+        """The rows with anything typed in them (blank rows are not people)."""
+        return [c for c in self.companions if c.name.strip() or c.phone.strip()]
 
 
 def _scan_page(
@@ -194,6 +223,7 @@ def _render_scan(
         saved_phone=people.mask(saved.phone) if saved else "",
         retention_days=current_app.config["RETENTION_DAYS"],
         csrf=csrf_token,
+        max_companions=MAX_COMPANIONS,
         # The language links come back to the canonical page, whatever query
         # string this request had: the page depends on nothing else of the URL.
         here=url_for("checkin.scan", token=venue.token),
@@ -232,8 +262,15 @@ def _stale_form(_e: CSRFError) -> Any:
         return redirect(url_for("checkin.confirmed", token=token, ref=args["ref"]), 303)
     if request.endpoint != "checkin.checkin":
         return redirect(url_for("checkin.scan", token=token), 303)
-    venue = _venue(token)
     typed = Typed.from_request()
+    try:  # an error handler's own exceptions are not handled again: catch here
+        venue = _venue(token)
+    except _Closed as closed:
+        return closed.response
+    except DBAPIError as e:
+        if not database_unavailable(e):
+            raise
+        return _busy(token, typed, None)
     typed.form_errors.append(_("Trang đã mở quá lâu. Hãy bấm Khai báo lần nữa."))
     return _scan_page(venue, typed, remember.visitor(), 400)
 
@@ -245,42 +282,99 @@ def checkin(token: str) -> Any:
     formtoken.check(request.form.get("csrf_token", ""))
     typed = Typed.from_request()
     saved = remember.visitor() if request.form.get("use_saved") else None
+    if request.form.get("add_companion"):
+        return _more_companions(token, typed, saved)
+    try:
+        return _record(token, typed, saved)
+    except DBAPIError as e:
+        if not database_unavailable(e):
+            raise
+        return _busy(token, typed, saved)
+
+
+def _more_companions(token: str, typed: Typed, saved: services.Visitor | None) -> Any:
+    """The "Thêm người đi cùng" button: the form again, as typed, with one more
+    companion row (the button is a submit button: it needs no JavaScript)."""
+    venue = _venue(token)
+    if len(typed.companions) < MAX_COMPANIONS:
+        typed.companions.append(Companion())
+    return _scan_page(venue, typed, saved)
+
+
+def _record(token: str, typed: Typed, saved: services.Visitor | None) -> Any:
     visitor = saved or _checked(typed)
+    companions = _checked_companions(typed, visitor)
     submission = typed.submission_id
     if not _SUBMISSION.match(submission):
         submission = services.new_submission_id()
     secret = current_app.config["SECRET_KEY"]
     # No Session (and so no BEGIN IMMEDIATE) on this path: the venue is read (unless
-    # read moments ago, caches.recent_venue) and the check-in written by single
+    # read moments ago, caches.recent_venue) and each check-in written by single
     # statements on an autocommit connection. The same form sent twice at once at one
     # venue (PostgreSQL) loses on the unique key, and the transaction boundary runs
     # this view again: it then finds the first one.
     venue = caches.recent_venue(tokens.normalise(token) or "") or _venue(
         token, bare=True
     )
-    if visitor is None:
-        return _scan_page(venue, typed, None, 422)
+    if visitor is None or companions is None:
+        return _scan_page(venue, typed, saved, 422)
+    people_here = [(visitor, submission)] + [
+        # Each companion's row has its own submission id, derived from the form's
+        # (a "~" never occurs in a form's id), so the form sent again finds them.
+        (who, f"{submission[:60]}~{i:02d}")
+        for i, who in enumerate(companions, 1)
+    ]
     with gate.autocommit() as conn:
 
-        def record() -> str:
+        def record(who: services.Visitor, sub: str) -> str:
             return gate.retry_busy(
                 lambda: (
                     services.check_in(
-                        conn, venue, visitor, submission_id=submission, secret=secret
+                        conn, venue, who, submission_id=sub, secret=secret
                     ).public_ref
                 ),
                 timeout_ms=_busy_ms(),
             )
 
-        try:
-            ref = record()
-        except services.VenueChanged:  # edited between the read and the write
-            venue = _venue(token, bare=True)  # afresh: closed pages raise from here
-            ref = record()
-    resp = redirect(url_for("checkin.confirmed", token=venue.token, ref=ref), 303)
+        refs: list[str] = []
+        for who, sub in people_here:
+            try:
+                refs.append(record(who, sub))
+            except services.VenueChanged:  # edited between the read and the write
+                venue = _venue(token, bare=True)  # afresh: closed pages raise here
+                refs.append(record(who, sub))
+    resp = redirect(url_for("checkin.confirmed", token=venue.token, ref=refs[0]), 303)
+    remember.add_own(resp, list(dict.fromkeys(refs)))
     if saved is None and typed.remember:
         remember.set_cookie(resp, visitor)
     return resp
+
+
+def _busy(token: str, typed: Typed, saved: services.Visitor | None) -> Any:
+    """The database is busy past its timeout or restarting: 503, Retry-After, and
+    the form again exactly as typed (same submission id: sending it again cannot
+    record anyone twice, even if this attempt was stored after all)."""
+    typed.form_errors.append(
+        _(
+            "Hệ thống đang bận, vui lòng thử lại sau ít giây. Thông tin bạn nhập "
+            "vẫn còn dưới đây: chỉ cần bấm Khai báo lần nữa."
+        )
+    )
+    venue = caches.recent_venue(tokens.normalise(token) or "")
+    if venue is None:  # not read lately by this worker, and the database is down
+        page = render_template(
+            "checkin/busy.html",
+            form=typed,
+            saved=saved,
+            saved_phone=people.mask(saved.phone) if saved else "",
+            venue={"token": tokens.normalise(token) or token[:40]},
+            csrf=formtoken.issue(),
+            max_companions=MAX_COMPANIONS,
+            retention_days=current_app.config["RETENTION_DAYS"],
+        )
+        return page, 503, {"Retry-After": str(RETRY_AFTER_SECONDS)}
+    page, status = _scan_page(venue, typed, saved, 503)
+    return page, status, {"Retry-After": str(RETRY_AFTER_SECONDS)}
 
 
 def _checked(typed: Typed) -> services.Visitor | None:
@@ -299,6 +393,37 @@ def _checked(typed: Typed) -> services.Visitor | None:
             "Hãy đánh dấu đồng ý để khai báo (thông tin chỉ dùng cho phòng dịch)."
         )
     return None if typed.errors else services.Visitor(name, phone)
+
+
+def _checked_companions(
+    typed: Typed, submitter: services.Visitor | None
+) -> list[services.Visitor] | None:
+    """The companions typed, normalised (a blank phone is the submitter's); None
+    with a message under each row that is wrong."""
+    rows = typed.present_companions()
+    typed.companions = rows  # blank rows are dropped when the form comes back
+    if len(rows) > MAX_COMPANIONS:
+        typed.form_errors.append(
+            _("Tối đa %(n)s người đi cùng trong một lần khai báo.", n=MAX_COMPANIONS)
+        )
+        return None
+    found: list[services.Visitor] = []
+    for row in rows:
+        try:
+            name = people.clean_name(row.name)
+        except Invalid as e:
+            row.errors["name"] = _(e.message)
+        phone = submitter.phone if submitter else ""
+        if row.phone.strip():
+            try:
+                phone = people.clean_phone(row.phone)
+            except Invalid as e:
+                row.errors["phone"] = _(e.message)
+        if not row.errors:
+            found.append(services.Visitor(name, phone))
+    if any(row.errors for row in rows):
+        return None
+    return found
 
 
 @bp.post("/C/<token>/forget")
@@ -321,10 +446,24 @@ def _confirmation(
     local_in = row.checked_in_at.astimezone(tz)
     local_now = now.astimezone(tz)
     offset = local_now.utcoffset() or timedelta(0)  # an aware time always has one
+    # Minimal disclosure: the full name and the check-out button only in the browser
+    # that made this check-in; a forwarded or overheard link shows initials.
+    group = remember.group_of(row.public_ref)
+    together: list[CheckIn] = []
+    if group is not None:
+        s = db.session()
+        for ref in group:
+            # Purged, or another venue's: not listed.
+            if ref != row.public_ref:
+                with suppress(NotFound):
+                    together.append(services.get_by_ref(s, venue, ref))
     return render_template(
         "checkin/confirmed.html",
         venue=venue,
         row=row,
+        own=group is not None,
+        shown_name=row.name if group is not None else people.initials(row.name),
+        together=together,
         code=verify.daily_code(
             current_app.config["SECRET_KEY"], venue.id, local_now.date()
         ),
@@ -352,6 +491,10 @@ def confirmed(token: str, ref: str) -> Any:
 @_limits
 def check_out(token: str, ref: str) -> Any:
     venue = _venue(token)
+    if remember.group_of(ref) is None:  # only the browser that checked in
+        return error_page(
+            403, _("Chỉ điện thoại đã khai báo mới bấm rời địa điểm được.")
+        )
     s = db.session()
     row = _checkin(venue, ref, token, s)
     services.check_out(s, row)

@@ -37,11 +37,12 @@ def home_endpoint(role: Role) -> str:
         Role.MANAGER: "venues.org_home",
         Role.EDITOR: "core.index_editor",
         Role.HEALTH: "core.index_health",
+        Role.DOOR: "cards.scan_venues",
     }[role]
 
 
 def home_args() -> dict[str, Any]:
-    if current_user.role is Role.MANAGER:
+    if current_user.role in (Role.MANAGER, Role.DOOR):
         return {"org_id": current_user.organisation_id}
     return {}
 

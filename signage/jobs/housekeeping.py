@@ -107,6 +107,21 @@ def refresh_rollups(app: Flask) -> int:
     return rollups.refresh_all(db.get_db(app).write, zone=timefmt.zone())
 
 
+def send_due_mail(app: Flask) -> int:
+    """Queue the outbox's due mails: retries after their back-off, and any first
+    attempt the queue missed (signage/mail/delivery.py)."""
+    from ..mail import delivery
+
+    return delivery.sweep(app)
+
+
+def purge_sent_mail(app: Flask) -> int:
+    """Forget delivered mails after MAIL_KEEP_DAYS; failed ones stay listed."""
+    from ..mail import delivery
+
+    return delivery.purge(app)
+
+
 # The one list of periodic tasks: add an entry here to schedule more.
 PERIODIC: list[Periodic] = [
     Periodic("reports.refresh_rollups", {"minute": "*"}, refresh_rollups),
@@ -117,4 +132,6 @@ PERIODIC: list[Periodic] = [
         "screens.purge_orphans", {"hour": "20", "minute": "10"}, purge_orphan_uploads
     ),
     Periodic("jobs.purge_files", {"minute": "*/15"}, purge_job_files),
+    Periodic("mail.send_due", {"minute": "*"}, send_due_mail),
+    Periodic("mail.purge_sent", {"hour": "20", "minute": "30"}, purge_sent_mail),
 ]

@@ -72,6 +72,12 @@ def _register(huey: Huey, app: Flask) -> None:
     def run_job(job_id: str) -> str:
         return runner.execute(app, job_id)
 
+    @huey.task(name="signage.send_mail")
+    def send_mail_task(mail_id: int) -> str:
+        from ..mail import delivery
+
+        return delivery.deliver(app, mail_id)
+
     @huey.task(name="signage.reap_jobs")
     def reap_jobs() -> int:
         return reap(app)
@@ -90,6 +96,7 @@ def _register(huey: Huey, app: Flask) -> None:
         _periodic(huey, app, entry)
 
     app.extensions[EXT_KEY + ".run_job"] = run_job
+    app.extensions[EXT_KEY + ".send_mail"] = send_mail_task
 
 
 def _periodic(huey: Huey, app: Flask, entry: housekeeping.Periodic) -> None:
@@ -104,6 +111,12 @@ def _periodic(huey: Huey, app: Flask, entry: housekeeping.Periodic) -> None:
 def enqueue(app: Flask, job_id: str) -> None:
     get_huey(app)
     app.extensions[EXT_KEY + ".run_job"](job_id)
+
+
+def send_mail(app: Flask, mail_id: int) -> None:
+    """Queue one attempt at an outbox mail (signage/mail/delivery.py)."""
+    get_huey(app)
+    app.extensions[EXT_KEY + ".send_mail"](mail_id)
 
 
 _PENDING = "signage.jobs.pending"

@@ -70,15 +70,16 @@ def venue_board(org_id: int, venue_id: int) -> Any:
     return _pdf_response(io.BytesIO(body), name, request.args.get("download") == "1")
 
 
-@bp.get("/orgs/<int:org_id>/boards.pdf")
+@bp.post("/orgs/<int:org_id>/boards.pdf")
 @roles_required(*PORTAL)
 @db.writes
 def org_boards(org_id: int) -> Any:
-    """Every active venue's board, one page each, as one PDF (?size=, default a4):
-    queued as a job; the answer is at once a redirect to the job's page. Asking
-    again while it runs gives the same job."""
+    """Every active venue's board, one page each, as one PDF (form field size,
+    default a4): queued as a job, so it is a POST (it creates something) and the
+    answer is at once a redirect to the job's page. Asking again while it runs
+    gives the same job."""
     org = org_or_404(org_id)
-    size = _size()
+    size = services.check_size(request.form.get("size", "a4").strip().lower())
     s = db.session()
     if services.count_org_boards(s, org.id) == 0:
         flash(_("Tổ chức chưa có địa điểm nào đang dùng để in bảng."), "error")

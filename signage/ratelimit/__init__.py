@@ -80,6 +80,7 @@ RULES: dict[str, Rule] = {
     "checkin-venue": Rule("CHECKIN_LIMIT_PER_VENUE", OnError.OPEN),
     "login-account": Rule("LOGIN_LIMIT_PER_ACCOUNT", OnError.LOCAL),
     "login-ip": Rule("LOGIN_LIMIT_PER_IP", OnError.LOCAL),
+    "reset-account": Rule("RESET_LIMIT_PER_ACCOUNT", OnError.LOCAL),
 }
 
 

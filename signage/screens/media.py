@@ -94,8 +94,9 @@ class CleanImage:
 def clean_image(raw: bytes, policy: UploadPolicy) -> CleanImage:
     """Verify and re-encode an upload (in memory: nothing is written).
 
-    EXIF and every other metadata chunk are dropped (the orientation is applied
-    first); images with transparency stay PNG, everything else becomes JPEG.
+    EXIF and every other metadata segment or chunk (COM, XMP, IPTC, ICC after the
+    conversion to sRGB, PNG text) are dropped (the orientation is applied first);
+    images with transparency stay PNG, everything else becomes JPEG.
     Raises :class:`Invalid` with a message for the user.
     """
     if len(raw) > policy.max_bytes:
@@ -112,12 +113,15 @@ def clean_image(raw: bytes, policy: UploadPolicy) -> CleanImage:
         img.mode == "P" and "transparency" in img.info
     )
     buf = io.BytesIO()
+    # Pillow's encoders carry some of the decoded ``info`` over (JPEG writes its
+    # comment back, PNG its ICC profile and text): the re-encoded file starts from
+    # pixels alone, with no COM, XMP, IPTC, EXIF, ICC or text of the upload's.
+    img = img.convert("RGBA" if alpha else "RGB")
+    img.info = {}
     if alpha:
-        img = img.convert("RGBA")
         img.save(buf, "PNG", optimize=False)
         mime = "image/png"
     else:
-        img = img.convert("RGB")
         img.save(buf, "JPEG", quality=92, progressive=False)
         mime = "image/jpeg"
     return CleanImage(buf.getvalue(), mime, img.width, img.height)

@@ -45,7 +45,8 @@ class Exposure:
 
 @dataclass
 class Person:
-    """A contact across all the case's visits (one line per phone)."""
+    """A contact across all the case's visits: one line per person, a phone and a
+    name (a family or a group checks in on one phone, each by name)."""
 
     name: str
     phone: str
@@ -60,12 +61,13 @@ class CaseResult:
 
     @property
     def people(self) -> list[Person]:
-        by_phone: dict[str, Person] = {}
+        by_phone: dict[tuple[str, str], Person] = {}
         for exp in self.exposures:
             for c in exp.contacts:
-                p = by_phone.get(c.row.phone_hash)
+                who = (c.row.phone_hash, c.row.name)
+                p = by_phone.get(who)
                 if p is None:
-                    by_phone[c.row.phone_hash] = Person(
+                    by_phone[who] = Person(
                         c.row.name, c.row.phone, 1, c.overlap, c.row.checked_in_at
                     )
                 else:
@@ -111,21 +113,25 @@ def present(
 
 
 def count_present(
-    session: Session, venue_id: int, start: datetime, end: datetime, limit: int
+    session: Session,
+    venue_id: int,
+    start: datetime,
+    end: datetime,
+    limit: int,
+    *,
+    exclude_hash: str | None = None,
 ) -> int:
     """How many check-ins :func:`present` would return, counted up to ``limit``."""
     ends = func.coalesce(CheckIn.checked_out_at, CheckIn.auto_out_at)
-    capped = (
-        select(CheckIn.id)
-        .where(
-            CheckIn.venue_id == venue_id,
-            CheckIn.checked_in_at >= start - timedelta(minutes=STAY_MAX),
-            CheckIn.checked_in_at < end,
-            ends > start,
-        )
-        .limit(limit)
-        .subquery()
+    stmt = select(CheckIn.id).where(
+        CheckIn.venue_id == venue_id,
+        CheckIn.checked_in_at >= start - timedelta(minutes=STAY_MAX),
+        CheckIn.checked_in_at < end,
+        ends > start,
     )
+    if exclude_hash is not None:
+        stmt = stmt.where(CheckIn.phone_hash != exclude_hash)
+    capped = stmt.limit(limit).subquery()
     return int(session.scalar(select(func.count()).select_from(capped)) or 0)
 
 
@@ -163,6 +169,48 @@ def case_exposures(
             )
         )
     return CaseResult(exposures)
+
+
+def count_contact_rows(
+    session: Session,
+    phone_hash: str,
+    start: datetime,
+    end: datetime,
+    *,
+    margin_minutes: int = 0,
+    limit: int,
+) -> int:
+    """How many check-in rows :func:`case_exposures` would read for the case's
+    contacts, counted up to ``limit`` (one bounded count per visit of the case): what
+    decides whether the contacts CSV is written in the request or by a job."""
+    check_window(start, end, margin_minutes)
+    margin = timedelta(minutes=margin_minutes)
+    visits = session.execute(
+        select(
+            CheckIn.venue_id,
+            CheckIn.checked_in_at,
+            func.coalesce(CheckIn.checked_out_at, CheckIn.auto_out_at),
+        )
+        .where(
+            CheckIn.phone_hash == phone_hash,
+            CheckIn.checked_in_at >= start,
+            CheckIn.checked_in_at < end,
+        )
+        .order_by(CheckIn.checked_in_at)
+    )
+    total = 0
+    for venue_id, came, left in visits:
+        total += count_present(
+            session,
+            venue_id,
+            came - margin,
+            left + margin,
+            limit - total,
+            exclude_hash=phone_hash,
+        )
+        if total >= limit:
+            break
+    return total
 
 
 def venue_by_token(session: Session, token: str) -> Venue | None:

@@ -31,8 +31,8 @@ from ..jobs import queue
 from ..jobs.services import JobRequest, dedupe_key
 from ..venues.models import Venue
 from ..web import csv_download
+from . import exports, services
 from . import jobs as tracing_jobs
-from . import services
 from .forms import CaseForm, VenueForm
 
 bp = Blueprint("tracing", __name__, url_prefix="/tracing")
@@ -108,13 +108,30 @@ def case() -> Any:
         margin = case_form.margin.data or 0
         digest = people.phone_hash(current_app.config["SECRET_KEY"], phone)
         s = db.session()
+        export = request.form.get("export") == "csv"
+        threshold = int(current_app.config["EXPORT_JOB_ROWS"])
+        if (
+            export
+            and services.count_contact_rows(
+                s, digest, start, end, margin_minutes=margin, limit=threshold + 1
+            )
+            > threshold
+        ):
+            return _case_export_job(
+                case_form,
+                phone,
+                digest,
+                start,
+                end,
+                margin,
+                case_form.reason.data or "",
+            )
         result = services.case_exposures(s, digest, start, end, margin_minutes=margin)
     except DomainError as e:
         field = {"end": "end", "margin": "margin", "phone": "phone"}.get(e.field or "")
         apply_domain_error(case_form, field, _(e.message))
         return _page(case_form, venue_form, 422)
     people_list = result.people
-    export = request.form.get("export") == "csv"
     _audit(
         "tracing.case_export" if export else "tracing.case",
         f"phone:{people.mask(phone)}",
@@ -127,20 +144,10 @@ def case() -> Any:
         contacts=len(people_list),
     )
     if export:
-        rows: list[list[object]] = [
-            ["ho_ten", "dien_thoai", "so_lan_trung", "tong_phut_trung", "lan_dau"],
-            *(
-                [
-                    p.name,
-                    people.national(p.phone),
-                    p.visits,
-                    int(p.overlap.total_seconds() // 60),
-                    timefmt.fmt_datetime(p.first_seen),
-                ]
-                for p in people_list
-            ),
-        ]
-        return csv_download(rows, "tiep-xuc.csv")
+        return csv_download(
+            [exports.CONTACTS_HEADER, *exports.contact_rows(people_list)],
+            exports.CONTACTS_FILE,
+        )
     venues = _venues(s, {e.visit.venue_id for e in result.exposures})
     return _page(
         case_form,
@@ -150,6 +157,49 @@ def case() -> Any:
         venues=venues,
         case_phone=people.national(phone),
     )
+
+
+def _case_export_job(
+    form: CaseForm,
+    phone: str,
+    digest: str,
+    start: datetime,
+    end: datetime,
+    margin: int,
+    reason: str,
+) -> Any:
+    """A case with many contacts: the CSV is written by a job; the request audits
+    (what was asked, not yet how many were found) and answers with the job's page."""
+    _audit(
+        "tracing.case_export",
+        f"phone:{people.mask(phone)}",
+        reason,
+        phone_hash=digest[:16],
+        start=form.start.data.isoformat(),
+        end=form.end.data.isoformat(),
+        margin=margin,
+        job=True,
+    )
+    params = {
+        "phone_hash": digest,
+        "start": start.isoformat(),
+        "end": end.isoformat(),
+        "margin": margin,
+    }
+    job = queue.submit(
+        this_app(),
+        db.session(),
+        JobRequest(
+            kind=tracing_jobs.CASE_EXPORT,
+            owner_id=current_user.id,
+            params=params,
+            title=_("Người tiếp xúc với ca bệnh %(phone)s", phone=people.mask(phone)),
+            dedupe_key=dedupe_key(
+                tracing_jobs.CASE_EXPORT, current_user.id, sorted(params.items())
+            ),
+        ),
+    )
+    return redirect(url_for("jobs.show", job_id=job.id))
 
 
 def _venue_export_job(place: Venue, start: datetime, end: datetime, reason: str) -> Any:
@@ -216,19 +266,8 @@ def venue() -> Any:
     )
     if export:
         return csv_download(
-            [
-                ["ho_ten", "dien_thoai", "vao", "ra"],
-                *(
-                    [
-                        r.name,
-                        people.national(r.phone),
-                        timefmt.fmt_datetime(r.checked_in_at),
-                        timefmt.fmt_datetime(r.left_at),
-                    ]
-                    for r in rows
-                ),
-            ],
-            "co-mat-tai-dia-diem.csv",
+            [exports.PRESENCE_HEADER, *exports.presence_rows(rows)],
+            exports.PRESENCE_FILE,
         )
     return _page(
         case_form,

@@ -97,3 +97,19 @@ def test_cancel_stops_a_queued_job(live_server, page, session, make_user):
     page.wait_for_selector("text=Đã huỷ việc.")
     assert page.text_content("#job-state") == "Đã huỷ"
     assert runner.execute(live_server.app, job_id) == "skipped"
+
+
+def test_the_batch_button_posts_and_lands_on_the_jobs_page(
+    live_server, page, make_org, make_venue, make_user
+):
+    """The organisation page's "download every board" button is a form that POSTs
+    (it creates a job) and answers with that job's page, in the chosen size."""
+    org = make_org(name="Công ty CP Du lịch Hương Giang")
+    make_venue(org, name="Nhà hàng Cố Đô")
+    user = make_user(Role.MANAGER, org)
+    _login(page, live_server, user)
+    page.goto(f"{live_server.url}/orgs/{org.id}/")
+    page.select_option("select[name=size]", "a3")
+    page.click("text=Tải tất cả bảng QR (PDF)")
+    page.wait_for_url("**/jobs/*")
+    expect(page.locator("h1")).to_contain_text("A3")

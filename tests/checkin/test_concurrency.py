@@ -41,6 +41,7 @@ def _start_gunicorn(db_url: str, port: int, log: Any) -> subprocess.Popen[bytes]
         "SIGNAGE_SECRET_KEY": "concurrency-test-secret-0123456789abcdef",
         "SIGNAGE_DATA_KEY": DATA_KEY,
         "SIGNAGE_PUBLIC_BASE_URL": "https://qr.example.vn",
+        "SIGNAGE_SMTP_URL": "smtp://127.0.0.1:25",
         "SIGNAGE_DATABASE_URL": db_url,
         "SIGNAGE_BIND": f"127.0.0.1:{port}",
         "SIGNAGE_WORKERS": "4",

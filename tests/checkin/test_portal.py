@@ -135,6 +135,7 @@ def test_pagination_and_hourly_chart(client, session, make_venue, make_user):
             name=f"Khách {i:03d}",
             phone=f"+8490{i:07d}",
             phone_hash=f"h{i}",
+            name_hash=f"n{i}",
             checked_in_at=base - timedelta(seconds=i),
             auto_out_at=base + timedelta(hours=1),
         )

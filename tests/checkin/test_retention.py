@@ -30,6 +30,7 @@ def _bulk(session, venue, n, at, prefix="b"):
                 "name": f"Khách {i}",
                 "phone": f"+8490{i % 10_000_000:07d}",
                 "phone_hash": f"h{i}",
+                "name_hash": f"n{i}",
                 "checked_in_at": at + timedelta(microseconds=i),
                 "auto_out_at": at + timedelta(hours=1),
             }

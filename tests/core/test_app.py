@@ -49,6 +49,7 @@ def test_production_starts_with_real_settings():
             "SECRET_KEY": "k" * 48,
             "PUBLIC_BASE_URL": "https://qr.hue.gov.vn/",
             "DATA_KEY": new_key(),
+            "SMTP_URL": "smtps://signage:secret@mail.hue.gov.vn",
         }
     )
     assert app.config["PUBLIC_BASE_URL"] == "https://qr.hue.gov.vn"

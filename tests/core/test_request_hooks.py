@@ -3,6 +3,10 @@ not use and keep every protection."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
+from pathlib import Path
+
 from signage.accounts.models import Role
 from tests.helpers import login
 
@@ -49,3 +53,40 @@ def test_flask_limiter_still_runs_for_views_it_limits(client):
     assert resp.status_code == 200
     assert "X-RateLimit-Limit" in resp.headers
     assert "X-RateLimit-Limit" not in client.get("/healthz").headers
+
+
+def test_production_sends_hsts_and_nginx_example_too(tmp_path, client):
+    from pathlib import Path
+
+    from signage import create_app
+
+    prod = create_app(
+        {
+            "ENV": "production",
+            "SECRET_KEY": "k" * 48,
+            "PUBLIC_BASE_URL": "https://qr.hue.gov.vn",
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'p.db'}",
+        }
+    )
+    resp = prod.test_client().get("/no-such-page")
+    assert resp.headers.getlist("Strict-Transport-Security") == [
+        "max-age=31536000; includeSubDomains"
+    ]
+    # Development and tests are plain HTTP: no HSTS, or localhost would be pinned.
+    assert "Strict-Transport-Security" not in client.get("/no-such-page").headers
+    nginx = (Path(__file__).parents[2] / "deploy" / "nginx.conf").read_text()
+    assert (
+        'add_header Strict-Transport-Security "max-age=31536000; includeSubDomains"'
+        " always;" in nginx
+    )
+
+
+def test_csp_allows_no_inline_script_but_the_hashed_clock(app, client):
+    """Scripts from our files, and the one inline script the confirmation page
+    carries (one request on a slow phone) by the hash of its exact text; nothing
+    else inline, no 'unsafe-inline'."""
+    csp = client.get("/").headers["Content-Security-Policy"]
+    script_src = next(p for p in csp.split(";") if p.strip().startswith("script-src"))
+    clock = (Path(app.static_folder) / "js/clock.js").read_bytes()
+    digest = base64.b64encode(hashlib.sha256(clock).digest()).decode()
+    assert script_src.split() == ["script-src", "'self'", f"'sha256-{digest}'"]

@@ -19,7 +19,7 @@ import pytest
 from signage.jobs.models import JobState
 from signage.storage import get_storage
 
-from ..helpers import login
+from ..helpers import login, start_org_batch
 from .conftest import job_id_of, read_job
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -87,7 +87,7 @@ def test_a_job_whose_consumer_is_killed_is_retried_and_done(
 ):
     org, user = manager_world(1000)
     login(client, user)
-    job_id = job_id_of(client.get(f"/orgs/{org.id}/boards.pdf"))
+    job_id = job_id_of(start_org_batch(client, org.id))
     first = _consumer(app, tmp_path, "first")
     second = None
     try:

@@ -9,14 +9,14 @@ from signage.accounts.models import Role
 from signage.jobs import services
 from signage.jobs.models import Job, JobState
 
-from ..helpers import csrf_token, login, new_job
+from ..helpers import csrf_token, login, new_job, start_org_batch
 from .conftest import job_id_of, read_job
 
 
 def test_board_batch_answers_with_a_job_page_then_the_pdf(client, manager_world):
     org, user = manager_world(3)
     login(client, user)
-    resp = client.get(f"/orgs/{org.id}/boards.pdf?size=a4")
+    resp = start_org_batch(client, org.id, "a4")
     job_id = job_id_of(resp)
     assert len(job_id) >= 20  # random, not a counter
 
@@ -45,7 +45,7 @@ def test_only_the_owner_and_the_province_admin_see_a_job(
 ):
     org, user = manager_world(2)
     login(client, user)
-    job_id = job_id_of(client.get(f"/orgs/{org.id}/boards.pdf"))
+    job_id = job_id_of(start_org_batch(client, org.id))
     file_url = f"/jobs/{job_id}/file"
     resp = client.get(file_url)
     assert resp.status_code == 200
@@ -115,7 +115,7 @@ def test_an_expired_file_is_deleted_and_no_longer_offered(
 
     org, user = manager_world(1)
     login(client, user)
-    job_id = job_id_of(client.get(f"/orgs/{org.id}/boards.pdf"))
+    job_id = job_id_of(start_org_batch(client, org.id))
     job = read_job(session, job_id)
     storage = get_storage(app)
     assert job.file_key and storage.exists(job.file_key)

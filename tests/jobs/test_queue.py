@@ -23,7 +23,7 @@ from signage.posters.models import BoardDownload
 from signage.storage import LocalStorage, StorageError, get_storage
 from signage.venues.models import Venue
 
-from ..helpers import csrf_token, login, new_job
+from ..helpers import csrf_token, login, new_job, start_org_batch
 from .conftest import job_id_of, read_job
 
 
@@ -46,14 +46,14 @@ def test_the_same_batch_asked_twice_while_queued_is_one_job(
 ):
     org, user = manager_world(2)
     login(client, user)
-    first = job_id_of(client.get(f"/orgs/{org.id}/boards.pdf?size=a4"))
-    second = job_id_of(client.get(f"/orgs/{org.id}/boards.pdf?size=a4"))
-    other_size = job_id_of(client.get(f"/orgs/{org.id}/boards.pdf?size=a3"))
+    first = job_id_of(start_org_batch(client, org.id, "a4"))
+    second = job_id_of(start_org_batch(client, org.id, "a4"))
+    other_size = job_id_of(start_org_batch(client, org.id, "a3"))
     assert first == second and other_size != first
     assert len(queue.get_huey(app)) == 2  # two messages in the SQLite queue
 
     assert runner.execute(app, first) == "done"
-    third = job_id_of(client.get(f"/orgs/{org.id}/boards.pdf?size=a4"))
+    third = job_id_of(start_org_batch(client, org.id, "a4"))
     assert third != first  # the first has ended: a new request is a new job
 
 
@@ -78,7 +78,7 @@ def test_cancel_before_start_means_the_task_never_runs(
 ):
     org, user = manager_world(2)
     login(client, user)
-    job_id = job_id_of(client.get(f"/orgs/{org.id}/boards.pdf"))
+    job_id = job_id_of(start_org_batch(client, org.id))
     token = csrf_token(client, f"/jobs/{job_id}")
     resp = client.post(f"/jobs/{job_id}/cancel", data={"csrf_token": token})
     assert resp.status_code == 302
@@ -255,9 +255,12 @@ def test_housekeeping_is_on_the_queues_schedule(app):
     assert "signage.jobs.purge_files" in due(3, 45)
     assert "signage.reap_jobs_periodic" in due(3, 46)  # every minute
     assert "signage.reports.refresh_rollups" in due(3, 46)
+    assert "signage.mail.send_due" in due(3, 46)
+    assert "signage.mail.purge_sent" in due(20, 30)
     assert due(3, 46) == {
         "signage.reap_jobs_periodic",
         "signage.reports.refresh_rollups",
+        "signage.mail.send_due",
     }
     assert {f"signage.{p.name}" for p in PERIODIC} <= set().union(
         *(due(h, m) for h in range(24) for m in range(0, 60, 5))

@@ -15,7 +15,7 @@ import redis
 from signage.jobs import queue
 from signage.jobs.models import JobState
 
-from ..helpers import login
+from ..helpers import login, start_org_batch
 from .conftest import job_id_of, read_job
 
 REDIS_URL = os.environ.get("SIGNAGE_TEST_REDIS_URL", "redis://127.0.0.1:56379/5")
@@ -50,7 +50,7 @@ def test_a_job_goes_through_redis_and_is_done_by_whoever_takes_it(
     try:
         org, user = manager_world(2)
         login(client, user)
-        job_id = job_id_of(client.get(f"/orgs/{org.id}/boards.pdf"))
+        job_id = job_id_of(start_org_batch(client, org.id))
         assert len(huey) == 1 and type(huey.storage).__name__ == "RedisStorage"
         # What a consumer on any host does with the message:
         huey.execute(huey.dequeue())

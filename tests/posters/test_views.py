@@ -16,7 +16,7 @@ from signage.accounts.models import Role
 from signage.posters.models import BoardDownload
 from signage.venues import services as venues
 
-from ..helpers import job_result, login
+from ..helpers import job_result, login, post_form, start_org_batch
 from .conftest import decode_pdf
 
 BASE = "https://qr.example.vn"
@@ -90,11 +90,13 @@ def test_admin_may_download_and_other_manager_may_not(
     login(client, other)
     for url in (
         _board_url(org, venue),
-        f"/orgs/{org.id}/boards.pdf",
         f"/orgs/{org.id}/venues/{venue.id}/qr.png",
         f"/orgs/{org.id}/venues/{venue.id}/qr.svg",
     ):
         assert client.get(url).status_code == 404, url
+    own_home = f"/orgs/{other.organisation_id}/"  # a page of its own, for a CSRF token
+    batch = post_form(client, f"/orgs/{org.id}/boards.pdf", {"size": "a4"}, own_home)
+    assert batch.status_code == 404
     assert _downloads(session) == 0
     admin_client = client.application.test_client()
     login(admin_client, admin)
@@ -129,7 +131,7 @@ def test_org_batch_is_one_page_per_active_venue_and_logs_each(
     venues.set_active(session, paused, False)
     session.commit()
     login(client, user)
-    resp = job_result(client, client.get(f"/orgs/{org.id}/boards.pdf?size=a5"))
+    resp = job_result(client, start_org_batch(client, org.id, "a5"))
     assert resp.status_code == 200
     assert resp.headers["Content-Disposition"].startswith("attachment")
     data = resp.data
@@ -149,7 +151,9 @@ def test_org_batch_without_active_venues_explains_instead_of_an_empty_file(
 ):
     org = make_org()
     login(client, make_user(Role.MANAGER, org))
-    resp = client.get(f"/orgs/{org.id}/boards.pdf", follow_redirects=True)
+    resp = start_org_batch(client, org.id)
+    assert resp.status_code == 302
+    resp = client.get(resp.headers["Location"])
     assert resp.status_code == 200
     assert "chưa có địa điểm nào đang dùng" in resp.get_data(as_text=True)
     assert _downloads(session) == 0

@@ -38,6 +38,7 @@ def _add(session, venue, at: datetime, n: int = 1) -> None:
                 "name": "Khách",
                 "phone": "+84901234567",
                 "phone_hash": f"h{i}",
+                "name_hash": f"n{i}",
                 "checked_in_at": at,
                 "auto_out_at": at + timedelta(hours=1),
             }

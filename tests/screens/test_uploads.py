@@ -165,3 +165,104 @@ def test_a_refused_form_leaves_no_image_file(
     media = media_dir(app)
     assert not media.exists() or not any(media.iterdir())
     assert session.scalar(select(Media.id)) is None
+
+
+def _segment(marker: int, payload: bytes) -> bytes:
+    return struct.pack(">BBH", 0xFF, marker, len(payload) + 2) + payload
+
+
+def _jpeg_with_every_segment(with_icc: bool) -> bytes:
+    """A JPEG carrying COM, EXIF, XMP, IPTC (Photoshop APP13) and an ICC profile,
+    each naming a sentinel a stored file must not contain."""
+    from PIL import ImageCms
+
+    icc = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    # The profile's description tag is free text: put a sentinel in the raw bytes'
+    # tail (an ICC reader ignores what no tag points at).
+    icc = icc + b"SENTINEL-ICC"
+    icc = struct.pack(">I", len(icc)) + icc[4:]
+    ex = Image.Exif()
+    ex[0x010F] = "SENTINEL-EXIF"
+    plain = io.BytesIO()
+    Image.new("RGB", (64, 48), (200, 40, 40)).save(
+        plain, "JPEG", exif=ex.tobytes(), **({"icc_profile": icc} if with_icc else {})
+    )
+    data = plain.getvalue()
+    extra = (
+        _segment(0xFE, b"SENTINEL-COM")
+        + _segment(
+            0xE1,
+            b"http://ns.adobe.com/xap/1.0/\x00<x:xmpmeta>SENTINEL-XMP</x:xmpmeta>",
+        )
+        + _segment(
+            0xED,
+            b"Photoshop 3.0\x008BIM\x04\x04\x00\x00\x00\x00\x00\x11"
+            b"\x1c\x02\x78\x00\x0dSENTINEL-IPTC\x00",
+        )
+    )
+    return data[:2] + extra + data[2:]  # right after SOI
+
+
+def _jpeg_markers(data: bytes) -> list[int]:
+    """The markers of a JPEG's header segments, up to the start of scan."""
+    markers, pos = [], 2
+    while pos < len(data):
+        marker = data[pos + 1]
+        if marker == 0xDA:  # start of scan: pixels follow
+            break
+        markers.append(marker)
+        (length,) = struct.unpack(">H", data[pos + 2 : pos + 4])
+        pos += 2 + length
+    return markers
+
+
+@pytest.mark.parametrize("with_icc", [True, False], ids=["icc", "no-icc"])
+def test_every_metadata_segment_is_stripped_from_an_uploaded_jpeg(
+    editor_client, with_icc
+):
+    client, loop = editor_client
+    raw = _jpeg_with_every_segment(with_icc)
+    # The test file really carries what the stored one must not.
+    for sentinel in (b"COM", b"EXIF", b"XMP", b"IPTC", b"ICC")[: 5 if with_icc else 4]:
+        assert b"SENTINEL-" + sentinel in raw
+    assert {0xFE, 0xE1, 0xED} | ({0xE2} if with_icc else set()) <= set(
+        _jpeg_markers(raw)
+    )
+
+    resp = _upload(client, loop, "meta.jpg", raw)
+    assert resp.status_code == 302, resp.get_data(as_text=True)[:300]
+    folder = media_dir(client.application)
+    (stored_file,) = [p for p in folder.iterdir() if p.suffix == ".jpg"]
+    stored = stored_file.read_bytes()
+    assert b"SENTINEL" not in stored
+    # Only the JFIF header, tables and frame: no APPn beyond APP0, no COM.
+    assert {m for m in _jpeg_markers(stored) if 0xE1 <= m <= 0xEF or m == 0xFE} == set()
+    with Image.open(io.BytesIO(stored)) as img:
+        assert not img.getexif()
+        assert not {"comment", "xmp", "icc_profile", "exif", "photoshop"} & set(
+            img.info
+        )
+
+
+def test_png_text_exif_and_icc_chunks_are_stripped():
+    from PIL import ImageCms, PngImagePlugin
+
+    info = PngImagePlugin.PngInfo()
+    info.add_text("Comment", "SENTINEL-TEXT")
+    info.add_itxt("XML:com.adobe.xmp", "SENTINEL-XMP", zip=False)
+    ex = Image.Exif()
+    ex[0x010F] = "SENTINEL-EXIF"
+    buf = io.BytesIO()
+    Image.new("RGBA", (32, 32), (0, 0, 255, 128)).save(
+        buf,
+        "PNG",
+        pnginfo=info,
+        exif=ex.tobytes(),
+        icc_profile=ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes(),
+    )
+    assert b"SENTINEL-TEXT" in buf.getvalue()
+    clean = clean_image(buf.getvalue(), UploadPolicy())
+    assert clean.mime == "image/png"
+    assert b"SENTINEL" not in clean.data
+    for chunk in (b"tEXt", b"iTXt", b"zTXt", b"eXIf", b"iCCP"):
+        assert chunk not in clean.data
