@@ -1,5 +1,8 @@
 """WSGI entry point: `gunicorn -c gunicorn.conf.py wsgi:app`, `flask --app wsgi ...`."""
 
-from signage import create_app
+from signage import ConfigError, create_app
 
-app = create_app()
+try:
+    app = create_app()
+except ConfigError as e:  # a missing or bad setting: one clear line, no traceback
+    raise SystemExit(f"signage: {e}") from None

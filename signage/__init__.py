@@ -66,6 +66,17 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     return app
 
 
+def check_environment() -> None:
+    """Raise ConfigError if the settings from the environment would not start the
+    app: gunicorn's master calls it before forking workers (gunicorn.conf.py), so a
+    missing secret stops the server at once with one line, instead of workers
+    failing to boot over and over."""
+    app = Flask(__name__)
+    app.config.from_object("signage.config")
+    app.config.from_prefixed_env("SIGNAGE")
+    _check_config(app)
+
+
 def _check_config(app: Flask) -> None:
     env = app.config["ENV"]
     if env not in {"production", "development", "testing"}:
