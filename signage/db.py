@@ -404,14 +404,17 @@ class BareQuery:
     def first(self, engine: Engine, **values: Any) -> tuple[Any, ...] | None:
         """The first row for these bound values, or None."""
         params: Any = tuple(values[n] for n in self._names) if self._names else values
-        conn = engine.raw_connection()
         try:
-            cursor = conn.cursor()
+            # Connecting can fail too (a PostgreSQL restarting): raw_connection()
+            # raises the driver's error, unlike a Connection.
+            conn = engine.raw_connection()
             try:
+                cursor = conn.cursor()
                 cursor.execute(self.sql, params)
                 row = cursor.fetchone()
-            finally:
                 cursor.close()
+            finally:
+                conn.close()  # back to the pool, which ends the read
         except engine.dialect.loaded_dbapi.Error as e:
             raise DBAPIError.instance(
                 self.sql,
@@ -420,9 +423,11 @@ class BareQuery:
                 engine.dialect.loaded_dbapi.Error,
                 hide_parameters=True,
                 dialect=engine.dialect,
+                connection_invalidated=isinstance(
+                    e, engine.dialect.loaded_dbapi.OperationalError
+                )
+                and engine.dialect.is_disconnect(e, None, None),
             ) from e
-        finally:
-            conn.close()  # back to the pool, which ends the read
         return tuple(row) if row is not None else None
 
 
