@@ -86,9 +86,9 @@ def main() -> None:
                         "public_ref": f"r{i:012d}",
                         "submission_id": f"s{i:012d}",
                         "name": f"Nguyễn Văn {i}",
-                        "name_fold": f"nguyen van {i}",
                         "phone": f"+849{i % 100_000_000:08d}",
                         "phone_hash": f"{i:064d}",
+                        "name_hash": f"{i:064d}",
                         "checked_in_at": start + timedelta(microseconds=i),
                         "auto_out_at": start + timedelta(hours=1),
                     }

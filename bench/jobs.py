@@ -128,9 +128,9 @@ def prepare(env: dict[str, str], args: argparse.Namespace) -> dict:
                         "public_ref": f"r{i:012d}",
                         "submission_id": f"s{i:012d}",
                         "name": f"Nguyễn Văn {i}",
-                        "name_fold": f"nguyen van {i}",
                         "phone": f"+849{i % 100_000_000:08d}",
                         "phone_hash": f"{i:064d}",
+                        "name_hash": f"{i:064d}",
                         "checked_in_at": start + timedelta(microseconds=i),
                         "auto_out_at": start + timedelta(hours=1),
                     }
@@ -310,6 +310,7 @@ def main() -> None:
     env = {
         "SIGNAGE_ENV": "production",
         "SIGNAGE_SECRET_KEY": "bench-secret-key-0123456789abcdef0123",
+        "SIGNAGE_DATA_KEY": "ATQiCCxIvvxi0Yf_H09kKAQABSTb-n7Smv4eM2mVUz4=",
         "SIGNAGE_PUBLIC_BASE_URL": "https://qr.example.vn",
         "SIGNAGE_SMTP_URL": "smtp://127.0.0.1:25",
         "SIGNAGE_DATABASE_URL": f"sqlite:///{tmp / 'bench.db'}",

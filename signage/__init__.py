@@ -53,8 +53,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         # Flask's documented way to wrap its WSGI callable in middleware.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
 
-    from . import db, extensions
+    from . import crypto, db, extensions
 
+    crypto.init_app(app)
     db.init_app(app)
     extensions.init_app(app)
 
@@ -63,6 +64,17 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     web.init_app(app)
     _register_blueprints(app)
     return app
+
+
+def check_environment() -> None:
+    """Raise ConfigError if the settings from the environment would not start the
+    app: gunicorn's master calls it before forking workers (gunicorn.conf.py), so a
+    missing secret stops the server at once with one line, instead of workers
+    failing to boot over and over."""
+    app = Flask(__name__)
+    app.config.from_object("signage.config")
+    app.config.from_prefixed_env("SIGNAGE")
+    _check_config(app)
 
 
 def _check_config(app: Flask) -> None:
@@ -75,6 +87,10 @@ def _check_config(app: Flask) -> None:
             raise ConfigError("Set SIGNAGE_SECRET_KEY to 32+ random characters.")
         if not str(app.config.get("PUBLIC_BASE_URL") or "").startswith("https://"):
             raise ConfigError("Set SIGNAGE_PUBLIC_BASE_URL to the https:// address.")
+        if not app.config.get("DATA_KEY"):
+            raise ConfigError(
+                "Set SIGNAGE_DATA_KEY (make one with: python -m signage.crypto)."
+            )
         if not app.config.get("SMTP_URL"):
             raise ConfigError(
                 "Set SIGNAGE_SMTP_URL to the mail server "
@@ -92,6 +108,13 @@ def _check_config(app: Flask) -> None:
             app.config.get("FORCE_SECURE_COOKIES", False)
         )
     app.config["PUBLIC_BASE_URL"] = str(app.config["PUBLIC_BASE_URL"]).rstrip("/")
+    if app.config.get("DATA_KEY"):
+        from .crypto import DataKeyError, parse_keys
+
+        try:
+            parse_keys(str(app.config["DATA_KEY"]))
+        except DataKeyError as e:
+            raise ConfigError(str(e)) from None
     if app.config.get("SMTP_URL"):
         from .mail.transport import SmtpUrlError, parse_smtp_url
 
@@ -171,6 +194,7 @@ def _register_blueprints(app: Flask) -> None:
     from .checkin.cli import bp as checkin_cli
     from .core.backup import bp as backup_cli
     from .core.cli import bp as core_cli
+    from .core.cli import keys_bp as keys_cli
     from .demo import bp as demo_cli
     from .jobs.cli import bp as jobs_cli
     from .posters.cli import bp as boards_cli
@@ -182,6 +206,7 @@ def _register_blueprints(app: Flask) -> None:
     for bp in (
         core_cli,
         backup_cli,
+        keys_cli,
         accounts_cli,
         venues_cli,
         demo_cli,

@@ -16,10 +16,20 @@ SECRET_KEY = ""
 # which an attacker controls through the Host header.
 PUBLIC_BASE_URL = ""
 
+# Keys that encrypt names, phone numbers and free text at rest (signage/crypto.py):
+# base64url of 32 random bytes each (`python -m signage.crypto`), comma-separated,
+# the first one encrypting. Kept outside the database; production refuses to start
+# without it; development and tests generate instance/data.key when it is empty.
+DATA_KEY = ""
+
 # Empty means the embedded SQLite file instance/signage.db.
 DATABASE_URL = ""
 # SQLite waits this long for another writer before giving up (milliseconds).
 SQLITE_BUSY_TIMEOUT_MS = 15_000
+# FULL: every commit is flushed to disk before it is acknowledged, so a check-in a
+# resident saw confirmed survives a power cut (WAL with NORMAL loses the last
+# transactions). NORMAL is faster and loses them; see signage/db.py make_engine.
+SQLITE_SYNCHRONOUS = "FULL"
 
 # Thành phố Huế (2025 two-level units); any province code from vietnam-provinces works.
 DEFAULT_PROVINCE_CODE = 46

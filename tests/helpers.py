@@ -9,6 +9,9 @@ from flask.testing import FlaskClient
 
 from signage.accounts.models import User
 
+# The data key of every test app and of the servers tests start on the same database
+# (signage/crypto.py); tests/test_crypto.py covers the generated development key.
+DATA_KEY = "ATQiCCxIvvxi0Yf_H09kKAQABSTb-n7Smv4eM2mVUz4="
 PASSWORD = "correct horse battery"
 _CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 

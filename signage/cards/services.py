@@ -16,6 +16,7 @@ from sqlalchemy import CursorResult, delete, select
 from sqlalchemy.orm import Session
 
 from .. import erase
+from ..checkin import people
 from ..checkin import services as checkins
 from ..db import utcnow
 from ..errors import N_, Gone, NotFound
@@ -43,11 +44,18 @@ def normalise(scanned: str) -> str | None:
     return code if len(code) == CODE_LENGTH and set(code) <= set(ALPHABET) else None
 
 
-def create_card(session: Session, visitor: checkins.Visitor) -> PersonalCard:
-    """``visitor`` must already be checked (normalised name and E.164 phone)."""
+def create_card(
+    session: Session, visitor: checkins.Visitor, *, secret: str
+) -> PersonalCard:
+    """``visitor`` must already be checked (normalised name and E.164 phone);
+    ``secret`` keys the phone's hash (as on check-ins)."""
     now = utcnow()
     card = PersonalCard(
-        code=new_code(), name=visitor.name, phone=visitor.phone, last_used_at=now
+        code=new_code(),
+        name=visitor.name,
+        phone=visitor.phone,
+        phone_hash=people.phone_hash(secret, visitor.phone),
+        last_used_at=now,
     )
     session.add(card)
     session.flush()

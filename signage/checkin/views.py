@@ -22,16 +22,14 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
-from sqlalchemy import Connection
 from sqlalchemy.exc import DBAPIError
 
 from .. import caches, db, ratelimit, timefmt
 from ..campaign import pages as campaign
 from ..errors import Gone, Invalid, NotFound, database_unavailable
-from ..extensions import csrf
+from ..extensions import csrf, select_locale
 from ..venues import services as venues
 from ..venues import tokens
 from ..web import RETRY_AFTER_SECONDS, error_page, lean
@@ -85,14 +83,13 @@ def _closed(e: _Closed) -> Any:
     return e.response
 
 
-def _venue(token: str, conn: Connection | None = None) -> services.PublicVenue:
-    """The open venue for a token, or a _Closed carrying the 404/410 page."""
+def _venue(token: str, *, bare: bool = False) -> services.PublicVenue:
+    """The open venue for a token, or a _Closed carrying the 404/410 page. ``bare``:
+    read without a Session (gate.public_venue), for the pages that need none."""
     canonical = tokens.normalise(token)
     venue = None
-    if canonical and conn is not None:
-        venue = gate.retry_busy(
-            lambda: services.public_venue(conn, canonical), timeout_ms=_busy_ms()
-        )
+    if canonical and bare:
+        venue = gate.public_venue(canonical)
     elif canonical:
         venue = services.public_venue(db.session(), canonical)
     if venue is None:
@@ -141,7 +138,9 @@ def _scan_page(
     retention_days = current_app.config["RETENTION_DAYS"]
     if saved is None and not typed.errors and not typed.form_errors and not typed.name:
         page = caches.scan_page(
-            (venue, str(get_locale()), retention_days, campaign.identity()),
+            # The language as the locale selector gives it: Flask-Babel's
+            # get_locale() would parse a Locale on every request for the key.
+            (venue, select_locale(), retention_days, campaign.identity()),
             lambda: _render_scan(venue, Typed(submission_id=_SUBMISSION_SLOT), None),
         )
         page = page.replace(_CSRF_SLOT, formtoken.issue(), 1)
@@ -214,9 +213,8 @@ def scan_alias(token: str) -> Any:
 @bp.get("/C/<token>")
 @lean  # read-only and cheap: floods are the reverse proxy's job
 def scan(token: str) -> Any:
-    # One autocommit statement, as for the POST: no transaction to begin and end.
-    with gate.autocommit() as conn:
-        venue = _venue(token, conn)
+    # One statement on the bare connection: no Session, no transaction to begin.
+    venue = _venue(token, bare=True)
     if token != venue.token:  # lower case, hyphens: one canonical URL
         return redirect(url_for("checkin.scan", token=venue.token), 301)
     return _scan_page(venue, Typed(), remember.visitor())
@@ -283,18 +281,18 @@ def _record(token: str, typed: Typed, saved: services.Visitor | None) -> Any:
     # statements on an autocommit connection. The same form sent twice at once at one
     # venue (PostgreSQL) loses on the unique key, and the transaction boundary runs
     # this view again: it then finds the first one.
+    venue = caches.recent_venue(tokens.normalise(token) or "") or _venue(
+        token, bare=True
+    )
+    if visitor is None or companions is None:
+        return _scan_page(venue, typed, saved, 422)
+    people_here = [(visitor, submission)] + [
+        # Each companion's row has its own submission id, derived from the form's
+        # (a "~" never occurs in a form's id), so the form sent again finds them.
+        (who, f"{submission[:60]}~{i:02d}")
+        for i, who in enumerate(companions, 1)
+    ]
     with gate.autocommit() as conn:
-        venue = caches.recent_venue(tokens.normalise(token) or "") or _venue(
-            token, conn
-        )
-        if visitor is None or companions is None:
-            return _scan_page(venue, typed, saved, 422)
-        people_here = [(visitor, submission)] + [
-            # Each companion's row has its own submission id, derived from the form's
-            # (a "~" never occurs in a form's id), so the form sent again finds them.
-            (who, f"{submission[:60]}~{i:02d}")
-            for i, who in enumerate(companions, 1)
-        ]
 
         def record(who: services.Visitor, sub: str) -> str:
             return gate.retry_busy(
@@ -311,7 +309,7 @@ def _record(token: str, typed: Typed, saved: services.Visitor | None) -> Any:
             try:
                 refs.append(record(who, sub))
             except services.VenueChanged:  # edited between the read and the write
-                venue = _venue(token, conn)  # afresh: closed pages raise from here
+                venue = _venue(token, bare=True)  # afresh: closed pages raise here
                 refs.append(record(who, sub))
     resp = redirect(url_for("checkin.confirmed", token=venue.token, ref=refs[0]), 303)
     remember.add_own(resp, list(dict.fromkeys(refs)))

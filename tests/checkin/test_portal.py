@@ -133,9 +133,9 @@ def test_pagination_and_hourly_chart(client, session, make_venue, make_user):
             public_ref=f"ref{i:05d}",
             submission_id=f"sub{i:05d}",
             name=f"Khách {i:03d}",
-            name_fold=f"khach {i:03d}",
             phone=f"+8490{i:07d}",
             phone_hash=f"h{i}",
+            name_hash=f"n{i}",
             checked_in_at=base - timedelta(seconds=i),
             auto_out_at=base + timedelta(hours=1),
         )

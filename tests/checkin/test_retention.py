@@ -28,9 +28,9 @@ def _bulk(session, venue, n, at, prefix="b"):
                 "public_ref": f"{prefix}{i:09d}",
                 "submission_id": f"{prefix}{i:09d}",
                 "name": f"Khách {i}",
-                "name_fold": f"khach {i}",
                 "phone": f"+8490{i % 10_000_000:07d}",
                 "phone_hash": f"h{i}",
+                "name_hash": f"n{i}",
                 "checked_in_at": at + timedelta(microseconds=i),
                 "auto_out_at": at + timedelta(hours=1),
             }
