@@ -1,5 +1,13 @@
 """WSGI entry point: `gunicorn -c gunicorn.conf.py wsgi:app`, `flask --app wsgi ...`."""
 
-from signage import create_app
+import sys
 
-app = create_app()
+from signage import ConfigError, create_app
+
+try:
+    app = create_app()
+except ConfigError as e:
+    # One clear line for whoever starts it (a missing secret in production), not a
+    # traceback through the import machinery of flask or gunicorn.
+    print(f"signage: {e}", file=sys.stderr)
+    raise SystemExit(1) from None

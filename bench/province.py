@@ -32,6 +32,7 @@ The default sizes take about 5 minutes on the 2-core machine; ``--small 100000
 from __future__ import annotations
 
 import argparse
+import functools
 import hashlib
 import os
 import random
@@ -51,7 +52,7 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import insert, select  # noqa: E402
 
-from signage import create_app, geo  # noqa: E402
+from signage import create_app, crypto, geo  # noqa: E402
 from signage.accounts import services as accounts  # noqa: E402
 from signage.accounts.models import Organisation, OrgKind, Role  # noqa: E402
 from signage.checkin.models import CheckIn  # noqa: E402
@@ -199,8 +200,9 @@ _HASHES = [hashlib.sha256(p.encode()).hexdigest() for p in _PHONES]
 
 
 _INSERT = (
-    "INSERT INTO checkins (venue_id, public_ref, submission_id, name, name_fold, "
-    "phone, phone_hash, checked_in_at, auto_out_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    "INSERT INTO checkins (venue_id, public_ref, submission_id, name, phone, "
+    "phone_hash, name_hash, checked_in_at, auto_out_at) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 
 
@@ -221,6 +223,16 @@ def add_checkins(
     # 80 % of the venues are in use; some much more than others.
     used = max(int(n_venues * 0.8), 1)
     hour = timedelta(hours=1)
+    ring = crypto.keyring(app)
+
+    @functools.cache
+    def sealed(person: int) -> tuple[bytes, bytes]:
+        # Name and phone as the app stores them (encrypted, signage/crypto.py).
+        return (
+            ring.encrypt(f"Khách {person}", b"checkins.name"),
+            ring.encrypt(_PHONES[person], b"checkins.phone"),
+        )
+
     t0 = time.perf_counter()
     engine = get_db(app).engine
     for lo in range(0, n, CHUNK):
@@ -234,9 +246,8 @@ def add_checkins(
                     int(rnd.triangular(1, used, 1)),
                     ref,
                     ref,
-                    f"Khách {person}",
-                    f"khach {person}",
-                    _PHONES[person],
+                    *sealed(person),
+                    _HASHES[person],
                     _HASHES[person],
                     _stamp(at),
                     _stamp(at + hour),

@@ -53,8 +53,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         # Flask's documented way to wrap its WSGI callable in middleware.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
 
-    from . import db, extensions
+    from . import crypto, db, extensions
 
+    crypto.init_app(app)
     db.init_app(app)
     extensions.init_app(app)
 
@@ -63,6 +64,17 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     web.init_app(app)
     _register_blueprints(app)
     return app
+
+
+def check_environment() -> None:
+    """Raise ConfigError if the settings from the environment would not start the
+    app: gunicorn's master calls it before forking workers (gunicorn.conf.py), so a
+    missing secret stops the server at once with one line, instead of workers
+    failing to boot over and over."""
+    app = Flask(__name__)
+    app.config.from_object("signage.config")
+    app.config.from_prefixed_env("SIGNAGE")
+    _check_config(app)
 
 
 def _check_config(app: Flask) -> None:
@@ -75,6 +87,10 @@ def _check_config(app: Flask) -> None:
             raise ConfigError("Set SIGNAGE_SECRET_KEY to 32+ random characters.")
         if not str(app.config.get("PUBLIC_BASE_URL") or "").startswith("https://"):
             raise ConfigError("Set SIGNAGE_PUBLIC_BASE_URL to the https:// address.")
+        if not app.config.get("DATA_KEY"):
+            raise ConfigError(
+                "Set SIGNAGE_DATA_KEY (make one with: python -m signage.crypto)."
+            )
         if not app.config.get("SMTP_URL"):
             raise ConfigError(
                 "Set SIGNAGE_SMTP_URL to the mail server "
@@ -82,13 +98,23 @@ def _check_config(app: Flask) -> None:
             )
     else:
         app.config["SECRET_KEY"] = app.config.get("SECRET_KEY") or _DEV_SECRET
+        # Boards printed in development point at the server as started: gunicorn
+        # binds SIGNAGE_BIND (gunicorn.conf.py), so the default follows it.
+        bind = str(app.config.get("BIND") or "127.0.0.1:8000")
         app.config["PUBLIC_BASE_URL"] = (
-            app.config.get("PUBLIC_BASE_URL") or "http://127.0.0.1:8000"
+            app.config.get("PUBLIC_BASE_URL") or f"http://{bind}"
         )
         app.config["SESSION_COOKIE_SECURE"] = bool(
             app.config.get("FORCE_SECURE_COOKIES", False)
         )
     app.config["PUBLIC_BASE_URL"] = str(app.config["PUBLIC_BASE_URL"]).rstrip("/")
+    if app.config.get("DATA_KEY"):
+        from .crypto import DataKeyError, parse_keys
+
+        try:
+            parse_keys(str(app.config["DATA_KEY"]))
+        except DataKeyError as e:
+            raise ConfigError(str(e)) from None
     if app.config.get("SMTP_URL"):
         from .mail.transport import SmtpUrlError, parse_smtp_url
 
@@ -108,8 +134,10 @@ def _register_blueprints(app: Flask) -> None:
     # One entry per line, so areas add theirs without touching each other's.
     from .accounts.account_views import bp as account_bp
     from .accounts.views import bp as accounts_bp
+    from .adoption.views import bp as adoption_bp
     from .api.admin import bp as api_admin_bp
     from .api.views import bp as api_bp
+    from .campaign.views import bp as campaign_bp
     from .cards.views import bp as cards_bp
     from .checkin.portal import bp as checkin_portal_bp
     from .checkin.views import bp as checkin_bp
@@ -119,7 +147,9 @@ def _register_blueprints(app: Flask) -> None:
     from .mail.views import dev_bp as mail_dev_bp
     from .posters.admin_views import bp as boards_admin_bp
     from .posters.views import bp as posters_bp
+    from .privacy.views import bp as privacy_bp
     from .reports.views import bp as reports_bp
+    from .screens.alert_views import bp as screens_alerts_bp
     from .screens.player_views import bp as screens_player_bp
     from .screens.screen_views import bp as screens_admin_bp
     from .screens.views import bp as screens_bp
@@ -140,6 +170,7 @@ def _register_blueprints(app: Flask) -> None:
         screens_bp,
         screens_admin_bp,
         screens_player_bp,
+        screens_alerts_bp,
         reports_bp,
         tracing_bp,
         api_bp,
@@ -147,10 +178,13 @@ def _register_blueprints(app: Flask) -> None:
         cards_bp,
         jobs_bp,
         boards_admin_bp,
+        privacy_bp,
+        adoption_bp,
         units_bp,
         mail_bp,
         registration_bp,
         units_import_bp,
+        campaign_bp,
     ):
         app.register_blueprint(bp)
     if app.config["ENV"] != "production":  # the developer's outbox: never in production
@@ -158,7 +192,9 @@ def _register_blueprints(app: Flask) -> None:
     from .accounts.cli import bp as accounts_cli
     from .cards.cli import bp as cards_cli
     from .checkin.cli import bp as checkin_cli
+    from .core.backup import bp as backup_cli
     from .core.cli import bp as core_cli
+    from .core.cli import keys_bp as keys_cli
     from .demo import bp as demo_cli
     from .jobs.cli import bp as jobs_cli
     from .posters.cli import bp as boards_cli
@@ -169,6 +205,8 @@ def _register_blueprints(app: Flask) -> None:
 
     for bp in (
         core_cli,
+        backup_cli,
+        keys_cli,
         accounts_cli,
         venues_cli,
         demo_cli,

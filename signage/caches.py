@@ -22,6 +22,7 @@ T = TypeVar("T")
 _EXT_KEY = "signage.caches"
 _MISSING = object()
 VENUE_SECONDS = 30.0
+CAMPAIGN_SECONDS = 10.0
 
 
 class _Caches:
@@ -33,6 +34,7 @@ class _Caches:
             "scan_page": LRUCache(maxsize=1024),
             "manifest": LRUCache(maxsize=256),
             "venue": TTLCache(maxsize=4096, ttl=VENUE_SECONDS),
+            "campaign": TTLCache(maxsize=1, ttl=CAMPAIGN_SECONDS),
         }
 
 
@@ -108,3 +110,23 @@ def manifest(key: Hashable, build: Callable[[], bytes]) -> bytes:
     a 10-slide loop: 2.2 ms per poll with this cache, 3.6 ms building it each time.
     """
     return _get_or_make("manifest", key, build)
+
+
+def campaign(read: Callable[[], T]) -> T:
+    """The campaign identity (signage.campaign.current) every public page shows in
+    its header, consent and footer, read at most once per CAMPAIGN_SECONDS.
+
+    Without it the scan page, which otherwise needs no Session at all (gate.py),
+    would open one and query the settings on every request; measured in-process on
+    the lean path (best of 5 rounds of 1000 through the WSGI app, SQLite): see
+    tests/test_caches.py for the figure's check and the README's benchmark line.
+    An edit shows at once in the process that saved it (:func:`forget_campaign`)
+    and within CAMPAIGN_SECONDS in the others.
+    """
+    return _get_or_make("campaign", "current", read)
+
+
+def forget_campaign() -> None:
+    caches: _Caches = current_app.extensions[_EXT_KEY]
+    with caches.lock:
+        caches.by_name["campaign"].clear()

@@ -16,6 +16,8 @@ from sqlalchemy.orm import Session
 from . import db
 from .accounts import services as accounts
 from .accounts.models import Organisation, OrgKind, Role, User
+from .campaign import services as campaign
+from .campaign.models import SINGLETON, CampaignSettings
 from .venues import services as venues
 from .venues.models import Venue, VenueCategory
 
@@ -74,6 +76,31 @@ USERS = [
 ]
 
 
+# The campaign as Thừa Thiên Huế ran it in 2021 (Hue-S, the 1022 hotline); the
+# logo stays the bundled one: the province's emblem is not ours to ship.
+CAMPAIGN = {
+    "authority": "UBND tỉnh Thừa Thiên Huế",
+    "title": "MÃ QR KHAI BÁO Y TẾ – PHẢN HỒI THÔNG TIN",
+    "color": "#0b5394",
+    "accent": "#b3261e",
+    "app_name": "Hue-S",
+    "app_url": "https://hues.thuathienhue.gov.vn",
+    "alt_staff": "Không có điện thoại thông minh? Nhân viên tại quầy sẽ khai báo "
+    "giúp bạn",
+    "hotline": "0234 1022",
+    "zalo": "Hue-S Thừa Thiên Huế",
+    "english": "Scan to check in – no app needed. Staff can help.",
+    "privacy": "Tôi đồng ý cung cấp thông tin trên để phòng, chống dịch COVID-19.",
+    "privacy_en": "I agree to give these details for COVID-19 prevention.",
+    "retention": "Thông tin chỉ dùng để truy vết phòng, chống dịch, chỉ cơ quan y tế "
+    "và người quản lý địa điểm được xem, và tự động bị xoá sau {days} ngày.",
+    "retention_en": "Your details are used only for contact tracing, seen only by "
+    "the health authorities and the venue's manager, and deleted automatically "
+    "after {days} days.",
+    "deadline": "2026-12-31",
+}
+
+
 def load(
     session: Session, policy: accounts.HashPolicy, province_code: int
 ) -> list[DemoUser]:
@@ -113,6 +140,8 @@ def load(
                         stay_minutes=stay,
                     ),
                 )
+    if session.get(CampaignSettings, SINGLETON) is None:
+        campaign.save(session, campaign.clean(CAMPAIGN))
     for u in USERS:
         if session.scalar(select(User.id).where(User.email == u.email)) is None:
             accounts.create_user(

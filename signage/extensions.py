@@ -29,8 +29,11 @@ TRANSLATION_DIRS = ";".join(
         "cards/",
         "api/",
         "jobs/",
+        "privacy/",
+        "adoption/",
         "units/",
         "mail/",
+        "campaign/",
     )
 )
 
@@ -43,12 +46,18 @@ def this_app() -> Flask:
 
 
 def select_locale() -> str:
+    """The language the visitor chose (the VI/EN switch's cookie), else the first
+    of ours their phone asks for (Accept-Language: a tourist's English phone gets
+    English), else Vietnamese."""
     from flask import current_app, has_request_context
 
     if not has_request_context():  # a mail rendered by a job or a command
         return "vi"
+    languages = current_app.config["LANGUAGES"]
     lang = request.cookies.get("lang", "")
-    return lang if lang in current_app.config["LANGUAGES"] else "vi"
+    if lang in languages:
+        return lang
+    return request.accept_languages.best_match(languages) or "vi"
 
 
 def init_app(app: Flask) -> None:

@@ -50,10 +50,36 @@ def display_domain(base_url: str) -> str:
     return (parts.netloc + parts.path).lower() if parts.netloc else base_url
 
 
-def make(data: str) -> segno.QRCode:
-    """Encode with the policy: always a full QR (never Micro QR), level M, no
+def make(data: str, error: str = ERROR_LEVEL) -> segno.QRCode:
+    """Encode with the policy: always a full QR (never Micro QR), level M unless the
+    caller asks for another (printed wall boards use Q, see posters.pdf), no
     automatic error-level boost (so the version depends only on the payload)."""
-    return segno.make_qr(data, error=ERROR_LEVEL, boost_error=False)
+    return segno.make_qr(data, error=error, boost_error=False)
+
+
+BOARD_ERROR = "q"
+# The smallest symbol a board's payload can have: version 3 at level Q holds 47
+# alphanumeric characters, i.e. a base URL of up to 34 ("https://" included) with
+# "/C/" and the 10-character token.
+BOARD_VERSION = 3
+
+
+def board_version(base_url: str) -> int:
+    """The version of a printed board's symbol for this base URL (level Q)."""
+    return int(make(payload(base_url, "0" * 10), BOARD_ERROR).version)
+
+
+def base_url_warning(base_url: str) -> str:
+    """A sentence for the admin when the base URL makes every board's code denser
+    than it needs to be (smaller modules: scanned from less far), else ''."""
+    version = board_version(base_url)
+    if version <= BOARD_VERSION:
+        return ""
+    return (
+        f"Địa chỉ công khai {base_url} làm mã QR trên bảng lên phiên bản {version} "
+        f"(ô nhỏ hơn, quét được từ gần hơn) thay vì {BOARD_VERSION}: hãy dùng một "
+        "địa chỉ ngắn hơn (tối đa 34 ký tự, không có đường dẫn phía sau tên miền)."
+    )
 
 
 def dark_runs(code: segno.QRCode) -> Iterator[tuple[int, int, int]]:

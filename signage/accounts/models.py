@@ -27,6 +27,7 @@ class Role(enum.StrEnum):
     HEALTH = "health"  # health officer: audited exposure queries
     # a unit (ward committee, department, zone authority...): its whole subtree
     SUPERVISOR = "supervisor"
+    SCREENS = "screens"  # screen operator of one organisation: its screens and loops
     DOOR = "door"  # door staff: only the card-scan page of its organisation's venues
 
 

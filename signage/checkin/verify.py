@@ -13,6 +13,8 @@ import hmac
 from dataclasses import dataclass
 from datetime import date
 
+from ..errors import N_
+
 # Short, everyday, unambiguous words (fruits, flowers, animals, things of Huế).
 WORDS = (
     "HOA SEN",
@@ -81,16 +83,19 @@ WORDS = (
     "CHÈ HUẾ",
 )
 
-# (name shown to people, CSS colour): clearly distinct, all readable on white text.
+# (name shown to people, CSS colour): clearly distinct, all with white text at a
+# contrast of at least 4.5:1, and none green: the confirmation around the tile is
+# green, and a green tile on it could not be told apart. Names are translated on
+# the page (N_ marks them for the catalogue).
 COLOURS = (
-    ("Đỏ", "#c62828"),
-    ("Xanh dương", "#1565c0"),
-    ("Xanh lá", "#2e7d32"),
-    ("Tím", "#6a1b9a"),
-    ("Cam", "#e65100"),
-    ("Nâu", "#5d4037"),
-    ("Hồng", "#ad1457"),
-    ("Xanh ngọc", "#00796b"),
+    (N_("Đỏ"), "#c62828"),
+    (N_("Xanh dương"), "#1565c0"),
+    (N_("Xám đen"), "#37474f"),
+    (N_("Tím"), "#6a1b9a"),
+    (N_("Cam"), "#bf360c"),
+    (N_("Nâu"), "#5d4037"),
+    (N_("Hồng"), "#ad1457"),
+    (N_("Vàng đất"), "#8a6100"),
 )
 
 

@@ -1,6 +1,7 @@
 """Every module that registers job task functions, imported once (web and consumer
 must know the same kinds)."""
 
+from ..adoption import jobs as adoption_jobs  # noqa: F401
 from ..checkin import jobs as checkin_jobs  # noqa: F401
 from ..posters import jobs as posters_jobs  # noqa: F401
 from ..screens import jobs as screens_jobs  # noqa: F401

@@ -20,8 +20,14 @@ class Campaign:
     base_url: str
     authority: str = ""
     color: str = "#0b5394"
-    accent: str = "#c00000"
-    logo: Path | None = None
+    accent: str = "#b3261e"
+    # The logo's PNG/JPEG bytes (or a file), drawn in a white disc; None: no logo.
+    logo: bytes | Path | None = None
+    app_name: str = ""  # the city app residents are asked to install (Hue-S)
+    app_url: str = ""
+    alternative: str = ""  # how to check in without a smartphone
+    english: str = ""  # one line for visitors who read no Vietnamese
+    privacy: str = ""  # purpose and retention, one or two lines
 
     @property
     def domain(self) -> str:
@@ -45,6 +51,6 @@ class Code:
     modules: int  # symbol width without the quiet zone
 
     @classmethod
-    def of(cls, payload: str) -> Code:
-        code = qr.make(payload)
+    def of(cls, payload: str, error: str = qr.ERROR_LEVEL) -> Code:
+        code = qr.make(payload, error)
         return cls(qr.pdf_path(code), int(code.symbol_size(border=0)[0]))

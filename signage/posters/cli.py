@@ -7,11 +7,14 @@ import time
 from typing import BinaryIO
 
 import click
-from flask import Blueprint, current_app
+from flask import Blueprint
+from sqlalchemy.orm import Session
 
 from .. import db
 from ..accounts.models import Organisation
 from ..errors import DomainError
+from ..extensions import this_app
+from ..storage import get_storage
 from ..timefmt import today_local
 from ..venues import services as venues
 from . import pdf, services
@@ -20,9 +23,10 @@ bp = Blueprint("boards_cli", __name__, cli_group="boards")
 SIZE = click.Choice(services.BOARD_SIZES, case_sensitive=False)
 
 
-def _campaign() -> pdf.Campaign:
+def _campaign(s: Session) -> pdf.Campaign:
     try:
-        return services.campaign(current_app.config)
+        app = this_app()
+        return services.campaign(s, app.config, get_storage(app))
     except DomainError as e:
         raise click.ClickException(e.message) from e
 
@@ -41,7 +45,7 @@ def render_cmd(token: str, size: str, output: BinaryIO) -> None:
     org = s.get(Organisation, venue.organisation_id)
     assert org is not None
     size = size.lower()
-    body = pdf.render_one(services.board(venue, org, today_local()), size, _campaign())
+    body = pdf.render_one(services.board(venue, org, today_local()), size, _campaign(s))
     output.write(body)
     services.record_downloads(
         s, [venue.id], organisation_id=org.id, size=size, user_id=None
@@ -64,7 +68,7 @@ def batch_cmd(org_id: int, size: str, output: BinaryIO) -> None:
     total = services.count_org_boards(s, org.id)
     if total == 0:
         raise click.ClickException(f"{org.name} has no active venues")
-    campaign = _campaign()
+    campaign = _campaign(s)
     seen: list[int] = []
     started = time.perf_counter()
     boards = services.iter_org_boards(s, org, today_local(), seen)

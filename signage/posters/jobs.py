@@ -9,13 +9,14 @@ import zipfile
 from collections.abc import Callable, Iterator
 from typing import BinaryIO, cast
 
-from flask import current_app
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from .. import db
 from ..accounts.models import Organisation
-from ..errors import N_
+from ..errors import N_, Invalid
 from ..jobs.runner import JobContext, JobFailed, task
+from ..storage import get_storage
 from ..timefmt import today_local
 from . import pdf, services
 
@@ -25,6 +26,15 @@ VENUE_GONE = N_(
     "Một địa điểm hoặc tổ chức đã bị xoá trong lúc in bảng, nên tệp không được "
     "giữ lại. Hãy tạo lại bảng."
 )
+
+
+def _campaign(ctx: JobContext, s: Session) -> pdf.Campaign:
+    """The campaign as printed; a placeholder still in force (production) or a lost
+    logo fails the job with the message that says what to set."""
+    try:
+        return services.campaign(s, ctx.app.config, get_storage(ctx.app))
+    except Invalid as e:
+        raise JobFailed(e.message) from e
 
 
 def batch_filename(org_id: int, size: str) -> str:
@@ -40,9 +50,9 @@ def org_batch(ctx: JobContext) -> None:
     own, so no write lock is held while rendering.
     """
     org_id, size = int(ctx.params["org_id"]), str(ctx.params["size"])
-    campaign = services.campaign(current_app.config)
     seen: list[int] = []
     with db.get_db(ctx.app).read() as s:
+        campaign = _campaign(ctx, s)
         org = s.get(Organisation, org_id)
         if org is None:
             raise JobFailed(VENUE_GONE)
@@ -108,9 +118,9 @@ def admin_batch(ctx: JobContext) -> None:
         kind=p.get("kind"),
     )
     size, fmt = str(p["size"]), str(p["fmt"])
-    campaign = services.campaign(current_app.config)
     seen: dict[int, list[int]] = {}
     with db.get_db(ctx.app).read() as s:
+        campaign = _campaign(ctx, s)
         total = services.count_scope_boards(s, scope)
         if total == 0:
             raise JobFailed(NO_SCOPE_VENUES)

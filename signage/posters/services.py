@@ -5,16 +5,19 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Select, func, insert, select
+from sqlalchemy import Connection, Select, func, insert, select
 from sqlalchemy.orm import Session
 
 from .. import geo
 from ..accounts.models import Organisation
+from ..campaign import Identity
+from ..campaign import current as current_campaign
 from ..errors import Invalid
 from ..fonts import ASSETS_DIR
+from ..storage import LocalStorage, StorageError
 from ..venues.models import Venue
 from . import pdf
 from .models import BoardDownload
@@ -23,37 +26,70 @@ BOARD_SIZES = tuple(pdf.SIZES)
 QR_FORMATS = ("png", "svg")
 _INSERT_CHUNK = 1000
 _YIELD_PER = 500
+DEFAULT_LOGO = "logo.png"
 
 
-def campaign(config: Mapping[str, Any]) -> pdf.Campaign:
-    """The campaign identity from settings (BOARD_* falling back to CAMPAIGN_*).
+class NotReady(Invalid):
+    """Production boards while a campaign setting is still a placeholder."""
 
-    Raises Invalid when the logo is not a file under assets/ or a colour is not #rrggbb.
+
+def campaign(
+    session: Session | Connection,
+    config: Mapping[str, Any],
+    storage: LocalStorage | None = None,
+) -> pdf.Campaign:
+    """The campaign identity in force (signage.campaign.current) as the board draws
+    it, with the logo's bytes read from ``storage`` (the bundled logo when none was
+    uploaded).
+
+    Raises NotReady in production while a placeholder is in force, naming what to
+    set and where; Invalid when the uploaded logo's file is gone.
     """
-    logo_name = str(config.get("BOARD_LOGO") or "")
-    logo: Path | None = None
-    if logo_name:
-        logo = (ASSETS_DIR / logo_name).resolve()
-        if ASSETS_DIR.resolve() not in logo.parents or not logo.is_file():
-            raise Invalid(
-                "Cấu hình BOARD_LOGO phải là tên một tệp trong thư mục assets/."
-            )
-    color = str(config.get("BOARD_COLOR") or config["CAMPAIGN_PRIMARY_COLOR"])
-    accent = str(config.get("BOARD_ACCENT_COLOR") or config["CAMPAIGN_ACCENT_COLOR"])
-    for value in (color, accent):
-        if len(value) != 7 or not value.startswith("#"):
-            raise Invalid("Cấu hình màu của bảng phải có dạng #rrggbb.")
+    identity = current_campaign(session, config)
+    missing = identity.missing()
+    if config.get("ENV") == "production" and missing:
+        raise NotReady(
+            "Chưa thể in bảng: chiến dịch còn dùng giá trị mẫu. Quản trị tỉnh hãy "
+            "đặt trong Cài đặt chiến dịch (/admin/campaign): " + "; ".join(missing)
+        )
+    return board_campaign(identity, config, logo=logo_for(identity.logo_key, storage))
+
+
+def logo_for(key: str | None, storage: LocalStorage | None) -> bytes:
+    if key and storage is not None:
         try:
-            int(value[1:], 16)
-        except ValueError as e:
-            raise Invalid("Cấu hình màu của bảng phải có dạng #rrggbb.") from e
+            with storage.open(key) as f:
+                return f.read()
+        except (FileNotFoundError, StorageError) as e:
+            raise Invalid(
+                "Không đọc được tệp logo của chiến dịch: hãy tải logo lên lại trong "
+                "Cài đặt chiến dịch."
+            ) from e
+    return default_logo()
+
+
+@lru_cache(maxsize=1)
+def default_logo() -> bytes:
+    return (ASSETS_DIR / DEFAULT_LOGO).read_bytes()
+
+
+def board_campaign(
+    identity: Identity, config: Mapping[str, Any], *, logo: bytes | None
+) -> pdf.Campaign:
+    """Plain board data from an identity (also the settings page's preview)."""
+    days = int(config.get("RETENTION_DAYS") or 28)
     return pdf.Campaign(
-        title=str(config.get("BOARD_TITLE") or config["CAMPAIGN_TITLE"]),
+        title=identity.title,
         base_url=str(config["PUBLIC_BASE_URL"]),
-        authority=str(config.get("CAMPAIGN_AUTHORITY") or ""),
-        color=color,
-        accent=accent,
+        authority=identity.authority,
+        color=identity.color,
+        accent=identity.accent,
         logo=logo,
+        app_name=identity.app_name,
+        app_url=identity.app_url,
+        alternative=identity.alternative(),
+        english=identity.english,
+        privacy=identity.retention_text(days),
     )
 
 
@@ -123,9 +159,11 @@ def record_downloads(
     size: str,
     user_id: int | None,
     batch: bool = False,
+    preview: bool = False,
 ) -> int:
     """One BoardDownload row per venue (bulk inserts in chunks); flushed, not
-    committed. Returns the number of rows."""
+    committed. ``preview``: opened to look at, not saved for print (the reports do
+    not count it). Returns the number of rows."""
     rows: list[dict[str, Any]] = []
     count = 0
     for venue_id in venue_ids:
@@ -136,6 +174,7 @@ def record_downloads(
                 "size": size,
                 "user_id": user_id,
                 "batch": batch,
+                "preview": preview,
             }
         )
         if len(rows) >= _INSERT_CHUNK:

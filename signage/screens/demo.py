@@ -1,5 +1,6 @@
-"""Demo campaign loop for `make run`: install the app, the 5K run, a venue's check-in
-QR; published, so a screen paired to it plays at once. Idempotent (by loop name)."""
+"""Demo campaign loop for `make run`: install the app, the Ministry of Health's 5K,
+a venue's check-in QR; published, so a screen paired to it plays at once.
+Idempotent (by loop name)."""
 
 from __future__ import annotations
 
@@ -22,21 +23,20 @@ def load(session: Session, base_url: str) -> Loop:
     slides = [
         services.SlideData(
             SlideKind.POSTER,
-            title="Cài ứng dụng Huế-S",
+            title="Cài ứng dụng Hue-S",
             body="Quét mã để cài ứng dụng công dân số: phản ánh hiện trường, "
             "khai báo y tế, tra cứu dịch vụ công mọi lúc, mọi nơi.",
-            qr_url="https://hue-s.vn/app",
-            qr_caption="hue-s.vn/app",
+            qr_url="https://hues.thuathienhue.gov.vn",
+            qr_caption="hues.thuathienhue.gov.vn",
             duration_ms=12_000,
         ),
         services.SlideData(
             SlideKind.POSTER,
-            title="Giải chạy 5K vì cộng đồng",
-            body="6 giờ sáng Chủ nhật, xuất phát tại Phu Văn Lâu.\n"
-            "Đăng ký miễn phí tại quầy lễ tân hoặc quét mã.",
-            background="#c00000",
-            qr_url="https://hue-s.vn/5k",
-            qr_caption="Đăng ký chạy 5K",
+            title="Thực hiện 5K",
+            # The Ministry of Health's message, word for word.
+            body="Khẩu trang – Khử khuẩn – Khoảng cách – Không tập trung – "
+            "Khai báo y tế",
+            background="#b3261e",
             duration_ms=10_000,
         ),
     ]

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from .. import csvout, geo
 from ..text import clean_text, fold
 from .models import VenueCategory
-from .services import NAME_MAX, STAY_MAX, STAY_MIN, VenueData
+from .services import NAME_MAX, STAY_MAX, STAY_MIN, VenueData, unprintable
 
 MAX_ROWS = 20_000
 ADDRESS_MAX = 255
@@ -276,6 +276,8 @@ def _row(
         bad("name", "Thiếu tên địa điểm.")
     elif len(name) > NAME_MAX:
         bad("name", f"Tên dài {len(name)} ký tự, tối đa {NAME_MAX}.")
+    elif unprintable(name):
+        bad("name", unprintable(name))
 
     address = _cell(cells, cols, "address")
     if len(address) > ADDRESS_MAX:

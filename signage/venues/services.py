@@ -10,10 +10,27 @@ from sqlalchemy.orm import Session
 
 from ..accounts.models import Organisation
 from ..errors import Gone, Invalid, NotFound
+from ..fonts import missing_glyphs
 from . import tokens
 from .models import RetiredToken, Venue, VenueCategory
 
 NAME_MAX = 120
+
+
+def unprintable(text: str) -> str:
+    """A message naming the characters the printed board cannot draw (its font has
+    no glyph for them: Arabic, Chinese, emoji...), or "" when all are printable.
+    Refused when a venue is saved or imported, so no board prints a blank name."""
+    lacking = missing_glyphs(text)
+    if not lacking:
+        return ""
+    shown = " ".join(sorted(lacking)[:8])
+    return (
+        f"Bảng in không có phông cho các ký tự: {shown}. Hãy viết tên bằng chữ "
+        "tiếng Việt hoặc chữ Latinh."
+    )
+
+
 STAY_MIN, STAY_MAX = 5, 24 * 60
 
 
@@ -30,6 +47,10 @@ class VenueData:
             raise Invalid("Hãy nhập tên địa điểm.", field="name")
         if len(self.name) > NAME_MAX:
             raise Invalid(f"Tên tối đa {NAME_MAX} ký tự.", field="name")
+        for field, text in (("name", self.name), ("address", self.address)):
+            message = unprintable(text)
+            if message:
+                raise Invalid(message, field=field)
         if not STAY_MIN <= self.stay_minutes <= STAY_MAX:
             raise Invalid(
                 f"Thời gian lưu lại từ {STAY_MIN} đến {STAY_MAX} phút.",

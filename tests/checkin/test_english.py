@@ -70,3 +70,20 @@ def test_confirmation_dates_follow_the_page_language(
         else:
             assert f'id="date">{format_date(local, "medium", locale="en")}<' in page
             assert f"{local:%d/%m/%Y}" not in page
+
+
+def test_a_stay_that_ends_after_midnight_shows_its_date(
+    client, session, make_venue, check_in
+):
+    from datetime import UTC, datetime, timedelta
+
+    from signage.checkin.models import CheckIn
+
+    venue = make_venue(stay_minutes=240)
+    resp = check_in(client, venue)
+    row = session.query(CheckIn).order_by(CheckIn.id.desc()).first()
+    start = datetime(2026, 12, 1, 15, 30, tzinfo=UTC)  # 22:30 in Huế
+    row.checked_in_at, row.auto_out_at = start, start + timedelta(hours=4)
+    session.commit()
+    page = client.get(resp.headers["Location"]).get_data(as_text=True)
+    assert "tự động lúc 02:30 02/12/2026" in page

@@ -23,6 +23,11 @@ def campaign() -> pdf.Campaign:
         base_url=BASE_URL,
         authority="UBND thành phố Huế",
         logo=ASSETS_DIR / "logo.png",
+        app_name="Hue-S",
+        app_url="https://hues.thuathienhue.gov.vn",
+        alternative="Nhân viên tại quầy khai báo giúp bạn · Đường dây nóng 0234 1022",
+        english="Scan to check in – no app needed",
+        privacy="Chỉ dùng để phòng, chống dịch; xoá sau 28 ngày.",
     )
 
 
@@ -41,11 +46,18 @@ def decode_page(page: pdfium.PdfPage, dpi: float) -> list[zxingcpp.Barcode]:
     return zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)
 
 
+INSTRUCTIONS = "HƯỚNG DẪN DÁN BẢNG QR"
+
+
 def decode_pdf(data: bytes, dpi: float) -> list[list[str]]:
-    """The decoded texts of every page."""
+    """The decoded texts of every board page (the installer's instruction page,
+    which ends every file, is checked to be there and left out)."""
     doc = pdfium.PdfDocument(data)
     try:
-        return [[r.text for r in decode_page(doc[i], dpi)] for i in range(len(doc))]
+        last = doc[len(doc) - 1].get_textpage().get_text_range()
+        assert INSTRUCTIONS in last, "the file should end with the instruction page"
+        pages = range(len(doc) - 1)
+        return [[r.text for r in decode_page(doc[i], dpi)] for i in pages]
     finally:
         doc.close()
 

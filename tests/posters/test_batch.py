@@ -47,7 +47,7 @@ def test_a_batch_of_2000_venues_is_one_pdf_each_page_its_own_venue(
         )
     ]
     doc = pdfium.PdfDocument(data)
-    assert len(doc) == N
+    assert len(doc) == N + 1  # and the instruction page
     decoded = []
     for i in range(N):
         page = doc[i]

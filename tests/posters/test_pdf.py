@@ -25,7 +25,9 @@ FACES = {"a4": 1, "a3": 1, "a5": 2}
 def test_every_size_scans_to_the_exact_payload(campaign, size, dpi):
     data = pdf.render_one(make_board(), size, campaign)
     doc = pdfium.PdfDocument(data)
-    assert len(doc) == 1
+    assert len(doc) == 2  # the board, then the installer's instruction page
+    assert "Dán ở lối vào" not in doc[0].get_textpage().get_text_range()
+    assert "Dán ở lối vào" in doc[1].get_textpage().get_text_range()
     found = decode_page(doc[0], dpi)
     assert [r.text for r in found] == [PAYLOAD] * FACES[size]
     if size == "a5":
@@ -34,7 +36,7 @@ def test_every_size_scans_to_the_exact_payload(campaign, size, dpi):
     doc.close()
 
 
-def test_page_sizes_and_a4_symbol_of_at_least_15_cm(campaign):
+def test_page_sizes_and_modules_of_at_least_4_mm_on_a4(campaign):
     for size, (w_mm, h_mm) in {"a4": (210, 297), "a3": (297, 420)}.items():
         doc = pdfium.PdfDocument(pdf.render_one(make_board(), size, campaign))
         w, h = doc[0].get_size()
@@ -42,8 +44,9 @@ def test_page_sizes_and_a4_symbol_of_at_least_15_cm(campaign):
         found = decode_page(doc[0], 150)[0]
         pos = found.position
         side_px = abs(pos.top_right.x - pos.top_left.x)
-        # The finder corners span 25 modules; 150 dpi = 5.9 px per mm.
-        assert side_px / (150 / 25.4) >= 148 * (1 if size == "a4" else 1.4)
+        # The finder corners span 29 modules (version 3); 150 dpi = 5.9 px per mm.
+        module_mm = side_px / (150 / 25.4) / 29
+        assert module_mm >= (4.0 if size == "a4" else 5.8) * 0.98, module_mm
         doc.close()
 
 
@@ -150,7 +153,7 @@ def test_the_qr_is_one_filled_path_per_face(campaign, size):
     ops = operators(pages[0])
     fills = [op for op in ops if op in {b"f", b"F", b"f*", b"B", b"B*", b"b", b"b*"}]
     assert fills == [b"f"] * FACES[size]
-    runs = len(list(qr.dark_runs(qr.make(PAYLOAD))))
+    runs = len(list(qr.dark_runs(qr.make(PAYLOAD, pdf.ERROR_LEVELS[size]))))
     assert ops.count(b"re") == runs * FACES[size]
     assert ops.count(b"Do") == 1  # the constant artwork, placed once
 
@@ -242,3 +245,47 @@ def test_longer_payloads_still_fill_the_square_and_scan(campaign, base_url, size
     text = doc[0].get_textpage().get_text_range()
     assert qr.display_domain(base_url) in " ".join(text.split())
     doc.close()
+
+
+def test_the_print_shop_variant_has_bleed_crop_marks_and_pure_black(campaign):
+    data = pdf.render_one(make_board(), "a4", campaign, compress=False, print_shop=True)
+    doc = pdfium.PdfDocument(data)
+    w, h = doc[0].get_size()
+    # Trim 210 x 297 mm, 3 mm bleed, and a slug for the marks around it.
+    assert round(w / 72 * 25.4) == 210 + 2 * 13 and round(h / 72 * 25.4) == 297 + 26
+    assert decode_page(doc[0], 100)[0].text == PAYLOAD
+    doc.close()
+    assert b"/TrimBox" in data and b"/BleedBox" in data
+    _pages, forms = _content_streams(data)
+    # Text and code in 100 % K (CMYK "0 0 0 1"), no RGB fills in the artwork.
+    assert b"0 0 0 1 k" in data
+    assert not re.search(rb"[\d.]+ [\d.]+ [\d.]+ rg", forms[0])
+
+
+def test_no_public_face_carries_the_installers_hint(campaign):
+    for size in pdf.SIZES:
+        text = _page_text(pdf.render_one(make_board(), size, campaign))
+        assert "Dán ở lối vào" not in text and "Gấp đôi" not in text
+        flat = " ".join(text.split())
+        assert "QUÉT MÃ QR" in flat and "Hue-S" in flat and "0234 1022" in flat
+
+
+def test_type_sizes_are_readable_at_their_distance(campaign):
+    """Call to action >= 18 pt, steps >= 12 pt on A4 (9 pt on the tent), a
+    120-character name never below a 5 mm cap height on A4."""
+    name = ("Trung tâm Hành chính công thành phố Huế – Bộ phận tiếp nhận " * 3)[:120]
+    for size, step_min in (("a4", 12), ("a3", 12), ("a5", 9)):
+        doc = pdfium.PdfDocument(pdf.render_one(make_board(name=name), size, campaign))
+        tp = doc[0].get_textpage()
+        sizes: dict[str, float] = {}
+        text = tp.get_text_range()
+        for needle in ("QUÉT", "Chạm", "Trung"):
+            i = text.index(needle)
+            sizes[needle] = tp.get_charbox(i)[3] - tp.get_charbox(i)[1]
+        doc.close()
+        cap_pt = {k: v for k, v in sizes.items()}
+        # Glyph boxes of capitals are ~0.714 em tall in Noto Sans.
+        assert cap_pt["QUÉT"] / 0.714 >= 18 * 0.97, (size, cap_pt)
+        assert cap_pt["Chạm"] / 0.714 >= step_min * 0.95, (size, cap_pt)
+        if size != "a5":
+            assert cap_pt["Trung"] / 72 * 25.4 >= 5.0 * 0.97, (size, cap_pt)

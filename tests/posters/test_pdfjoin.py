@@ -38,7 +38,7 @@ def test_chunks_join_into_one_valid_document(campaign):
     assert data.startswith(b"%PDF-1.4\n")
     _check_xref(data)
     doc = pdfium.PdfDocument(data)
-    assert len(doc) == 7
+    assert len(doc) == 7 + 1  # and the instruction page
     for i, board in enumerate(boards):
         page = doc[i]
         assert [r.text for r in decode_page(page, 50)] == [

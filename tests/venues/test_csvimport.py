@@ -154,3 +154,10 @@ def test_too_many_rows_is_refused():
     result = _parse(_csv(rows).encode())
     assert not result.ok
     assert "quá nhiều dòng" in result.errors[-1].message
+
+
+@pytest.mark.parametrize("name", ["مطعم القلعة", "Quán 😀 Cà phê", "北京饭店"])
+def test_a_name_the_board_cannot_print_is_refused_on_import(name):
+    result = _parse(_csv([(name, "1 Lê Lợi", "", "", "30")]).encode("utf-8"))
+    assert result.rows == []
+    assert "không có phông" in result.errors[0].message

@@ -67,3 +67,17 @@ def test_invalid_venue_keeps_input_and_answers_422(
     body = resp.get_data(as_text=True)
     assert "x" * 121 in body
     assert session.query(Venue).count() == 0
+
+
+def test_a_name_the_board_cannot_print_is_refused_with_a_message(
+    client, session, make_org, make_user
+):
+    org = make_org()
+    login(client, make_user(Role.MANAGER, org))
+    url = f"/orgs/{org.id}/venues/new"
+    resp = post_form(
+        client, url, {"name": "مطعم القلعة", "category": "food", "stay_minutes": "60"}
+    )
+    assert resp.status_code == 422
+    assert "không có phông" in resp.get_data(as_text=True)
+    assert session.query(Venue).count() == 0
