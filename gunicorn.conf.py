@@ -60,6 +60,15 @@ def post_worker_init(worker: Any) -> None:  # noqa: ARG001 - the hook's signatur
 
 
 def on_starting(server: Any) -> None:
+    # A missing or bad setting (SIGNAGE_DATA_KEY, SIGNAGE_SECRET_KEY...) stops the
+    # server here with one line, before any worker starts.
+    from signage import ConfigError, check_environment
+
+    try:
+        check_environment()
+    except ConfigError as e:
+        raise SystemExit(f"signage: {e}") from None
+
     # Refuse (not warn) several workers on an SQLite with the WAL corruption bug.
     from signage.db import sqlite_version
 

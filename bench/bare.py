@@ -7,7 +7,8 @@ bench.bare:hello``), so a ratio to them measures only what signage adds:
 - ``insert``: the check-in POST's URL, reading the same form fields and writing the
   same kind of row (the ``checkins`` table of a copy of the migrated bench database,
   so the same indexes) with one INSERT on an autocommit SQLite connection opened with
-  the app's pragmas (WAL, synchronous=NORMAL, busy timeout, foreign keys, mmap).
+  the app's pragmas (WAL, the app's synchronous setting, busy timeout, foreign
+  keys, mmap).
 
 The insert database is named by BENCH_BARE_DB, its venue's id by BENCH_BARE_VENUE.
 """
@@ -38,8 +39,9 @@ def _hello() -> str:
 insert = Flask("insert")
 _local = threading.local()
 _SQL = (
-    "INSERT INTO checkins (venue_id, public_ref, submission_id, name, name_fold, "
-    "phone, phone_hash, checked_in_at, auto_out_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    "INSERT INTO checkins (venue_id, public_ref, submission_id, name, phone, "
+    "phone_hash, name_hash, checked_in_at, auto_out_at) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 
 
@@ -51,7 +53,8 @@ def _connection() -> sqlite_driver.Connection:
             "journal_mode=WAL",
             "busy_timeout=15000",
             "foreign_keys=ON",
-            "synchronous=NORMAL",
+            # The app's setting (signage/config.py SQLITE_SYNCHRONOUS, default FULL).
+            "synchronous=" + os.environ.get("SIGNAGE_SQLITE_SYNCHRONOUS", "FULL"),
             "mmap_size=268435456",
         ):
             conn.execute(f"PRAGMA {pragma}")
@@ -70,10 +73,10 @@ def _insert(token: str) -> tuple[str, int]:
             int(os.environ["BENCH_BARE_VENUE"]),
             secrets.token_urlsafe(12),
             f.get("submission_id", ""),
-            name,
-            name.lower(),
-            phone,
+            name.encode(),
+            phone.encode(),
             hashlib.sha256(phone.encode()).hexdigest(),
+            hashlib.sha256(name.encode()).hexdigest(),
             now,
             now + timedelta(hours=2),
         ),

@@ -16,6 +16,9 @@ At each size it prints the warm time (median of ``--rounds``, after one warm-up)
 - ``GET /reports/`` through the Flask test client, logged in as the province admin;
 - ``GET /reports/deployment.csv`` and ``/reports/laggards.csv``, the report CSVs
   (bounded by the registry, so they stay in the request: these figures say so);
+- ``GET /units/``, the units' dashboard: the province root as the admin (every
+  organisation folded into the ward committees and the Department of Education
+  above them), and one ward committee's subtree as its supervisor;
 - ``GET /orgs/<id>/checkins``, an organisation's check-in log (5 venues);
 - a tracing query (``tracing.services.case_exposures`` for one person, 14 days);
 - the retention purge (``checkin.purge``: rows, time, longest write lock per batch);
@@ -29,6 +32,7 @@ The default sizes take about 5 minutes on the 2-core machine; ``--small 100000
 from __future__ import annotations
 
 import argparse
+import functools
 import hashlib
 import os
 import random
@@ -48,7 +52,7 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import insert, select  # noqa: E402
 
-from signage import create_app, geo  # noqa: E402
+from signage import create_app, crypto, geo  # noqa: E402
 from signage.accounts import services as accounts  # noqa: E402
 from signage.accounts.models import Organisation, OrgKind, Role  # noqa: E402
 from signage.checkin.models import CheckIn  # noqa: E402
@@ -63,6 +67,7 @@ from signage.venues.models import Venue  # noqa: E402
 PROVINCE = 46
 PEOPLE = 200_000
 PASSWORD = "bench password 0123"
+SUPERVISOR = "phuong@example.vn"  # a ward committee's supervisor
 CHUNK = 50_000
 RETENTION_DAYS = 28
 
@@ -94,6 +99,34 @@ def build_registry(app: Any, n_orgs: int, n_venues: int) -> tuple[int, Any]:
     engine = get_db(app).engine
     with engine.begin() as conn:
         seats = [rnd.choice(wards) for _ in range(n_orgs)]
+        # The reporting chain: a People's Committee per ward over the organisations
+        # seated there, the Department of Education over the schools.
+        committee = {w: n_orgs + 1 + k for k, w in enumerate(wards)}
+        edu = n_orgs + len(wards) + 1
+        conn.execute(
+            insert(Organisation.__table__),
+            [
+                {
+                    "id": oid,
+                    "name": f"UBND {geo.ward_name(w)}",
+                    "kind": OrgKind.STATE_AGENCY.value,
+                    "province_code": PROVINCE,
+                    "ward_code": w,
+                    "created_at": now,
+                }
+                for w, oid in committee.items()
+            ]
+            + [
+                {
+                    "id": edu,
+                    "name": "Sở Giáo dục và Đào tạo",
+                    "kind": OrgKind.STATE_AGENCY.value,
+                    "province_code": PROVINCE,
+                    "ward_code": wards[0],
+                    "created_at": now,
+                }
+            ],
+        )
         conn.execute(
             insert(Organisation.__table__),
             [
@@ -105,6 +138,9 @@ def build_registry(app: Any, n_orgs: int, n_venues: int) -> tuple[int, Any]:
                     "ward_code": seats[i],
                     "address": f"{i + 1} Lê Lợi",
                     "created_at": now,
+                    "parent_id": edu
+                    if kinds[i % len(kinds)] is OrgKind.SCHOOL
+                    else committee[seats[i]],
                 }
                 for i in range(n_orgs)
             ],
@@ -147,6 +183,14 @@ def build_registry(app: Any, n_orgs: int, n_venues: int) -> tuple[int, Any]:
             role=Role.ADMIN,
             policy=accounts.HashPolicy(1, 1024),
         )
+        accounts.create_user(
+            s,
+            email=SUPERVISOR,
+            password=PASSWORD,
+            role=Role.SUPERVISOR,
+            organisation_id=committee[seats[0]],
+            policy=accounts.HashPolicy(1, 1024),
+        )
         s.commit()
     return 1, admin
 
@@ -156,8 +200,9 @@ _HASHES = [hashlib.sha256(p.encode()).hexdigest() for p in _PHONES]
 
 
 _INSERT = (
-    "INSERT INTO checkins (venue_id, public_ref, submission_id, name, name_fold, "
-    "phone, phone_hash, checked_in_at, auto_out_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    "INSERT INTO checkins (venue_id, public_ref, submission_id, name, phone, "
+    "phone_hash, name_hash, checked_in_at, auto_out_at) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 
 
@@ -178,6 +223,16 @@ def add_checkins(
     # 80 % of the venues are in use; some much more than others.
     used = max(int(n_venues * 0.8), 1)
     hour = timedelta(hours=1)
+    ring = crypto.keyring(app)
+
+    @functools.cache
+    def sealed(person: int) -> tuple[bytes, bytes]:
+        # Name and phone as the app stores them (encrypted, signage/crypto.py).
+        return (
+            ring.encrypt(f"Khách {person}", b"checkins.name"),
+            ring.encrypt(_PHONES[person], b"checkins.phone"),
+        )
+
     t0 = time.perf_counter()
     engine = get_db(app).engine
     for lo in range(0, n, CHUNK):
@@ -191,9 +246,8 @@ def add_checkins(
                     int(rnd.triangular(1, used, 1)),
                     ref,
                     ref,
-                    f"Khách {person}",
-                    f"khach {person}",
-                    _PHONES[person],
+                    *sealed(person),
+                    _HASHES[person],
                     _HASHES[person],
                     _stamp(at),
                     _stamp(at + hour),
@@ -207,12 +261,12 @@ def add_checkins(
     return time.perf_counter() - t0
 
 
-def login(client: Any) -> None:
+def login(client: Any, email: str = "admin@example.vn") -> None:
     page = client.get("/login").get_data(as_text=True)
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
     resp = client.post(
         "/login",
-        data={"email": "admin@example.vn", "password": PASSWORD, "csrf_token": token},
+        data={"email": email, "password": PASSWORD, "csrf_token": token},
     )
     assert resp.status_code == 302, resp.status_code
 
@@ -249,6 +303,13 @@ def measure(app: Any, org_id: int, rounds: int, now: datetime) -> dict[str, floa
     login(client)
     out = {"/reports/": warm_ms(get_ok(client, "/reports/"), rounds)}
     out["/reports/ cpu"] = CPU_MS[-1]
+    # The units' dashboard: the province root (every organisation) as the admin,
+    # and one ward committee's subtree as its supervisor.
+    out["/units/ root"] = warm_ms(get_ok(client, "/units/"), rounds)
+    out["/units/ root cpu"] = CPU_MS[-1]
+    ward = app.test_client()
+    login(ward, SUPERVISOR)
+    out["/units/ ward"] = warm_ms(get_ok(ward, "/units/"), rounds)
     out["org log"] = warm_ms(get_ok(client, f"/orgs/{org_id}/checkins"), rounds)
     # The report CSVs stay in the request (one row per ward, per laggard
     # organisation: bounded by the registry, not by the check-ins): these say so.
@@ -370,6 +431,9 @@ def main() -> None:
             "/reports/ cpu",
             "deployment.csv",
             "laggards.csv",
+            "/units/ root",
+            "/units/ root cpu",
+            "/units/ ward",
             "org log",
             "tracing",
         ):

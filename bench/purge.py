@@ -60,8 +60,9 @@ for lo in range(0, {rows}, 50_000):
     with engine.begin() as conn:
         conn.execute(insert(CheckIn.__table__), [
             {{"venue_id": 1, "public_ref": f"old{{i:012d}}",
-              "submission_id": f"old{{i:012d}}", "name": "Khách", "name_fold": "khach",
+              "submission_id": f"old{{i:012d}}", "name": "Khách",
               "phone": f"+849{{i % 10**8:08d}}", "phone_hash": f"{{i:064x}}",
+              "name_hash": f"{{i:064x}}",
               "checked_in_at": at + timedelta(seconds=i % 86400),
               "auto_out_at": at + timedelta(hours=1)}}
             for i in range(lo, min(lo + 50_000, {rows}))])
@@ -171,6 +172,7 @@ def main() -> None:
         **os.environ,
         "SIGNAGE_ENV": "production",
         "SIGNAGE_SECRET_KEY": "bench-secret-key-0123456789abcdef0123",
+        "SIGNAGE_DATA_KEY": "ATQiCCxIvvxi0Yf_H09kKAQABSTb-n7Smv4eM2mVUz4=",
         "SIGNAGE_PUBLIC_BASE_URL": "https://qr.example.vn",
         "SIGNAGE_SMTP_URL": "smtp://127.0.0.1:25",
         "SIGNAGE_DATABASE_URL": f"sqlite:///{tmp / 'bench.db'}",

@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
 areas=("$@")
-[ ${#areas[@]} -eq 0 ] && areas=(root accounts venues checkin posters screens reports tracing api cards jobs mail campaign)
+[ ${#areas[@]} -eq 0 ] && areas=(root accounts venues checkin posters screens reports tracing api cards jobs mail privacy adoption units campaign)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 for area in "${areas[@]}"; do

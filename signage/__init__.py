@@ -53,8 +53,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         # Flask's documented way to wrap its WSGI callable in middleware.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
 
-    from . import db, extensions
+    from . import crypto, db, extensions
 
+    crypto.init_app(app)
     db.init_app(app)
     extensions.init_app(app)
 
@@ -63,6 +64,17 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     web.init_app(app)
     _register_blueprints(app)
     return app
+
+
+def check_environment() -> None:
+    """Raise ConfigError if the settings from the environment would not start the
+    app: gunicorn's master calls it before forking workers (gunicorn.conf.py), so a
+    missing secret stops the server at once with one line, instead of workers
+    failing to boot over and over."""
+    app = Flask(__name__)
+    app.config.from_object("signage.config")
+    app.config.from_prefixed_env("SIGNAGE")
+    _check_config(app)
 
 
 def _check_config(app: Flask) -> None:
@@ -75,6 +87,10 @@ def _check_config(app: Flask) -> None:
             raise ConfigError("Set SIGNAGE_SECRET_KEY to 32+ random characters.")
         if not str(app.config.get("PUBLIC_BASE_URL") or "").startswith("https://"):
             raise ConfigError("Set SIGNAGE_PUBLIC_BASE_URL to the https:// address.")
+        if not app.config.get("DATA_KEY"):
+            raise ConfigError(
+                "Set SIGNAGE_DATA_KEY (make one with: python -m signage.crypto)."
+            )
         if not app.config.get("SMTP_URL"):
             raise ConfigError(
                 "Set SIGNAGE_SMTP_URL to the mail server "
@@ -92,6 +108,13 @@ def _check_config(app: Flask) -> None:
             app.config.get("FORCE_SECURE_COOKIES", False)
         )
     app.config["PUBLIC_BASE_URL"] = str(app.config["PUBLIC_BASE_URL"]).rstrip("/")
+    if app.config.get("DATA_KEY"):
+        from .crypto import DataKeyError, parse_keys
+
+        try:
+            parse_keys(str(app.config["DATA_KEY"]))
+        except DataKeyError as e:
+            raise ConfigError(str(e)) from None
     if app.config.get("SMTP_URL"):
         from .mail.transport import SmtpUrlError, parse_smtp_url
 
@@ -111,6 +134,7 @@ def _register_blueprints(app: Flask) -> None:
     # One entry per line, so areas add theirs without touching each other's.
     from .accounts.account_views import bp as account_bp
     from .accounts.views import bp as accounts_bp
+    from .adoption.views import bp as adoption_bp
     from .api.admin import bp as api_admin_bp
     from .api.views import bp as api_bp
     from .campaign.views import bp as campaign_bp
@@ -123,11 +147,16 @@ def _register_blueprints(app: Flask) -> None:
     from .mail.views import dev_bp as mail_dev_bp
     from .posters.admin_views import bp as boards_admin_bp
     from .posters.views import bp as posters_bp
+    from .privacy.views import bp as privacy_bp
     from .reports.views import bp as reports_bp
+    from .screens.alert_views import bp as screens_alerts_bp
     from .screens.player_views import bp as screens_player_bp
     from .screens.screen_views import bp as screens_admin_bp
     from .screens.views import bp as screens_bp
     from .tracing.views import bp as tracing_bp
+    from .units.import_views import bp as units_import_bp
+    from .units.register_views import bp as registration_bp
+    from .units.views import bp as units_bp
     from .venues.views import bp as venues_bp
 
     for bp in (
@@ -141,6 +170,7 @@ def _register_blueprints(app: Flask) -> None:
         screens_bp,
         screens_admin_bp,
         screens_player_bp,
+        screens_alerts_bp,
         reports_bp,
         tracing_bp,
         api_bp,
@@ -148,7 +178,12 @@ def _register_blueprints(app: Flask) -> None:
         cards_bp,
         jobs_bp,
         boards_admin_bp,
+        privacy_bp,
+        adoption_bp,
+        units_bp,
         mail_bp,
+        registration_bp,
+        units_import_bp,
         campaign_bp,
     ):
         app.register_blueprint(bp)
@@ -157,16 +192,21 @@ def _register_blueprints(app: Flask) -> None:
     from .accounts.cli import bp as accounts_cli
     from .cards.cli import bp as cards_cli
     from .checkin.cli import bp as checkin_cli
+    from .core.backup import bp as backup_cli
     from .core.cli import bp as core_cli
+    from .core.cli import keys_bp as keys_cli
     from .demo import bp as demo_cli
     from .jobs.cli import bp as jobs_cli
     from .posters.cli import bp as boards_cli
     from .reports.cli import bp as reports_cli
     from .screens.cli import bp as screens_cli
+    from .units.cli import bp as units_cli
     from .venues.cli import bp as venues_cli
 
     for bp in (
         core_cli,
+        backup_cli,
+        keys_cli,
         accounts_cli,
         venues_cli,
         demo_cli,
@@ -176,5 +216,6 @@ def _register_blueprints(app: Flask) -> None:
         reports_cli,
         cards_cli,
         jobs_cli,
+        units_cli,
     ):
         app.register_blueprint(bp)

@@ -16,10 +16,20 @@ SECRET_KEY = ""
 # which an attacker controls through the Host header.
 PUBLIC_BASE_URL = ""
 
+# Keys that encrypt names, phone numbers and free text at rest (signage/crypto.py):
+# base64url of 32 random bytes each (`python -m signage.crypto`), comma-separated,
+# the first one encrypting. Kept outside the database; production refuses to start
+# without it; development and tests generate instance/data.key when it is empty.
+DATA_KEY = ""
+
 # Empty means the embedded SQLite file instance/signage.db.
 DATABASE_URL = ""
 # SQLite waits this long for another writer before giving up (milliseconds).
 SQLITE_BUSY_TIMEOUT_MS = 15_000
+# FULL: every commit is flushed to disk before it is acknowledged, so a check-in a
+# resident saw confirmed survives a power cut (WAL with NORMAL loses the last
+# transactions). NORMAL is faster and loses them; see signage/db.py make_engine.
+SQLITE_SYNCHRONOUS = "FULL"
 
 # Thành phố Huế (2025 two-level units); any province code from vietnam-provinces works.
 DEFAULT_PROVINCE_CODE = 46
@@ -36,6 +46,8 @@ CAMPAIGN_AUTHORITY = "UBND tỉnh / thành phố"
 CAMPAIGN_PRIMARY_COLOR = "#0b5394"
 CAMPAIGN_ACCENT_COLOR = "#b3261e"
 CAMPAIGN_DEADLINE = ""  # ISO date, e.g. "2026-12-31"; shown on reports
+# First day of the units' progress charts (ISO date); empty: the last 30 days.
+CAMPAIGN_START = ""
 # A venue counts as "in use" on reports when it had a check-in within this many days.
 REPORTS_ACTIVE_DAYS = 7
 # JSON API (signage/api): check-ins one client key may post.
@@ -43,6 +55,9 @@ API_CHECKIN_LIMIT = "600 per minute"
 # Personal QR cards (signage/cards): deleted when unused this long; cards made per IP.
 CARDS_RETENTION_DAYS = 90
 CARDS_LIMIT_PER_IP = "30 per hour"
+# Data-subject requests (signage/privacy): the legal delay to answer one, in days
+# from receipt (Law 91/2025, Decree 356/2025: deletion within 20 days).
+ERASURE_DUE_DAYS = 20
 
 # Sessions: signed cookies plus a server-side login record, so logout really ends them.
 SESSION_COOKIE_NAME = "signage_session"
@@ -75,6 +90,14 @@ LOGIN_LIMIT_PER_IP = "60 per 15 minutes"
 # requests get the same answer and send nothing: no mail bombing).
 RESET_LIMIT_PER_IP = "10 per hour"
 RESET_LIMIT_PER_ACCOUNT = "3 per hour"
+# Self-registration (signage/units): attempts per address and per e-mail address
+# (so nobody fills a stranger's mailbox with verification mails).
+REGISTER_LIMIT_PER_IP = "20 per hour"
+REGISTER_LIMIT_PER_EMAIL = "3 per hour"
+# The e-mailed verification link works once, for this many hours.
+REGISTER_LINK_HOURS = 48
+# Reminders to laggards: at most one per organisation in this many days.
+REMINDER_EVERY_DAYS = 7
 
 BABEL_DEFAULT_LOCALE = "vi"
 # The zone every time is shown in (Flask-Babel's, and timefmt.zone() for local days).
@@ -85,6 +108,19 @@ LANGUAGES = ("vi", "en")
 # Password hashing cost (argon2id). Tests lower it to keep the suite fast.
 ARGON2_TIME_COST = 3
 ARGON2_MEMORY_COST = 65536
+
+# Photos of posted boards (signage/reports): checked like slide images, then scaled
+# down to 1600 px and stored without metadata in the storage (board-photos/).
+BOARD_PHOTO_MAX_BYTES = 20 * 1024 * 1024
+BOARD_PHOTO_MAX_PIXELS = 40_000_000
+
+# Civil servants' adoption (signage/adoption). A unit's roster is deleted this many
+# days after its upload unless the unit chooses otherwise (30 days to 2 years).
+ROSTER_RETENTION_DAYS = 365
+# Uploads: a roster of 100,000 staff is about 5 MB as CSV; the city app's export of
+# a million accounts about 12 MB. Both stay under MAX_CONTENT_LENGTH.
+ROSTER_MAX_BYTES = 20 * 1024 * 1024
+APP_LIST_MAX_BYTES = 24 * 1024 * 1024
 
 # Check-ins (signage/checkin). Many phones share one carrier IP, so per-IP limits are
 # generous; the per-venue limit caps a flood aimed at one board.
@@ -98,12 +134,18 @@ CHECKIN_REMEMBER_DAYS = 90
 # Screens (e-poster loops): players poll their manifest every SCREENS_POLL_SECONDS
 # (with jitter); a screen not seen for 3 intervals is listed as offline.
 SCREENS_POLL_SECONDS = 30
+# Emergency overrides: players ask this often whether one is on (a cheap read that
+# answers 304 while nothing changed), so a new one shows within about this time.
+SCREENS_ALERT_POLL_SECONDS = 5
 # Slide durations (milliseconds). Tests lower the minimum to play loops quickly.
 SCREENS_MIN_DURATION_MS = 3_000
 SCREENS_MAX_DURATION_MS = 3_600_000
 SCREENS_PAIRING_MINUTES = 30
 SCREENS_UPLOAD_MAX_BYTES = 20 * 1024 * 1024
 SCREENS_UPLOAD_MAX_PIXELS = 40_000_000
+# Video slides: the upload's limits (the request may be this large on that form only).
+SCREENS_VIDEO_MAX_BYTES = 200 * 1024 * 1024
+SCREENS_VIDEO_MAX_SECONDS = 10 * 60
 # Uploaded images (empty: the storage's media/ folder, shared by every app host) and
 # cached renders (empty: instance/renders, each host's own).
 SCREENS_MEDIA_DIR = ""

@@ -113,15 +113,43 @@ def sqlite_version() -> tuple[int, ...]:
     return tuple(int(p) for p in sqlite_driver.sqlite_version.split("."))
 
 
-def make_engine(url: str, *, busy_timeout_ms: int = 15_000) -> Engine:
-    """Create (but do not connect) an engine; SQLite gets its pragmas and BEGIN."""
+SYNCHRONOUS = ("FULL", "NORMAL", "EXTRA")
+
+
+def make_engine(
+    url: str, *, busy_timeout_ms: int = 15_000, synchronous: str = "FULL"
+) -> Engine:
+    """Create (but do not connect) an engine; SQLite gets its pragmas and BEGIN.
+
+    Bound parameters never appear in log lines or exception messages
+    (``hide_parameters``): a failed INSERT would otherwise write a resident's data
+    into error logs that no purge reaches.
+
+    Durability: an acknowledged write survives a power cut. PostgreSQL's default
+    (``synchronous_commit=on``) flushes its WAL before COMMIT returns. SQLite in WAL
+    mode does so only with ``synchronous=FULL`` (the default here): with NORMAL a
+    commit is written to the WAL but not flushed, and the last transactions before
+    a power cut roll back (the file stays consistent; a resident's acknowledged
+    check-in is gone). ``SQLITE_SYNCHRONOUS`` can trade this back for speed;
+    bench/checkin.py prints the check-in POST's cost of FULL. Either way the disk
+    must honour flushes (no volatile write cache that lies).
+    """
     if url.startswith(("postgresql://", "postgres://")):
         # The driver we ship is psycopg 3, not SQLAlchemy's default psycopg2.
         url = "postgresql+psycopg://" + url.split("://", 1)[1]
     if not url.startswith("sqlite"):
-        return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+        return create_engine(
+            url,
+            pool_pre_ping=True,
+            pool_size=5,
+            max_overflow=10,
+            hide_parameters=True,
+        )
+    synchronous = synchronous.upper()
+    if synchronous not in SYNCHRONOUS:
+        raise ValueError(f"SQLITE_SYNCHRONOUS must be one of {SYNCHRONOUS}")
 
-    engine = create_engine(url, module=sqlite_driver)
+    engine = create_engine(url, module=sqlite_driver, hide_parameters=True)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
@@ -131,7 +159,11 @@ def make_engine(url: str, *, busy_timeout_ms: int = 15_000) -> Engine:
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         cur.execute("PRAGMA foreign_keys=ON")
-        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute(f"PRAGMA synchronous={synchronous}")
+        # Deleted rows are overwritten with zeros, not left in the free space of
+        # their pages: a purged name or phone is not in the file (signage/erase.py
+        # truncates the WAL, the other copy).
+        cur.execute("PRAGMA secure_delete=ON")
         # Each worker's page cache is dropped whenever another process writes, so
         # pages are re-read often: from a memory map that is a copy, not a syscall.
         cur.execute("PRAGMA mmap_size=268435456")
@@ -160,9 +192,14 @@ def database_url(app: Flask) -> str:
 
 
 def init_app(app: Flask) -> None:
+    from . import crypto
+
     engine = make_engine(
-        database_url(app), busy_timeout_ms=app.config["SQLITE_BUSY_TIMEOUT_MS"]
+        database_url(app),
+        busy_timeout_ms=app.config["SQLITE_BUSY_TIMEOUT_MS"],
+        synchronous=str(app.config["SQLITE_SYNCHRONOUS"]),
     )
+    crypto.attach(engine, app)
     write_bind = engine.execution_options(sqlite_immediate=True)
     db = Database(
         engine=engine,
@@ -346,6 +383,56 @@ def autocommit(engine: Engine | None = None) -> Iterator[Connection]:
         options = {"isolation_level": "AUTOCOMMIT"}
     with engine.connect().execution_options(**options) as conn:
         yield conn
+
+
+class BareQuery:
+    """A SELECT compiled once for a dialect and run on the bare DBAPI cursor of a
+    pooled connection, for the hottest reads of the public path.
+
+    SQLAlchemy's Connection and execution context cost several times such a query:
+    measured in-process on SQLite (load ~11, 5000 calls), the scan page's venue
+    look-up took 137-188 us through a Core Connection and 19-20 us this way. Rows
+    come back as the driver gives them (no result processing: SQLite's booleans are
+    0/1), so it is only for plain columns, never Encrypted or UTC ones. Driver errors
+    are raised as SQLAlchemy's (``OperationalError``...), with parameters hidden, so
+    callers handle them as any other statement's. Tested in tests/db/test_bare.py.
+    """
+
+    def __init__(self, statement: Any, dialect: Dialect) -> None:
+        compiled = statement.compile(dialect=dialect)
+        self.sql: str = compiled.string
+        self._names: list[str] | None = (
+            list(compiled.positiontup) if compiled.positiontup else None
+        )
+
+    def first(self, engine: Engine, **values: Any) -> tuple[Any, ...] | None:
+        """The first row for these bound values, or None."""
+        params: Any = tuple(values[n] for n in self._names) if self._names else values
+        try:
+            # Connecting can fail too (a PostgreSQL restarting): raw_connection()
+            # raises the driver's error, unlike a Connection.
+            conn = engine.raw_connection()
+            try:
+                cursor = conn.cursor()
+                cursor.execute(self.sql, params)
+                row = cursor.fetchone()
+                cursor.close()
+            finally:
+                conn.close()  # back to the pool, which ends the read
+        except engine.dialect.loaded_dbapi.Error as e:
+            raise DBAPIError.instance(
+                self.sql,
+                params,
+                e,
+                engine.dialect.loaded_dbapi.Error,
+                hide_parameters=True,
+                dialect=engine.dialect,
+                connection_invalidated=isinstance(
+                    e, engine.dialect.loaded_dbapi.OperationalError
+                )
+                and engine.dialect.is_disconnect(e, None, None),
+            ) from e
+        return tuple(row) if row is not None else None
 
 
 def ping(engine: Engine | None = None) -> None:

@@ -171,7 +171,14 @@ def load_cmd() -> None:
     from .checkin import demo as checkin_demo
 
     checkin_demo.load(s, current_app.config["SECRET_KEY"])
+    from .units import demo as units_demo
+
+    supervisors = units_demo.load(
+        s, policy, current_app.config["DEFAULT_PROVINCE_CODE"]
+    )
     s.commit()
     click.echo("Demo accounts (email / password / role):")
     for u in users:
         click.echo(f"  {u.email:28} {u.password:20} {u.role.value}")
+    for email, password, unit in supervisors:
+        click.echo(f"  {email:28} {password:20} supervisor ({unit})")

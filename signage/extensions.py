@@ -29,6 +29,9 @@ TRANSLATION_DIRS = ";".join(
         "cards/",
         "api/",
         "jobs/",
+        "privacy/",
+        "adoption/",
+        "units/",
         "mail/",
         "campaign/",
     )

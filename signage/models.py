@@ -1,6 +1,7 @@
 """Every table, imported once so Alembic and tests see the whole schema."""
 
 from .accounts.models import AccountToken, Invitation, LoginSession, Organisation, User
+from .adoption.models import AppAccount, AppList, Roster, RosterEntry
 from .api.models import ApiClient
 from .audit import AuditEvent
 from .campaign.models import CampaignSettings
@@ -10,16 +11,28 @@ from .db import Base
 from .jobs.models import Job
 from .mail.models import OutboxMail
 from .posters.models import BoardDownload
-from .reports.models import OrgReport, ProvinceDay, RollupState, VenueDay, VenueLast
+from .privacy.models import ErasureRequest
+from .reports.models import (
+    BoardPosting,
+    OrgReport,
+    ProvinceDay,
+    RollupState,
+    VenueDay,
+    VenueLast,
+)
 from .screens.models import (
     Loop,
     LoopVersion,
     Media,
+    Override,
     PairingCode,
     PlayRecord,
     Screen,
+    ScreenFeed,
+    ScreenSettings,
     Slide,
 )
+from .units.models import Registration, Reminder, UnitDay
 from .venues.models import RetiredToken, Venue
 
 metadata = Base.metadata
@@ -28,10 +41,14 @@ __all__ = [
     "AccountToken",
     "Invitation",
     "ApiClient",
+    "AppAccount",
+    "AppList",
     "AuditEvent",
     "BoardDownload",
+    "BoardPosting",
     "CampaignSettings",
     "CheckIn",
+    "ErasureRequest",
     "Feedback",
     "Job",
     "LoginSession",
@@ -41,14 +58,22 @@ __all__ = [
     "OrgReport",
     "OutboxMail",
     "Organisation",
-    "PersonalCard",
+    "Override",
     "PairingCode",
+    "PersonalCard",
     "PlayRecord",
+    "Registration",
+    "Reminder",
     "ProvinceDay",
     "RetiredToken",
+    "Roster",
+    "RosterEntry",
     "RollupState",
     "Screen",
+    "ScreenFeed",
+    "ScreenSettings",
     "Slide",
+    "UnitDay",
     "User",
     "Venue",
     "VenueDay",

@@ -25,7 +25,7 @@ from signage.models import metadata
 from signage.venues import services as venues
 from signage.venues.models import Venue
 
-from .helpers import PASSWORD
+from .helpers import DATA_KEY, PASSWORD
 from .mailserver import SmtpServer
 
 PG_URL = os.environ.get("SIGNAGE_TEST_DATABASE_URL", "")
@@ -35,6 +35,7 @@ def base_config(tmp_path: Path, url: str) -> dict[str, Any]:
     return {
         "ENV": "testing",
         "SECRET_KEY": "test-secret-key-of-sufficient-length-0123456789",
+        "DATA_KEY": DATA_KEY,
         "PUBLIC_BASE_URL": "https://qr.example.vn",
         "DATABASE_URL": url,
         "ARGON2_TIME_COST": 1,

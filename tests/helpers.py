@@ -9,6 +9,9 @@ from flask.testing import FlaskClient
 
 from signage.accounts.models import User
 
+# The data key of every test app and of the servers tests start on the same database
+# (signage/crypto.py); tests/test_crypto.py covers the generated development key.
+DATA_KEY = "ATQiCCxIvvxi0Yf_H09kKAQABSTb-n7Smv4eM2mVUz4="
 PASSWORD = "correct horse battery"
 _CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
@@ -68,3 +71,13 @@ def new_job(app: Any, req: Any, **fields: Any) -> str:
             setattr(job, name, value)
         s.commit()
         return str(job.id)
+
+
+EXPORT_REASON = "Báo cáo số lượt khách cho Sở"
+
+
+def export(client: FlaskClient, url: str, reason: str = EXPORT_REASON) -> Any:
+    """Download a check-in export as a manager does: the page asks why, then the
+    form is sent with the reason."""
+    token = csrf_token(client, url)
+    return client.post(url, data={"csrf_token": token, "reason": reason})

@@ -49,6 +49,9 @@ PUBLIC = {
     "checkin.confirmed",
     "checkin.check_out",
     "checkin.feedback",
+    # Deleting one's check-in: only the browser holding its owner cookie (404 else).
+    "checkin.delete_confirm",
+    "checkin.delete",
     # Screens: the player's page and API (a screen has no login; the API answers 401
     # without a valid screen key) and rendered slides at content-hash URLs.
     "screens_player.play",
@@ -60,6 +63,9 @@ PUBLIC = {
     "screens_player.plays",
     "screens_player.slide_image",
     "screens_player.fallback_image",
+    "screens_player.alert",
+    "screens_player.override_image",
+    "screens_player.video_file",
     # Personal QR cards: the resident's own pages, reached by the card's secret code.
     "cards.new_card",
     "cards.card",
@@ -82,6 +88,10 @@ PUBLIC = {
     "account.forgot",
     "account.reset",
     "account.email_confirm",
+    # Self-registration: the form, "check your e-mail", the e-mailed link.
+    "registration.register",
+    "registration.sent",
+    "registration.verify",
 }
 
 # Allowed users get a redirect from these (to their own page) instead of a 200.
@@ -118,11 +128,27 @@ ARGS: dict[str, Callable[[World], Any]] = {
     "key": lambda w: "0" * 32,
     "client_id": lambda w: _api_client(w),
     "job_id": lambda w: _job(w),
+    "request_id": lambda w: _erasure_request(w),
+    "unit_id": lambda w: w.org.id,
+    "reg_id": lambda w: _registration(w),
+    "override_id": lambda w: _override(w),
+    "name": lambda w: "0" * 32 + ".mp4",
     "mail_id": lambda w: _outbox_mail(w),
+}
+# Endpoints whose page needs something of organisation A to exist first (built once
+# per test, before the walk): endpoint -> builder.
+SETUP: dict[str, Callable[[World], Any]] = {
+    "reports.posted_photo": lambda w: _board_photo(w),
 }
 # Arguments naming an object that only the user who made it (and the province admin)
 # may open, whatever their role: everyone else gets 404.
 OWNER_ONLY = {"job_id"}
+# Arguments naming a node of the tree (or what hangs below one): a supervisor may
+# open them only within its unit's subtree.
+SUBTREE_ARGS = {"org_id", "unit_id", "reg_id"}
+# Arguments naming an object owned by organisation A (screens, loops, slides): only
+# A's users whose role the route allows, and the province admin, may open it.
+ORG_OWNED = {"loop_id", "slide_id", "screen_id"}
 # The same argument pointing at organisation B's object (for the mixed-id check).
 OTHER_ARGS: dict[str, Callable[[World], Any]] = {
     "org_id": lambda w: w.other_org.id,
@@ -143,6 +169,53 @@ def _checkin_ref(w: World) -> str:
     )
     s.commit()
     return done.public_ref
+
+
+def _erasure_request(w: World) -> int:
+    """An open data-subject request (province admin only)."""
+    from datetime import date
+
+    from sqlalchemy.orm import object_session
+
+    from signage.privacy import services as privacy
+
+    s = object_session(w.org)
+    req = privacy.create(
+        s,
+        phone_raw="0901234567",
+        received_on=date(2026, 1, 5),
+        note="",
+        due_days=20,
+        user_id=w.users["admin"].id,
+        today=date(2026, 1, 6),
+    )
+    s.commit()
+    return req.id
+
+
+def _registration(w: World) -> int:
+    """A verified registration waiting under organisation A (its unit's supervisor
+    decides it; the neighbour must not)."""
+    from sqlalchemy.orm import object_session
+
+    from signage.accounts.models import OrgKind
+    from signage.units.models import Registration, RegState
+
+    s = object_session(w.org)
+    reg = Registration(
+        state=RegState.PENDING,
+        name="Quán mới",
+        kind=OrgKind.BUSINESS,
+        parent_id=w.org.id,
+        province_code=w.org.province_code,
+        ward_code=w.org.ward_code,
+        email="quanmoi@example.vn",
+        password_hash="x",
+        reason="",
+    )
+    s.add(reg)
+    s.commit()
+    return reg.id
 
 
 def _api_client(w: World) -> int:
@@ -189,9 +262,30 @@ def _job(w: World) -> str:
     return job_id
 
 
+def _board_photo(w: World) -> None:
+    """Venue A's board confirmed posted with a photo."""
+    import io
+
+    from PIL import Image
+    from sqlalchemy.orm import object_session
+
+    from signage.reports import photos, postings
+    from signage.storage import get_storage
+
+    buf = io.BytesIO()
+    Image.new("RGB", (40, 30), "white").save(buf, "PNG")
+    photo = photos.clean_photo(buf.getvalue(), photos.PhotoPolicy())
+    s = object_session(w.venue)
+    storage = get_storage(w.__dict__["_app"])
+    postings.confirm_posted(
+        s, storage, org_id=w.org.id, venue_id=w.venue.id, user_id=None, photo=photo
+    )
+    s.commit()
+
+
 def _screens(w: World) -> dict[str, Any]:
-    """A published province-wide loop and a screen paired to it (built on first use
-    with the session that made the world)."""
+    """A published loop of organisation A and a screen of A paired to it (built on
+    first use with the session that made the world)."""
     cache: dict[str, Any] = w.__dict__.setdefault("_screens", {})
     if not cache:
         from sqlalchemy.orm import object_session
@@ -200,17 +294,35 @@ def _screens(w: World) -> dict[str, Any]:
         from signage.screens.models import SlideKind
 
         s = object_session(w.org)
-        loop = services.create_loop(s, "Vòng chiếu", None)
+        loop = services.create_loop(s, "Vòng chiếu", w.org.id)
         services.add_slide(s, loop, services.SlideData(SlideKind.POSTER, title="A"))
         s.expire(loop, ["slides"])
         services.publish(s, loop, "https://qr.example.vn")
         code, _secret = devices.start_pairing(s, 30)
         screen = devices.pair(
-            s, code, devices.ScreenData("TV", loop.id, 1280, 720), None
+            s, code, devices.ScreenData("TV", loop.id, 1280, 720), w.org.id
         )
         s.commit()
         cache.update(loop=loop, screen=screen)
     return cache
+
+
+def _override(w: World) -> int:
+    """A live emergency override to every screen (the world's screen is one)."""
+    from sqlalchemy.orm import object_session
+
+    from signage.screens import overrides
+    from signage.screens.models import OverrideTarget
+
+    _screens(w)
+    s = object_session(w.org)
+    row = overrides.create(
+        s,
+        overrides.OverrideData(OverrideTarget.ALL, title="Khẩn", until_cancelled=True),
+        None,
+    )
+    s.commit()
+    return row.id
 
 
 def _rules() -> list[tuple[str, str, tuple[str, ...]]]:
@@ -241,12 +353,31 @@ def world(app, make_org, make_venue, make_user) -> World:
         "admin": make_user(Role.ADMIN),
         "editor": make_user(Role.EDITOR),
         "health": make_user(Role.HEALTH),
+        "screens_op": make_user(Role.SCREENS, org),
+        "other_screens_op": make_user(Role.SCREENS, other),
         "door": make_user(Role.DOOR, org),
         "other_door": make_user(Role.DOOR, other),
     }
+    # The reporting chain: A's unit (its supervisor oversees A) and B's unit (the
+    # neighbour, whose supervisor must never see A).
+    unit, neighbour = make_org(name="UBND phường A"), make_org(name="UBND phường B")
+    _set_parent(org, unit)
+    _set_parent(other, neighbour)
+    w.users["supervisor"] = make_user(Role.SUPERVISOR, unit)
+    w.users["neighbour"] = make_user(Role.SUPERVISOR, neighbour)
     w.victim = make_user(Role.HEALTH)
     w.__dict__["_app"] = app
     return w
+
+
+def _set_parent(org: Organisation, parent: Organisation) -> None:
+    from sqlalchemy.orm import object_session
+
+    from signage.units import tree
+
+    s = object_session(org)
+    tree.set_parent(s, org, parent.id)
+    s.commit()
 
 
 def _values(app: Flask, endpoint: str, rule: str, w: World) -> dict[str, Any]:
@@ -296,6 +427,8 @@ def _roles(app: Flask, endpoint: str) -> frozenset[Role] | None:
 
 @pytest.mark.parametrize(("endpoint", "rule", "methods"), RULES)
 def test_route_isolation(app, world, endpoint, rule, methods):
+    if endpoint in SETUP:
+        SETUP[endpoint](world)
     values = _values(app, endpoint, rule, world)
     url = _url(app, endpoint, values)
     roles = _roles(app, endpoint)
@@ -318,6 +451,7 @@ def test_route_isolation(app, world, endpoint, rule, methods):
         clients[name] = app.test_client()
         login(clients[name], user)
     org_scoped = "org_id" in values
+    unit_scoped = bool(SUBTREE_ARGS & set(values))
 
     def allowed(name: str) -> bool:
         user = world.users[name]
@@ -325,8 +459,13 @@ def test_route_isolation(app, world, endpoint, rule, methods):
             return False
         if OWNER_ONLY & set(values):
             return name in ("owner", "admin")
+        if ORG_OWNED & set(values):
+            return user.role is Role.ADMIN or user.organisation_id == world.org.id
         if org_scoped and user.role in (Role.MANAGER, Role.DOOR):
             return user.organisation_id == world.org.id
+        if unit_scoped and user.role is Role.SUPERVISOR:
+            # A supervisor sees its unit's subtree (A), never the neighbour's.
+            return name == "supervisor"
         return True
 
     for method in methods:
@@ -345,13 +484,15 @@ def test_route_isolation(app, world, endpoint, rule, methods):
         if org_scoped and len(values) > 1:
             # Own org id in the URL, another org's object ids: still 404.
             mixed = _url(app, endpoint, {**values, "org_id": world.other_org.id})
-            resp = _hit(clients["other_manager"], method, mixed)
-            assert resp.status_code == 404, f"other_manager {method} {mixed}"
+            for name in ("other_manager", "neighbour"):
+                resp = _hit(clients[name], method, mixed)
+                assert resp.status_code == 404, f"{name} {method} {mixed}"
             # The owner's org id with organisation B's object: 404 as well.
             for name in set(values) - {"org_id"}:
                 foreign = _url(app, endpoint, {**values, name: OTHER_ARGS[name](world)})
-                resp = _hit(clients["owner"], method, foreign)
-                assert resp.status_code == 404, f"owner {method} {foreign}"
+                for who in ("owner", "supervisor"):
+                    resp = _hit(clients[who], method, foreign)
+                    assert resp.status_code == 404, f"{who} {method} {foreign}"
 
     # Allowed users last: their POSTs may change things (rotate, deactivate).
     for method in methods:

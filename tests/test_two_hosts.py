@@ -34,7 +34,7 @@ from signage.screens import devices, services
 from signage.screens.models import Loop
 
 from .conftest import PG_URL
-from .helpers import PASSWORD
+from .helpers import DATA_KEY, PASSWORD
 from .ratelimit.conftest import REDIS_URL
 from .ratelimit.test_gunicorn import checkins, gunicorn
 
@@ -56,6 +56,7 @@ def _shared_env(tmp_path: Path) -> dict[str, str]:
         "SIGNAGE_JOBS_URL": f"{redis}/1",
         "SIGNAGE_STORAGE_DIR": str(tmp_path / "shared"),
         "SIGNAGE_SECRET_KEY": "two-hosts-test-secret-key-0123456789abcdef",
+        "SIGNAGE_DATA_KEY": DATA_KEY,
         "SIGNAGE_CHECKIN_LIMIT_PER_IP": f"{PER_IP} per 10 minutes",
         "SIGNAGE_SCREENS_POLL_SECONDS": "2",
         # Plain http on 127.0.0.1 here (the proxy terminates TLS in production).

@@ -27,7 +27,6 @@ from ..auth import org_or_404, roles_required
 from ..errors import DomainError
 from ..extensions import limiter
 from ..forms import apply_domain_error
-from ..web import error_page
 from . import links, services
 from .forms import (
     ROLE_LABELS,
@@ -58,8 +57,9 @@ def _page(template: str, form: Any, **ctx: Any) -> Any:
 
 
 def _link_error(e: DomainError) -> Any:
-    page, status = error_page(e.status, _(e.message))
-    return page, status, PRIVATE
+    """An unknown (404), used or expired (410) link: say so, offer a way on."""
+    page = render_template("accounts/link_error.html", message=_(e.message))
+    return page, e.status, PRIVATE
 
 
 def _fail(form: Any, e: DomainError) -> None:

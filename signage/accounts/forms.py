@@ -23,6 +23,7 @@ ROLE_LABELS = {
     Role.MANAGER: _l("Quản lý tổ chức"),
     Role.EDITOR: _l("Biên tập màn hình (Hiệp hội DN)"),
     Role.HEALTH: _l("Cán bộ y tế"),
+    Role.SCREENS: _l("Vận hành màn hình (của tổ chức)"),
     Role.DOOR: _l("Nhân viên quét thẻ tại cửa"),
 }
 # What a manager may invite into its own organisation.

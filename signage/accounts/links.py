@@ -18,9 +18,10 @@ import hashlib
 import re
 import secrets
 from datetime import datetime, timedelta
+from typing import Any, cast
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, delete, select, update
 from sqlalchemy.orm import Session
 
 from ..db import utcnow
@@ -44,6 +45,8 @@ from .services import (
 )
 
 INVITE_VALID = timedelta(days=7)
+# Links (and the invitees' addresses) are forgotten this long after they expire.
+KEEP_EXPIRED = timedelta(days=30)
 RESET_VALID = timedelta(hours=1)
 EMAIL_CHANGE_VALID = timedelta(hours=24)
 # Roles that belong to one organisation.
@@ -200,19 +203,23 @@ def accept_invitation(
     return user
 
 
-def pending_invitations(session: Session, organisation_id: int) -> list[Invitation]:
-    return list(
-        session.scalars(
-            select(Invitation)
-            .where(
-                Invitation.organisation_id == organisation_id,
-                Invitation.accepted_at.is_(None),
-                Invitation.revoked_at.is_(None),
-                Invitation.expires_at > utcnow(),
-            )
-            .order_by(Invitation.created_at.desc())
+def pending_invitations(
+    session: Session, organisation_id: int | None = None, *, limit: int = 200
+) -> list[Invitation]:
+    """Invitations not yet accepted, newest first: one organisation's, or all."""
+    query = (
+        select(Invitation)
+        .where(
+            Invitation.accepted_at.is_(None),
+            Invitation.revoked_at.is_(None),
+            Invitation.expires_at > utcnow(),
         )
+        .order_by(Invitation.created_at.desc())
+        .limit(limit)
     )
+    if organisation_id is not None:
+        query = query.where(Invitation.organisation_id == organisation_id)
+    return list(session.scalars(query))
 
 
 # Password reset and e-mail change ----------------------------------------------------
@@ -353,3 +360,14 @@ def confirm_email_change(session: Session, token: str) -> User:
     end_all_sessions(session, user.id)
     mails.email_changed(session, user, old)
     return user
+
+
+def purge_expired(session: Session, *, now: datetime | None = None) -> int:
+    """Delete invitations and account links that expired more than KEEP_EXPIRED
+    ago (used or not): an invitation holds an address, personal data."""
+    cutoff = (now or utcnow()) - KEEP_EXPIRED
+    n = 0
+    for table in (Invitation, AccountToken):
+        result = session.execute(delete(table).where(table.expires_at < cutoff))
+        n += int(cast(CursorResult[Any], result).rowcount or 0)
+    return n

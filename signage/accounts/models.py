@@ -25,6 +25,9 @@ class Role(enum.StrEnum):
     MANAGER = "manager"  # one organisation's venues, boards and logs
     EDITOR = "editor"  # enterprise association: e-poster loops and screens
     HEALTH = "health"  # health officer: audited exposure queries
+    # a unit (ward committee, department, zone authority...): its whole subtree
+    SUPERVISOR = "supervisor"
+    SCREENS = "screens"  # screen operator of one organisation: its screens and loops
     DOOR = "door"  # door staff: only the card-scan page of its organisation's venues
 
 
@@ -53,6 +56,16 @@ class Organisation(Base):
     contact_phone: Mapped[str] = mapped_column(String(20), default="")
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[created_ts]
+    # The reporting chain (signage/units/tree.py): the unit this organisation answers
+    # to; None for the province's top level. At most units.tree.MAX_DEPTH deep.
+    parent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisations.id", ondelete="RESTRICT"), index=True
+    )
+    # Vietnamese tax code (MST): 10 digits, or 13 for a branch; "" when none.
+    tax_code: Mapped[str] = mapped_column(String(13), default="", index=True)
+    contact_email: Mapped[str255] = mapped_column(default="")
+    # Registrations under this unit are approved as soon as their e-mail is verified.
+    auto_approve: Mapped[bool] = mapped_column(default=False)
 
     users: Mapped[list[User]] = relationship(back_populates="organisation")
 

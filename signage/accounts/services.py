@@ -68,6 +68,10 @@ def create_user(
             "Người quản lý và nhân viên quét thẻ phải thuộc một tổ chức.",
             field="organisation_id",
         )
+    if role is Role.SCREENS and organisation_id is None:
+        raise Invalid(
+            "Người vận hành màn hình phải thuộc một tổ chức.", field="organisation_id"
+        )
     if (
         organisation_id is not None
         and session.get(Organisation, organisation_id) is None

@@ -194,9 +194,11 @@ def _form_page(template: str, **ctx: Any) -> Any:
 @bp.get("/admin/users")
 @roles_required(Role.ADMIN)
 def users() -> Any:
+    s = db.session()
     return render_template(
         "accounts/users.html",
-        users=services.list_users(db.session()),
+        users=services.list_users(s),
+        pending=links.pending_invitations(s),
         roles=ROLE_LABELS,
     )
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 import click
 from flask import Blueprint, current_app
 
-from .. import db
+from .. import db, erase
 from . import services
 
 bp = Blueprint("cards_cli", __name__, cli_group="cards")
@@ -23,4 +23,5 @@ def purge_cmd(days: int | None) -> None:
     s = db.session(write=True)
     n = services.purge(s, db.utcnow() - timedelta(days=days))
     s.commit()
+    erase.scrub(db.get_db(current_app).engine, ("personal_cards",))
     click.echo(f"purged {n} personal cards unused for {days} days")

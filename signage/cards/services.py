@@ -15,6 +15,8 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, delete, select
 from sqlalchemy.orm import Session
 
+from .. import erase
+from ..checkin import people
 from ..checkin import services as checkins
 from ..db import utcnow
 from ..errors import N_, Gone, NotFound
@@ -42,11 +44,18 @@ def normalise(scanned: str) -> str | None:
     return code if len(code) == CODE_LENGTH and set(code) <= set(ALPHABET) else None
 
 
-def create_card(session: Session, visitor: checkins.Visitor) -> PersonalCard:
-    """``visitor`` must already be checked (normalised name and E.164 phone)."""
+def create_card(
+    session: Session, visitor: checkins.Visitor, *, secret: str
+) -> PersonalCard:
+    """``visitor`` must already be checked (normalised name and E.164 phone);
+    ``secret`` keys the phone's hash (as on check-ins)."""
     now = utcnow()
     card = PersonalCard(
-        code=new_code(), name=visitor.name, phone=visitor.phone, last_used_at=now
+        code=new_code(),
+        name=visitor.name,
+        phone=visitor.phone,
+        phone_hash=people.phone_hash(secret, visitor.phone),
+        last_used_at=now,
     )
     session.add(card)
     session.flush()
@@ -93,7 +102,10 @@ def scan(
 
 
 def delete_card(session: Session, code: str) -> None:
+    """Delete the card (its holder asked); once committed, its name and phone are
+    scrubbed from the database files (signage/erase.py)."""
     session.execute(delete(PersonalCard).where(PersonalCard.code == code))
+    erase.after_commit(session, (PersonalCard.__tablename__,))
 
 
 def purge(session: Session, cutoff: datetime) -> int:
@@ -103,3 +115,24 @@ def purge(session: Session, cutoff: datetime) -> int:
         session.execute(delete(PersonalCard).where(PersonalCard.last_used_at < cutoff)),
     )
     return int(result.rowcount or 0)
+
+
+def find_by_phone(session: Session, phone: str) -> int:
+    """How many cards an E.164 ``phone`` has (a data-subject request)."""
+    return len(_by_phone(session, phone))
+
+
+def erase_by_phone(session: Session, phone: str) -> int:
+    """Delete every card of an E.164 ``phone`` (a data-subject request); scrubbed
+    from the files after the commit."""
+    ids = _by_phone(session, phone)
+    if ids:
+        session.execute(delete(PersonalCard).where(PersonalCard.id.in_(ids)))
+        erase.after_commit(session, (PersonalCard.__tablename__,))
+    return len(ids)
+
+
+def _by_phone(session: Session, phone: str) -> list[int]:
+    return list(
+        session.scalars(select(PersonalCard.id).where(PersonalCard.phone == phone))
+    )

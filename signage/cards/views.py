@@ -69,7 +69,11 @@ def new_card() -> Any:
         if request.form.get("consent") != "y":
             errors["consent"] = _("Hãy đồng ý để tạo thẻ.")
         if not errors:
-            card = services.create_card(db.session(), checkins.Visitor(name, phone))
+            card = services.create_card(
+                db.session(),
+                checkins.Visitor(name, phone),
+                secret=current_app.config["SECRET_KEY"],
+            )
             return redirect(url_for("cards.card", code=card.code), 303)
     html = render_template(
         "cards/new.html",

@@ -25,8 +25,10 @@ from flask import Flask
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import OperationalError
 
-from .. import db
+from .. import crypto, db
 from ..extensions import this_app
+from . import services
+from .services import PublicVenue
 
 T = TypeVar("T")
 _FIRST_PAUSE = 0.0002  # seconds
@@ -46,9 +48,33 @@ def _writer_engine(app: Flask) -> Engine:
     writer: Engine | None = app.extensions.get(_ENGINE_KEY)
     if writer is None:
         writer = app.extensions[_ENGINE_KEY] = db.make_engine(
-            db.database_url(app), busy_timeout_ms=0
+            db.database_url(app),
+            busy_timeout_ms=0,
+            synchronous=str(app.config["SQLITE_SYNCHRONOUS"]),
         )
+        crypto.attach(writer, app)
     return writer
+
+
+_VENUE_KEY = "signage.checkin.venue_by_token"
+
+
+def public_venue(token: str, app: Flask | None = None) -> PublicVenue | None:
+    """The venue a canonical token names (or None), read on the bare DBAPI
+    connection of this path's engine (db.BareQuery: a seventh of the cost of the same
+    statement through a SQLAlchemy Connection), retried while SQLite is busy."""
+    app = app or this_app()
+    engine = _writer_engine(app)
+    query: db.BareQuery | None = app.extensions.get(_VENUE_KEY)
+    if query is None:
+        query = app.extensions[_VENUE_KEY] = db.BareQuery(
+            services.BY_TOKEN, engine.dialect
+        )
+    row = retry_busy(
+        lambda: query.first(engine, token=token),
+        timeout_ms=int(app.config["SQLITE_BUSY_TIMEOUT_MS"]),
+    )
+    return services.public_venue_from_row(row) if row is not None else None
 
 
 def autocommit(app: Flask | None = None) -> AbstractContextManager[Connection]:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -51,7 +52,30 @@ def _phone_search(text: str) -> str | None:
         return digits
 
 
+Match = Callable[[str, str], bool]  # (name, phone) -> shown
+
+
+def matcher(search: str) -> Match | None:
+    """What a search keeps, on decrypted names and phones, or None for no search.
+
+    Names and phones are encrypted at rest (signage/crypto.py), so the search runs
+    in Python over the rows the other filters (organisation, venue, dates: SQL, on
+    indexes) leave: a whole number matches exactly, a part of one as digits, any
+    other text as part of the accent- and case-folded name."""
+    text = clean_text(search)[:100]
+    if not text:
+        return None
+    phone = _phone_search(text)
+    if phone is not None and phone.startswith("+"):
+        return lambda _name, p: p == phone
+    if phone is not None:
+        return lambda _name, p: phone in p
+    key = fold(text)
+    return lambda name, _p: key in people.name_key(name)
+
+
 def filtered(f: LogFilter, tz: ZoneInfo) -> Select[CheckIn]:
+    """The rows of the organisation, venue and dates (not the search: matcher)."""
     q = select(CheckIn).join(Venue, Venue.id == CheckIn.venue_id)
     q = q.where(Venue.organisation_id == f.org_id)
     if f.venue_id is not None:
@@ -60,21 +84,30 @@ def filtered(f: LogFilter, tz: ZoneInfo) -> Select[CheckIn]:
         q = q.where(CheckIn.checked_in_at >= local_day_bounds(f.date_from, tz)[0])
     if f.date_to is not None:
         q = q.where(CheckIn.checked_in_at < local_day_bounds(f.date_to, tz)[1])
-    text = clean_text(f.search)[:100]
-    if text:
-        phone = _phone_search(text)
-        if phone is not None and phone.startswith("+"):
-            q = q.where(CheckIn.phone == phone)
-        elif phone is not None:
-            q = q.where(CheckIn.phone.contains(phone, autoescape=True))
-        else:
-            q = q.where(CheckIn.name_fold.contains(fold(text), autoescape=True))
     return q
+
+
+def _matching(
+    session: Session, f: LogFilter, tz: ZoneInfo, match: Match
+) -> Iterator[int]:
+    """Ids of the searched rows, newest first, decrypted in batches as they come."""
+    q = (
+        filtered(f, tz)
+        .with_only_columns(CheckIn.id, CheckIn.name, CheckIn.phone)
+        .order_by(CheckIn.checked_in_at.desc(), CheckIn.id.desc())
+        .execution_options(yield_per=2000)
+    )
+    for id_, name, phone in session.execute(q):
+        if match(name, phone):
+            yield id_
 
 
 def count_upto(session: Session, f: LogFilter, tz: ZoneInfo, limit: int) -> int:
     """The number of matching rows, counted no further than ``limit`` (enough to
     choose between streaming an export and running it as a job, cheaply)."""
+    match = matcher(f.search)
+    if match is not None:
+        return sum(1 for _ in itertools.islice(_matching(session, f, tz, match), limit))
     capped = filtered(f, tz).with_only_columns(CheckIn.id).limit(limit).subquery()
     return int(session.scalar(select(func.count()).select_from(capped)) or 0)
 
@@ -89,15 +122,24 @@ class Page:
 
 def page(session: Session, f: LogFilter, tz: ZoneInfo, number: int) -> Page:
     base = filtered(f, tz)
-    total = int(session.scalar(select(func.count()).select_from(base.subquery())) or 0)
+    match = matcher(f.search)
+    ids: list[int] = []
+    if match is None:
+        total = int(
+            session.scalar(select(func.count()).select_from(base.subquery())) or 0
+        )
+    else:
+        ids = list(_matching(session, f, tz, match))
+        total = len(ids)
     pages = max(1, -(-total // PAGE_SIZE))
     number = min(max(1, number), pages)
-    q = (
-        base.add_columns(Venue.name)
-        .order_by(CheckIn.checked_in_at.desc(), CheckIn.id.desc())
-        .offset((number - 1) * PAGE_SIZE)
-        .limit(PAGE_SIZE)
+    q = base.add_columns(Venue.name).order_by(
+        CheckIn.checked_in_at.desc(), CheckIn.id.desc()
     )
+    if match is None:
+        q = q.offset((number - 1) * PAGE_SIZE).limit(PAGE_SIZE)
+    else:
+        q = q.where(CheckIn.id.in_(ids[(number - 1) * PAGE_SIZE : number * PAGE_SIZE]))
     rows = [(c, n) for c, n in session.execute(q)]
     return Page(rows=rows, total=total, page=number, pages=pages)
 
@@ -137,7 +179,8 @@ class ExportRow:
 
 def iter_export(session: Session, f: LogFilter, tz: ZoneInfo) -> Iterator[ExportRow]:
     """Every matching row in time order, fetched in batches of plain columns (flat
-    memory: nothing accumulates in the session's identity map)."""
+    memory: nothing accumulates in the session's identity map) and decrypted as
+    they stream."""
     base = filtered(f, tz).subquery()
     q = (
         select(
@@ -152,7 +195,10 @@ def iter_export(session: Session, f: LogFilter, tz: ZoneInfo) -> Iterator[Export
         .order_by(base.c.checked_in_at, base.c.id)
         .execution_options(yield_per=2000)
     )
+    match = matcher(f.search)
     for cin, cout, auto, venue, name, phone in session.execute(q):
+        if match is not None and not match(name, phone):
+            continue
         yield ExportRow(cin, cout or auto, cout is not None, venue, name, phone)
 
 

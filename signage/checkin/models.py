@@ -9,9 +9,10 @@ from __future__ import annotations
 import enum
 from datetime import datetime, timedelta
 
-from sqlalchemy import Enum, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import Enum, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..crypto import Encrypted
 from ..db import Base, UTCDateTime, created_ts, intpk
 from ..venues.models import Venue
 
@@ -29,15 +30,17 @@ class CheckIn(Base):
     # One per rendered form: a double tap or a retried POST finds the first row. Unique
     # per venue (see __table_args__): an id replayed at another venue is a new visit.
     submission_id: Mapped[str] = mapped_column(String(64))
-    name: Mapped[str] = mapped_column(String(NAME_MAX))
-    # Accent- and case-folded name for searching ('nguyen van a'): SQLite's lower()
-    # only folds ASCII, so the fold is computed once, here, in Python.
-    name_fold: Mapped[str] = mapped_column(String(NAME_MAX))
+    # Name and phone are encrypted at rest (signage/crypto.py): never compared in
+    # SQL. The portal's log search filters decrypted values in Python.
+    name: Mapped[str] = mapped_column(Encrypted("checkins.name"))
     # E.164 text ('+84901234567'), never an integer (leading zeros, '+').
-    phone: Mapped[str] = mapped_column(String(20))
-    # HMAC-SHA256(SECRET_KEY, phone): the 10-minute dedupe and (later) tracing look a
-    # person up without an index on the raw number.
+    phone: Mapped[str] = mapped_column(Encrypted("checkins.phone"))
+    # HMAC-SHA256(SECRET_KEY, phone): the 10-minute dedupe and tracing look a person
+    # up by it, never by the (encrypted) number.
     phone_hash: Mapped[str] = mapped_column(String(64))
+    # people.name_hash of the name: with phone_hash, who this is (a shared phone is
+    # several people) without comparing encrypted names.
+    name_hash: Mapped[str] = mapped_column(String(64))
     checked_in_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # Set by the visitor's check-out button; otherwise auto_out_at stands.
     checked_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -92,10 +95,12 @@ class Feedback(Base):
             validate_strings=True,
         )
     )
-    message: Mapped[str] = mapped_column(Text)
+    # Free text: residents write names and numbers in it. Encrypted at rest.
+    message: Mapped[str] = mapped_column(Encrypted("checkin_feedback.message"))
     created_at: Mapped[created_ts]
 
     __table_args__ = (
         Index("ix_checkin_feedback_venue_time", "venue_id", "created_at"),
         Index("ix_checkin_feedback_created_at", "created_at"),
+        {"sqlite_autoincrement": True},  # ids never reused (0901_personal_ids)
     )

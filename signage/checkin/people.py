@@ -121,6 +121,14 @@ def phone_hash(secret: str, e164: str) -> str:
     return hmac.new(secret.encode(), e164.encode(), hashlib.sha256).hexdigest()
 
 
+def name_hash(secret: str, name: str) -> str:
+    """HMAC-SHA256 of the name as stored (NFC, single spaces; not folded: "Văn An"
+    and "Văn Ân" are two people): tells the people sharing a phone apart without
+    comparing names, which are encrypted (a fresh nonce each: never equal in SQL)."""
+    msg = b"name\0" + name.encode()
+    return hmac.new(secret.encode(), msg, hashlib.sha256).hexdigest()
+
+
 def initials(name: str) -> str:
     """'Nguyễn Văn An' -> 'N. V. A.': what a confirmation shows to anyone but the
     phone that checked in."""

@@ -24,7 +24,6 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
-from werkzeug.wrappers import Response as BaseResponse
 
 from .. import audit, db, timefmt
 from ..accounts.models import Organisation, Role
@@ -37,7 +36,7 @@ from ..venues import services as venues
 from ..venues.models import Venue
 from . import exports, logs, people, verify
 from . import jobs as export_jobs
-from .forms import CATEGORY_LABELS, RevealForm
+from .forms import CATEGORY_LABELS, ExportForm, RevealForm
 from .models import CheckIn
 
 bp = Blueprint("checkin_portal", __name__)
@@ -66,12 +65,15 @@ def _filter(org: Organisation, venue: Venue | None) -> logs.LogFilter:
     )
 
 
-def _audit(action: str, target: str, f: logs.LogFilter, **detail: Any) -> None:
+def _audit(
+    action: str, target: str, f: logs.LogFilter, reason: str = "", **detail: Any
+) -> None:
     audit.record(
         db.session(),
         user_id=current_user.id,
         action=action,
         target=target,
+        reason=reason,
         ip=request.remote_addr or "",
         venue_id=f.venue_id,
         date_from=f.date_from,
@@ -183,17 +185,31 @@ def reveal(org_id: int, venue_id: int) -> Any:
 # Exports --------------------------------------------------------------------------
 
 
-def _export(org: Organisation, venue: Venue | None, fmt: str) -> BaseResponse:
-    """Audit, then either queue a job (more than EXPORT_JOB_ROWS rows: redirect to
-    the job's page) or stream from a separate read-only session: the boundary
-    commits the audit row (releasing the write lock) before the first row goes
-    out."""
+def _export(org: Organisation, venue: Venue | None, fmt: str) -> Any:
+    """GET: ask why (an export of personal data needs a reason, like a reveal).
+    POST with the reason: audit it, then either queue a job (more than
+    EXPORT_JOB_ROWS rows: redirect to the job's page) or stream from a separate
+    read-only session: the boundary commits the audit row (releasing the write
+    lock) before the first row goes out."""
     f = _filter(org, venue)
+    form = ExportForm(formdata=request.form if request.method == "POST" else None)
+    if request.method != "POST" or not form.validate():
+        page = render_template(
+            "checkin/export_reason.html",
+            org=org,
+            venue=venue,
+            f=f,
+            fmt=fmt,
+            form=form,
+            action=request.full_path,
+        )
+        return page, (422 if request.method == "POST" else 200)
     tz = timefmt.zone()
     _audit(
         f"checkins.export.{fmt}",
         f"venue:{venue.id}" if venue else f"organisation:{org.id}",
         f,
+        reason=form.reason.data or "",
     )
     s = db.session()
     app = this_app()
@@ -248,31 +264,31 @@ def _export(org: Organisation, venue: Venue | None, fmt: str) -> BaseResponse:
     )
 
 
-@bp.get("/orgs/<int:org_id>/checkins.csv")
+@bp.route("/orgs/<int:org_id>/checkins.csv", methods=["GET", "POST"])
 @roles_required(*PORTAL)
-@db.writes
 def org_export_csv(org_id: int) -> Any:
     return _export(org_or_404(org_id), None, "csv")
 
 
-@bp.get("/orgs/<int:org_id>/checkins.xlsx")
+@bp.route("/orgs/<int:org_id>/checkins.xlsx", methods=["GET", "POST"])
 @roles_required(*PORTAL)
-@db.writes
 def org_export_xlsx(org_id: int) -> Any:
     return _export(org_or_404(org_id), None, "xlsx")
 
 
-@bp.get("/orgs/<int:org_id>/venues/<int:venue_id>/checkins.csv")
+@bp.route(
+    "/orgs/<int:org_id>/venues/<int:venue_id>/checkins.csv", methods=["GET", "POST"]
+)
 @roles_required(*PORTAL)
-@db.writes
 def venue_export_csv(org_id: int, venue_id: int) -> Any:
     org = org_or_404(org_id)
     return _export(org, _venue_or_404(org, venue_id), "csv")
 
 
-@bp.get("/orgs/<int:org_id>/venues/<int:venue_id>/checkins.xlsx")
+@bp.route(
+    "/orgs/<int:org_id>/venues/<int:venue_id>/checkins.xlsx", methods=["GET", "POST"]
+)
 @roles_required(*PORTAL)
-@db.writes
 def venue_export_xlsx(org_id: int, venue_id: int) -> Any:
     org = org_or_404(org_id)
     return _export(org, _venue_or_404(org, venue_id), "xlsx")

@@ -22,6 +22,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from .. import erase
 from . import services
 from .signals import before_purge
 
@@ -29,6 +30,7 @@ BUDGET_MS = 10.0  # target per batch; the bound is 50 ms (outliers run 3-4x the 
 PAUSE_S = 0.02  # between batches: waiting check-ins take the lock
 FIRST_BATCH = 20
 MIN_BATCH = 10
+PERSONAL_TABLES = ("checkins", "checkin_feedback")
 
 
 @dataclass
@@ -98,6 +100,16 @@ def _checkpoint(write: Callable[[], Session]) -> None:
                 )
 
 
+def _scrub(write: Callable[[], Session]) -> None:
+    """After the last batch: nothing purged stays readable in the files (the WAL
+    truncated on SQLite, the tables vacuumed on PostgreSQL; see signage/erase.py).
+    It also clears what residents and data-subject requests deleted since the last
+    purge, when their own scrub found the WAL busy."""
+    with write() as s:
+        engine = s.get_bind().engine
+    erase.scrub(engine, PERSONAL_TABLES)
+
+
 @contextmanager
 def _no_gc_pause() -> Iterator[None]:
     """No cyclic garbage collection while the write lock is held: a full collection
@@ -147,6 +159,7 @@ def purge(
         if on_batch is not None:
             on_batch(batch)
         if done.checkins < size and done.feedback < size:
+            _scrub(write)
             return report
         size = next_size(size, held, budget_ms, max_batch)
         time.sleep(pause_s)

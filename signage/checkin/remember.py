@@ -91,6 +91,18 @@ def group_of(ref: str) -> list[str] | None:
     return None
 
 
+def forget_own(resp: Response, ref: str) -> None:
+    """Take a deleted check-in's reference out of 'my check-ins' (the cookie goes
+    when nothing is left in it)."""
+    kept = [[r for r in group if r != ref] for group in own_groups()]
+    kept = [group for group in kept if group]
+    if not kept:
+        resp.delete_cookie(OWN_COOKIE, path=_PATH)
+        return
+    value = sealed.seal(_secret(), OWN_COOKIE, kept, max_age=OWN_DAYS * 86400)
+    _set(resp, OWN_COOKIE, value, OWN_DAYS)
+
+
 def add_own(resp: Response, refs: list[str]) -> None:
     """Add a group of references (the first is the submitter's) to 'my check-ins'."""
     kept, total = [refs], len(refs)

@@ -88,7 +88,7 @@ class VenueChanged(Gone):
 
 
 # Built once: building a statement costs more than running it on SQLite.
-_BY_TOKEN = (
+BY_TOKEN = (
     select(
         Venue.id,
         Venue.token,
@@ -107,11 +107,12 @@ _SAME_FORM = and_(
     CheckIn.venue_id == bindparam("venue_id"),
 )
 # The same person: one phone shared by a family or a group is several people, told
-# apart by the name as stored (already normalised: NFC, single spaces). Not the
-# accent-folded name: "Văn An" and "Văn Ân" are two children.
+# apart by the name as stored (already normalised: NFC, single spaces), through its
+# keyed hash (the name itself is encrypted). Not the accent-folded name: "Văn An" and
+# "Văn Ân" are two children.
 _SAME_PERSON = and_(
     CheckIn.phone_hash == bindparam("phone_hash"),
-    CheckIn.name == bindparam("name"),
+    CheckIn.name_hash == bindparam("name_hash"),
 )
 _SAME_VISIT = and_(
     _SAME_PERSON,
@@ -126,9 +127,9 @@ _COLUMNS = (
     "public_ref",
     "submission_id",
     "name",
-    "name_fold",
     "phone",
     "phone_hash",
+    "name_hash",
     "checked_in_at",
     "auto_out_at",
 )
@@ -177,8 +178,15 @@ def public_venue(conn: Connection | Session, token: str) -> PublicVenue | None:
     telling a retired token from an unknown one)."""
     if isinstance(conn, Session):
         conn = conn.connection()
-    row = conn.execute(_BY_TOKEN, {"token": token}).first()
-    return PublicVenue(*row) if row is not None else None
+    row = conn.execute(BY_TOKEN, {"token": token}).first()
+    return public_venue_from_row(tuple(row)) if row is not None else None
+
+
+def public_venue_from_row(row: tuple[Any, ...]) -> PublicVenue:
+    """A row of BY_TOKEN as a PublicVenue (also from a bare DBAPI cursor, whose
+    SQLite booleans are 0/1)."""
+    vid, token, name, org, address, ward, active, stay = row
+    return PublicVenue(vid, token, name, org, address, ward, bool(active), stay)
 
 
 def new_submission_id() -> str:
@@ -230,9 +238,9 @@ def check_in(
         "public_ref": ref,
         "submission_id": submission_id,
         "name": visitor.name,
-        "name_fold": people.name_key(visitor.name),
         "phone": visitor.phone,
         "phone_hash": digest,
+        "name_hash": people.name_hash(secret, visitor.name),
         "checked_in_at": now,
         "auto_out_at": now + timedelta(minutes=venue.stay_minutes),
         "since": now - DEDUPE_WINDOW,

@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import re
 from contextlib import suppress
-from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import wraps
-from itertools import zip_longest
 from typing import Any
 
 from flask import (
@@ -24,21 +22,19 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
-from sqlalchemy import Connection
 from sqlalchemy.exc import DBAPIError
 
 from .. import caches, db, ratelimit, timefmt
 from ..campaign import pages as campaign
 from ..errors import Gone, Invalid, NotFound, database_unavailable
-from ..extensions import csrf
+from ..extensions import csrf, select_locale
 from ..venues import services as venues
 from ..venues import tokens
 from ..web import RETRY_AFTER_SECONDS, error_page, lean
-from . import formtoken, gate, people, remember, services, verify
-from .forms import CATEGORY_LABELS, FeedbackForm
+from . import erasure, forms, formtoken, gate, people, remember, services, verify
+from .forms import CATEGORY_LABELS, MAX_COMPANIONS, Companion, FeedbackForm, Typed
 from .models import CheckIn
 
 bp = Blueprint("checkin", __name__)
@@ -87,14 +83,13 @@ def _closed(e: _Closed) -> Any:
     return e.response
 
 
-def _venue(token: str, conn: Connection | None = None) -> services.PublicVenue:
-    """The open venue for a token, or a _Closed carrying the 404/410 page."""
+def _venue(token: str, *, bare: bool = False) -> services.PublicVenue:
+    """The open venue for a token, or a _Closed carrying the 404/410 page. ``bare``:
+    read without a Session (gate.public_venue), for the pages that need none."""
     canonical = tokens.normalise(token)
     venue = None
-    if canonical and conn is not None:
-        venue = gate.retry_busy(
-            lambda: services.public_venue(conn, canonical), timeout_ms=_busy_ms()
-        )
+    if canonical and bare:
+        venue = gate.public_venue(canonical)
     elif canonical:
         venue = services.public_venue(db.session(), canonical)
     if venue is None:
@@ -127,63 +122,9 @@ def _busy_ms() -> int:
     return int(current_app.config["SQLITE_BUSY_TIMEOUT_MS"])
 
 
-# The check-in form ------------------------------------------------------------------
-# A plain dataclass, not WTForms: this form is rendered and posted hundreds of times a
-# second at peak, and binding seven WTForms fields cost more than the database work.
+# The check-in form (forms.Typed) -----------------------------------------------------
 # Its POST is exempt from the app-wide CSRFProtect (which would need a session): it is
 # protected by formtoken (a signed double-submit token and Fetch Metadata) instead.
-
-
-# "Thêm người đi cùng": one phone checks in up to this many companions with itself.
-MAX_COMPANIONS = 10
-
-
-@dataclass
-class Companion:
-    """A companion's row of the form: a name, and a phone that defaults to the
-    submitter's."""
-
-    name: str = ""
-    phone: str = ""
-    errors: dict[str, str] = field(default_factory=dict)
-
-
-@dataclass
-class Typed:
-    """What the visitor typed, sent back with messages when something is wrong."""
-
-    name: str = ""
-    phone: str = ""
-    consent: bool = False
-    remember: bool = False
-    submission_id: str = ""
-    companions: list[Companion] = field(default_factory=list)
-    errors: dict[str, str] = field(default_factory=dict)
-    form_errors: list[str] = field(default_factory=list)
-
-    @classmethod
-    def from_request(cls) -> Typed:
-        f = request.form
-        # Caps only bound the work spent on hostile input; the rules and their
-        # messages are in people.clean_name / clean_phone. One row more than
-        # allowed is kept, so "too many" can be said instead of dropping a person.
-        rows = zip_longest(
-            f.getlist("companion_name")[: MAX_COMPANIONS + 1],
-            f.getlist("companion_phone")[: MAX_COMPANIONS + 1],
-            fillvalue="",
-        )
-        return cls(
-            name=f.get("name", "")[:2000],
-            phone=f.get("phone", "")[:200],
-            consent=bool(f.get("consent")),
-            remember=bool(f.get("remember")),
-            submission_id=f.get("submission_id", "")[:64],
-            companions=[Companion(n[:2000], p[:200]) for n, p in rows],
-        )
-
-    def present_companions(self) -> list[Companion]:
-        """The rows with anything typed in them (blank rows are not people)."""
-        return [c for c in self.companions if c.name.strip() or c.phone.strip()]
 
 
 def _scan_page(
@@ -197,7 +138,9 @@ def _scan_page(
     retention_days = current_app.config["RETENTION_DAYS"]
     if saved is None and not typed.errors and not typed.form_errors and not typed.name:
         page = caches.scan_page(
-            (venue, str(get_locale()), retention_days, campaign.identity()),
+            # The language as the locale selector gives it: Flask-Babel's
+            # get_locale() would parse a Locale on every request for the key.
+            (venue, select_locale(), retention_days, campaign.identity()),
             lambda: _render_scan(venue, Typed(submission_id=_SUBMISSION_SLOT), None),
         )
         page = page.replace(_CSRF_SLOT, formtoken.issue(), 1)
@@ -270,9 +213,8 @@ def scan_alias(token: str) -> Any:
 @bp.get("/C/<token>")
 @lean  # read-only and cheap: floods are the reverse proxy's job
 def scan(token: str) -> Any:
-    # One autocommit statement, as for the POST: no transaction to begin and end.
-    with gate.autocommit() as conn:
-        venue = _venue(token, conn)
+    # One statement on the bare connection: no Session, no transaction to begin.
+    venue = _venue(token, bare=True)
     if token != venue.token:  # lower case, hyphens: one canonical URL
         return redirect(url_for("checkin.scan", token=venue.token), 301)
     return _scan_page(venue, Typed(), remember.visitor())
@@ -283,7 +225,7 @@ def _stale_form(_e: CSRFError) -> Any:
     """An expired or missing CSRF token: show the form again, keeping what was typed."""
     args = request.view_args or {}
     token = args.get("token", "")
-    if request.endpoint in ("checkin.check_out", "checkin.feedback"):
+    if request.endpoint in ("checkin.check_out", "checkin.feedback", "checkin.delete"):
         # Back to the confirmation, where the buttons carry a fresh token.
         return redirect(url_for("checkin.confirmed", token=token, ref=args["ref"]), 303)
     if request.endpoint != "checkin.checkin":
@@ -328,8 +270,8 @@ def _more_companions(token: str, typed: Typed, saved: services.Visitor | None) -
 
 
 def _record(token: str, typed: Typed, saved: services.Visitor | None) -> Any:
-    visitor = saved or _checked(typed)
-    companions = _checked_companions(typed, visitor)
+    visitor = saved or forms.checked(typed)
+    companions = forms.checked_companions(typed, visitor)
     submission = typed.submission_id
     if not _SUBMISSION.match(submission):
         submission = services.new_submission_id()
@@ -339,18 +281,18 @@ def _record(token: str, typed: Typed, saved: services.Visitor | None) -> Any:
     # statements on an autocommit connection. The same form sent twice at once at one
     # venue (PostgreSQL) loses on the unique key, and the transaction boundary runs
     # this view again: it then finds the first one.
+    venue = caches.recent_venue(tokens.normalise(token) or "") or _venue(
+        token, bare=True
+    )
+    if visitor is None or companions is None:
+        return _scan_page(venue, typed, saved, 422)
+    people_here = [(visitor, submission)] + [
+        # Each companion's row has its own submission id, derived from the form's
+        # (a "~" never occurs in a form's id), so the form sent again finds them.
+        (who, f"{submission[:60]}~{i:02d}")
+        for i, who in enumerate(companions, 1)
+    ]
     with gate.autocommit() as conn:
-        venue = caches.recent_venue(tokens.normalise(token) or "") or _venue(
-            token, conn
-        )
-        if visitor is None or companions is None:
-            return _scan_page(venue, typed, saved, 422)
-        people_here = [(visitor, submission)] + [
-            # Each companion's row has its own submission id, derived from the form's
-            # (a "~" never occurs in a form's id), so the form sent again finds them.
-            (who, f"{submission[:60]}~{i:02d}")
-            for i, who in enumerate(companions, 1)
-        ]
 
         def record(who: services.Visitor, sub: str) -> str:
             return gate.retry_busy(
@@ -367,7 +309,7 @@ def _record(token: str, typed: Typed, saved: services.Visitor | None) -> Any:
             try:
                 refs.append(record(who, sub))
             except services.VenueChanged:  # edited between the read and the write
-                venue = _venue(token, conn)  # afresh: closed pages raise from here
+                venue = _venue(token, bare=True)  # afresh: closed pages raise here
                 refs.append(record(who, sub))
     resp = redirect(url_for("checkin.confirmed", token=venue.token, ref=refs[0]), 303)
     remember.add_own(resp, list(dict.fromkeys(refs)))
@@ -401,55 +343,6 @@ def _busy(token: str, typed: Typed, saved: services.Visitor | None) -> Any:
         return page, 503, {"Retry-After": str(RETRY_AFTER_SECONDS)}
     page, status = _scan_page(venue, typed, saved, 503)
     return page, status, {"Retry-After": str(RETRY_AFTER_SECONDS)}
-
-
-def _checked(typed: Typed) -> services.Visitor | None:
-    """Normalise name and phone, putting every message under its field."""
-    name = phone = ""
-    try:
-        name = people.clean_name(typed.name)
-    except Invalid as e:
-        typed.errors["name"] = _(e.message)
-    try:
-        phone = people.clean_phone(typed.phone)
-    except Invalid as e:
-        typed.errors["phone"] = _(e.message)
-    if not typed.consent:
-        typed.errors["consent"] = _(
-            "Hãy đánh dấu đồng ý để khai báo (thông tin chỉ dùng cho phòng dịch)."
-        )
-    return None if typed.errors else services.Visitor(name, phone)
-
-
-def _checked_companions(
-    typed: Typed, submitter: services.Visitor | None
-) -> list[services.Visitor] | None:
-    """The companions typed, normalised (a blank phone is the submitter's); None
-    with a message under each row that is wrong."""
-    rows = typed.present_companions()
-    typed.companions = rows  # blank rows are dropped when the form comes back
-    if len(rows) > MAX_COMPANIONS:
-        typed.form_errors.append(
-            _("Tối đa %(n)s người đi cùng trong một lần khai báo.", n=MAX_COMPANIONS)
-        )
-        return None
-    found: list[services.Visitor] = []
-    for row in rows:
-        try:
-            name = people.clean_name(row.name)
-        except Invalid as e:
-            row.errors["name"] = _(e.message)
-        phone = submitter.phone if submitter else ""
-        if row.phone.strip():
-            try:
-                phone = people.clean_phone(row.phone)
-            except Invalid as e:
-                row.errors["phone"] = _(e.message)
-        if not row.errors:
-            found.append(services.Visitor(name, phone))
-    if any(row.errors for row in rows):
-        return None
-    return found
 
 
 @bp.post("/C/<token>/forget")
@@ -550,3 +443,37 @@ def feedback(token: str, ref: str) -> Any:
     else:
         form.message.errors = [*form.message.errors] or [_("Dữ liệu không hợp lệ.")]
     return _confirmation(venue, row, form, 422)
+
+
+# Deleting one's own check-in ---------------------------------------------------------
+
+
+def _own_checkin(token: str, ref: str) -> tuple[services.PublicVenue, CheckIn]:
+    """The check-in, if this browser made it ('my check-ins', remember.group_of);
+    else the 404 page (a browser that only holds the link learns nothing more than
+    a wrong link would tell it)."""
+    venue = _venue(token)
+    row = _checkin(venue, ref, token, db.session())
+    if remember.group_of(row.public_ref) is None:
+        raise _Closed((render_template("checkin/unknown.html", raw=token[:40]), 404))
+    return venue, row
+
+
+@bp.get("/C/<token>/ok/<ref>/delete")
+@lean
+def delete_confirm(token: str, ref: str) -> Any:
+    """The confirm step: what will be deleted, one button."""
+    venue, row = _own_checkin(token, ref)
+    return render_template("checkin/delete.html", venue=venue, row=row)
+
+
+@bp.post("/C/<token>/ok/<ref>/delete")
+@_limits
+def delete(token: str, ref: str) -> Any:
+    venue, row = _own_checkin(token, ref)
+    erasure.delete_own(db.session(), row)
+    resp = current_app.make_response(
+        render_template("checkin/deleted.html", venue=venue)
+    )
+    remember.forget_own(resp, ref)
+    return resp

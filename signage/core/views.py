@@ -37,6 +37,8 @@ def home_endpoint(role: Role) -> str:
         Role.MANAGER: "venues.org_home",
         Role.EDITOR: "core.index_editor",
         Role.HEALTH: "core.index_health",
+        Role.SUPERVISOR: "units.dashboard",
+        Role.SCREENS: "core.index_editor",
         Role.DOOR: "cards.scan_venues",
     }[role]
 
@@ -48,7 +50,7 @@ def home_args() -> dict[str, Any]:
 
 
 @bp.get("/home/screens")
-@roles_required(Role.EDITOR, Role.ADMIN)
+@roles_required(Role.EDITOR, Role.ADMIN, Role.SCREENS)
 def index_editor() -> Any:
     return render_template("core/home_editor.html")
 

@@ -19,7 +19,7 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import select
 
-from .. import db
+from .. import db, erase
 from ..storage import get_storage
 
 ORPHAN_GRACE_S = 24 * 3600
@@ -52,6 +52,7 @@ def purge_cards(app: Flask) -> int:
     with db.get_db(app).write() as s:
         n = services.purge(s, cutoff)
         s.commit()
+    erase.scrub(db.get_db(app).engine, ("personal_cards",))
     return n
 
 
@@ -60,6 +61,16 @@ def purge_login_sessions(app: Flask) -> int:
 
     with db.get_db(app).write() as s:
         n = services.purge_expired_sessions(s)
+        s.commit()
+    return n
+
+
+def purge_account_links(app: Flask) -> int:
+    """Forget invitations and reset/e-mail links 30 days after they expired."""
+    from ..accounts import links
+
+    with db.get_db(app).write() as s:
+        n = links.purge_expired(s)
         s.commit()
     return n
 
@@ -107,6 +118,43 @@ def refresh_rollups(app: Flask) -> int:
     return rollups.refresh_all(db.get_db(app).write, zone=timefmt.zone())
 
 
+def purge_rosters(app: Flask) -> int:
+    """Staff rosters past their unit's retention, replaced uploads and app lists,
+    staged uploads whose job never ran (signage/adoption/jobs.py)."""
+    from ..adoption import jobs
+
+    return jobs.purge(app)
+
+
+def purge_orphan_photos(app: Flask) -> int:
+    """Delete board photos no posting names any more (replaced, withdrawn, venue
+    rotated, or an upload whose transaction rolled back), once a day old."""
+    from ..reports import postings
+
+    storage = get_storage(app)
+    folder = storage.root / postings.PHOTO_PREFIX
+    if not folder.is_dir():
+        return 0
+    with db.get_db(app).read() as s:
+        known = postings.referenced_photo_keys(s)
+    limit = time.time() - ORPHAN_GRACE_S
+    removed = 0
+    for path in list(folder.rglob("*.jpg")):  # listed first: deleting prunes folders
+        key = path.relative_to(storage.root).as_posix()
+        if key not in known and path.stat().st_mtime < limit:
+            storage.delete(key)
+            removed += 1
+    return removed
+
+
+def fill_unit_progress(app: Flask) -> int:
+    """Each unit's figures for the days since the campaign start not yet written
+    (yesterday, after the first run): the supervisors' progress charts."""
+    from ..units.cli import fill_progress
+
+    return fill_progress(app)
+
+
 def send_due_mail(app: Flask) -> int:
     """Queue the outbox's due mails: retries after their back-off, and any first
     attempt the queue missed (signage/mail/delivery.py)."""
@@ -122,6 +170,17 @@ def purge_sent_mail(app: Flask) -> int:
     return delivery.purge(app)
 
 
+def alert_offline_screens(app: Flask) -> int:
+    """E-mail the owners of screens offline longer than the province's setting."""
+    from ..screens import feeds, mails
+
+    with app.app_context(), db.get_db(app).write() as s:
+        minutes = feeds.settings(s).offline_alert_minutes
+        n = mails.alert_offline(s, minutes)
+        s.commit()
+    return n
+
+
 # The one list of periodic tasks: add an entry here to schedule more.
 PERIODIC: list[Periodic] = [
     Periodic("reports.refresh_rollups", {"minute": "*"}, refresh_rollups),
@@ -129,9 +188,19 @@ PERIODIC: list[Periodic] = [
     Periodic("cards.purge", {"hour": "19", "minute": "40"}, purge_cards),
     Periodic("accounts.purge_sessions", {"minute": "5"}, purge_login_sessions),
     Periodic(
+        "accounts.purge_links", {"hour": "20", "minute": "40"}, purge_account_links
+    ),
+    Periodic(
         "screens.purge_orphans", {"hour": "20", "minute": "10"}, purge_orphan_uploads
     ),
     Periodic("jobs.purge_files", {"minute": "*/15"}, purge_job_files),
+    Periodic("adoption.purge", {"hour": "20", "minute": "25"}, purge_rosters),
+    Periodic(
+        "reports.purge_photos", {"hour": "20", "minute": "40"}, purge_orphan_photos
+    ),
+    # 17:20 UTC is 00:20 in Vietnam: the day just ended, its rollups refreshed.
+    Periodic("units.progress", {"hour": "17", "minute": "20"}, fill_unit_progress),
     Periodic("mail.send_due", {"minute": "*"}, send_due_mail),
+    Periodic("screens.offline_alerts", {"minute": "*/5"}, alert_offline_screens),
     Periodic("mail.purge_sent", {"hour": "20", "minute": "30"}, purge_sent_mail),
 ]

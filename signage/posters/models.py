@@ -29,6 +29,9 @@ class BoardDownload(Base):
     )
     # True when the row came from a whole-organisation batch.
     batch: Mapped[bool] = mapped_column(default=False)
+    # True when the PDF was opened to look at (the "Xem trước" link), not saved for
+    # print: previews are logged but the reports do not count them as produced.
+    preview: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[created_ts]
 
     __table_args__ = (

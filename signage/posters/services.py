@@ -159,9 +159,11 @@ def record_downloads(
     size: str,
     user_id: int | None,
     batch: bool = False,
+    preview: bool = False,
 ) -> int:
     """One BoardDownload row per venue (bulk inserts in chunks); flushed, not
-    committed. Returns the number of rows."""
+    committed. ``preview``: opened to look at, not saved for print (the reports do
+    not count it). Returns the number of rows."""
     rows: list[dict[str, Any]] = []
     count = 0
     for venue_id in venue_ids:
@@ -172,6 +174,7 @@ def record_downloads(
                 "size": size,
                 "user_id": user_id,
                 "batch": batch,
+                "preview": preview,
             }
         )
         if len(rows) >= _INSERT_CHUNK:

@@ -65,13 +65,19 @@ def venue_board(org_id: int, venue_id: int) -> Any:
     campaign = services.campaign(s, current_app.config, get_storage(this_app()))
     # ?print=1: the print shop's file (CMYK, 100 % K text, bleed, crop marks).
     shop = request.args.get("print") == "1"
+    download = request.args.get("download") == "1"
     board = services.board(venue, org, today_local())
     body = pdf.render_one(board, size, campaign, print_shop=shop)
     services.record_downloads(
-        s, [venue.id], organisation_id=org.id, size=size, user_id=current_user.id
+        s,
+        [venue.id],
+        organisation_id=org.id,
+        size=size,
+        user_id=current_user.id,
+        preview=not download,
     )
     name = f"bang-qr-{venue.token}-{size}{'-nha-in' if shop else ''}.pdf"
-    return _pdf_response(io.BytesIO(body), name, request.args.get("download") == "1")
+    return _pdf_response(io.BytesIO(body), name, download)
 
 
 @bp.post("/orgs/<int:org_id>/boards.pdf")

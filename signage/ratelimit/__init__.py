@@ -81,6 +81,8 @@ RULES: dict[str, Rule] = {
     "login-account": Rule("LOGIN_LIMIT_PER_ACCOUNT", OnError.LOCAL),
     "login-ip": Rule("LOGIN_LIMIT_PER_IP", OnError.LOCAL),
     "reset-account": Rule("RESET_LIMIT_PER_ACCOUNT", OnError.LOCAL),
+    "register-ip": Rule("REGISTER_LIMIT_PER_IP", OnError.LOCAL),
+    "register-email": Rule("REGISTER_LIMIT_PER_EMAIL", OnError.LOCAL),
 }
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Date, ForeignKey, Index, Text
+from sqlalchemy import BigInteger, Date, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..db import Base, UTCDateTime, created_ts, intpk
@@ -24,14 +24,42 @@ class OrgReport(Base):
     )
     staff_total: Mapped[int]
     staff_with_app: Mapped[int]
-    boards_posted: Mapped[int]  # places where the printed board is up
-    screens_running: Mapped[int]  # screens (lobby, elevator) showing the e-posters
+    # Venues whose board the manager confirmed posted (BoardPosting), when sent.
+    boards_posted: Mapped[int]
+    # Screens (lobby, elevator, USB players) showing the e-posters, as declared.
+    screens_running: Mapped[int]
     note: Mapped[str] = mapped_column(Text, default="")
+    # What the system knew when the report was sent (prefilled, not typed): active
+    # venues, venues whose board PDF was produced for print, screens paired.
+    venues: Mapped[int] = mapped_column(default=0)
+    boards_produced: Mapped[int] = mapped_column(default=0)
+    screens_paired: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[created_ts]
 
     __table_args__ = (
         Index("ix_org_reports_org_created", "organisation_id", "created_at"),
     )
+
+
+class BoardPosting(Base):
+    """A venue's printed board confirmed up on the wall by its manager, optionally
+    with a photo (a cleaned JPEG in signage.storage under ``photo_key``). One row per
+    venue: confirming again replaces it; rotating the venue's token removes it (the
+    board on the wall no longer works)."""
+
+    __tablename__ = "board_postings"
+
+    venue_id: Mapped[int] = mapped_column(
+        ForeignKey("venues.id", ondelete="CASCADE"), primary_key=True
+    )
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), index=True
+    )
+    confirmed_by: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    confirmed_at: Mapped[created_ts]
+    photo_key: Mapped[str | None] = mapped_column(String(255))
 
 
 # Check-in rollups (see rollups.py) ---------------------------------------------------

@@ -4,7 +4,9 @@ Every figure is one grouped query over indexed columns (no per-venue loop), so t
 report stays fast with tens of thousands of venues:
 
 - registered: venues (and organisations) in the registry;
-- printed: venues whose board was downloaded at least once (BoardDownload);
+- printed: venues whose board PDF was produced for print (saved from the venue's
+  page or made in a batch; previews and bare QR images do not count);
+- posted: active venues whose manager confirmed the board is on the wall;
 - in use: venues with a check-in in the last ``active_days`` days;
 - check-ins per local day.
 
@@ -26,11 +28,10 @@ from ..accounts.models import Organisation, OrgKind
 from ..checkin.models import CheckIn
 from ..errors import N_, Invalid
 from ..posters.models import BoardDownload
-from ..posters.services import BOARD_SIZES
 from ..text import clean_text
 from ..venues.models import Venue
-from . import rollups
-from .models import OrgReport, ProvinceDay, VenueLast
+from . import postings, rollups
+from .models import BoardPosting, OrgReport, ProvinceDay, VenueLast
 
 
 @dataclass
@@ -44,6 +45,13 @@ class Row:
     venues_active: int = 0
     venues_printed: int = 0
     venues_in_use: int = 0
+    venues_posted: int = 0
+    organisations_posted: int = 0
+
+    @property
+    def posted_share(self) -> float:
+        active = self.venues_active
+        return self.venues_posted / active if active else 0.0
 
     @property
     def printed_share(self) -> float:
@@ -69,6 +77,8 @@ class Row:
             "venues_active",
             "venues_printed",
             "venues_in_use",
+            "venues_posted",
+            "organisations_posted",
         ):
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
@@ -87,8 +97,9 @@ class Deployment:
         return (self.deadline - today).days if self.deadline else None
 
 
-# A venue counts as printed when a whole board (not only a bare QR) was produced.
-_BOARD = BoardDownload.size.in_(BOARD_SIZES)
+# A venue counts as printed when a whole board (not only a bare QR) was produced for
+# print (not a preview): see postings.py.
+_BOARD = postings.PRODUCED
 
 
 def _printed_venues() -> Any:
@@ -136,11 +147,13 @@ def _venue_counts(
             func.count(Venue.id).filter(Venue.active.is_(True)),
             func.count(printed.c.venue_id),
             func.count(Venue.id).filter(used),
+            func.count(BoardPosting.venue_id).filter(Venue.active.is_(True)),
         )
         .select_from(Venue)
         .join(Organisation, Organisation.id == Venue.organisation_id)
         .outerjoin(printed, printed.c.venue_id == Venue.id)
         .outerjoin(VenueLast, VenueLast.venue_id == Venue.id)
+        .outerjoin(BoardPosting, BoardPosting.venue_id == Venue.id)
         .where(Organisation.province_code == province_code)
         .group_by(Venue.ward_code, Organisation.kind)
     )
@@ -151,19 +164,27 @@ def _venue_counts(
             venues_active=active,
             venues_printed=n_printed,
             venues_in_use=n_used,
+            venues_posted=n_posted,
         )
-        for ward, kind, n, active, n_printed, n_used in session.execute(stmt)
+        for ward, kind, n, active, n_printed, n_used, n_posted in session.execute(stmt)
     }
 
 
 def _org_counts(
     session: Session, province_code: int
-) -> dict[tuple[Any, Any], tuple[int, int]]:
-    """Organisations per (ward of their seat, kind), and how many of them printed at
-    least one board."""
+) -> dict[tuple[Any, Any], tuple[int, int, int]]:
+    """Organisations per (ward of their seat, kind), how many of them printed at
+    least one board, and how many confirmed at least one posted."""
     printed_sub = (
         select(BoardDownload.organisation_id.label("org_id"))
         .where(_BOARD)
+        .distinct()
+        .subquery()
+    )
+    posted_sub = (
+        select(BoardPosting.organisation_id.label("org_id"))
+        .join(Venue, Venue.id == BoardPosting.venue_id)
+        .where(Venue.active.is_(True))
         .distinct()
         .subquery()
     )
@@ -173,29 +194,32 @@ def _org_counts(
             Organisation.kind,
             func.count(Organisation.id),
             func.count(printed_sub.c.org_id),
+            func.count(posted_sub.c.org_id),
         )
         .select_from(Organisation)
         .outerjoin(printed_sub, printed_sub.c.org_id == Organisation.id)
+        .outerjoin(posted_sub, posted_sub.c.org_id == Organisation.id)
         .where(Organisation.province_code == province_code)
         .where(Organisation.active.is_(True))
         .group_by(Organisation.ward_code, Organisation.kind)
     )
-    return {(w, k): (n, p) for w, k, n, p in session.execute(stmt)}
+    return {(w, k): (n, p, q) for w, k, n, p, q in session.execute(stmt)}
 
 
 def _by(
     venues: dict[tuple[Any, Any], Row],
-    orgs: dict[tuple[Any, Any], tuple[int, int]],
+    orgs: dict[tuple[Any, Any], tuple[int, int, int]],
     part: int,
 ) -> dict[Any, Row]:
     """Fold (ward, kind) figures into one breakdown (part 0: ward, 1: kind)."""
     out: dict[Any, Row] = {}
     for pair, figures in venues.items():
         out.setdefault(pair[part], Row(key=pair[part])).add(figures)
-    for pair, (n, n_printed) in orgs.items():
+    for pair, (n, n_printed, n_posted) in orgs.items():
         row = out.setdefault(pair[part], Row(key=pair[part]))
         row.organisations += n
         row.organisations_printed += n_printed
+        row.organisations_posted += n_posted
     return out
 
 
@@ -309,7 +333,10 @@ def count_laggards(session: Session, *, province_code: int) -> int:
     )
 
 
-# Organisations' own reports (staff, city app, boards posted, screens) ----------------
+# Organisations' own reports -------------------------------------------------------
+# The system's figures (venues, boards produced and posted, screens paired) are filled
+# in when the report is sent; the manager confirms or corrects the staff counts and
+# declares the screens running (USB players are never paired).
 
 STAFF_MAX = 1_000_000
 NOTE_MAX = 1000
@@ -317,19 +344,15 @@ NOTE_MAX = 1000
 
 @dataclass
 class ReportData:
+    """What the manager types (or confirms) in the organisation's report."""
+
     staff_total: int
     staff_with_app: int
-    boards_posted: int
     screens_running: int
     note: str = ""
 
     def check(self) -> ReportData:
-        for name in (
-            "staff_total",
-            "staff_with_app",
-            "boards_posted",
-            "screens_running",
-        ):
+        for name in ("staff_total", "staff_with_app", "screens_running"):
             value = getattr(self, name)
             if not 0 <= value <= STAFF_MAX:
                 raise Invalid(N_("Số từ 0 đến 1.000.000."), field=name)
@@ -342,19 +365,28 @@ class ReportData:
         if len(note) > NOTE_MAX:
             raise Invalid(N_("Ghi chú tối đa 1000 ký tự."), field="note")
         return ReportData(
-            self.staff_total,
-            self.staff_with_app,
-            self.boards_posted,
-            self.screens_running,
-            note,
+            self.staff_total, self.staff_with_app, self.screens_running, note
         )
 
 
 def submit_report(
     session: Session, org_id: int, data: ReportData, user_id: int | None
 ) -> OrgReport:
+    """Store the report with the system's figures as they are now."""
     data = data.check()
-    report = OrgReport(organisation_id=org_id, user_id=user_id, **data.__dict__)
+    system = postings.system_figures(session, org_id)
+    report = OrgReport(
+        organisation_id=org_id,
+        user_id=user_id,
+        staff_total=data.staff_total,
+        staff_with_app=data.staff_with_app,
+        screens_running=data.screens_running,
+        note=data.note,
+        venues=system.venues,
+        boards_produced=system.boards_produced,
+        boards_posted=system.boards_posted,
+        screens_paired=system.screens_paired,
+    )
     session.add(report)
     session.flush()
     return report
@@ -390,11 +422,26 @@ class AdoptionRow:
         return self.reported / self.organisations if self.organisations else 0.0
 
 
+def _posted_by_kind(session: Session, province_code: int) -> dict[Any, int]:
+    """Active venues confirmed posted now, per kind of active organisation."""
+    stmt = (
+        select(Organisation.kind, func.count(BoardPosting.venue_id))
+        .select_from(BoardPosting)
+        .join(Venue, Venue.id == BoardPosting.venue_id)
+        .join(Organisation, Organisation.id == BoardPosting.organisation_id)
+        .where(Organisation.province_code == province_code)
+        .where(Organisation.active.is_(True), Venue.active.is_(True))
+        .group_by(Organisation.kind)
+    )
+    return {kind: int(n) for kind, n in session.execute(stmt)}
+
+
 def adoption(
     session: Session, *, province_code: int
 ) -> tuple[list[AdoptionRow], AdoptionRow]:
-    """By kind of organisation, from each organisation's latest report (ids grow, so
-    the latest is the largest id)."""
+    """By kind of organisation: staff from each organisation's latest report (ids
+    grow, so the latest is the largest id); boards posted counted from the
+    confirmations as they stand, never from downloads or a typed number."""
     latest = (
         select(func.max(OrgReport.id).label("id"))
         .group_by(OrgReport.organisation_id)
@@ -419,6 +466,9 @@ def adoption(
     )
     found = {row[0]: AdoptionRow(*row) for row in session.execute(stmt)}
     rows = [found.get(kind) or AdoptionRow(kind) for kind in OrgKind]
+    posted = _posted_by_kind(session, province_code)
+    for r in rows:
+        r.boards_posted = posted.get(r.key, 0)
     total = AdoptionRow(None)
     for r in rows:
         for name in (

@@ -1,34 +1,19 @@
-"""The province's deployment and adoption reports (admin), and each organisation's
-own report to the Department (manager)."""
+"""The province's deployment and adoption reports (admin). Each organisation's own
+report to the Department (manager) is in org_views.py, on this blueprint."""
 
 from __future__ import annotations
 
 from datetime import date
 from typing import Any
 
-from flask import (
-    Blueprint,
-    current_app,
-    flash,
-    redirect,
-    render_template,
-    request,
-    url_for,
-)
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
-from flask_login import current_user
-from wtforms import IntegerField, TextAreaField
-from wtforms.validators import InputRequired, Length, NumberRange
+from flask import Blueprint, current_app, render_template
 
 from .. import db, geo, timefmt
 from ..accounts.forms import ORG_KIND_LABELS
 from ..accounts.models import Role
-from ..auth import org_or_404, roles_required
+from ..auth import roles_required
 from ..campaign import pages as campaign
 from ..db import utcnow
-from ..errors import DomainError
-from ..forms import CleanForm, apply_domain_error
 from ..web import csv_download
 from . import services
 
@@ -105,6 +90,8 @@ HEADER = [
     "dia_diem_dang_dung",
     "dia_diem_da_in_bang",
     "dia_diem_co_khai_bao_7_ngay",
+    "to_chuc_da_dan_bang",
+    "dia_diem_da_dan_bang",
 ]
 
 
@@ -124,6 +111,8 @@ def deployment_csv() -> Any:
                 r.venues_active,
                 r.venues_printed,
                 r.venues_in_use,
+                r.organisations_posted,
+                r.venues_posted,
             ]
         )
     t = report.total
@@ -137,6 +126,8 @@ def deployment_csv() -> Any:
             t.venues_active,
             t.venues_printed,
             t.venues_in_use,
+            t.organisations_posted,
+            t.venues_posted,
         ]
     )
     stamp = timefmt.today_local().isoformat()
@@ -174,67 +165,6 @@ def laggards_csv() -> Any:
     return csv_download(rows, f"chua-in-bang-{stamp}.csv")
 
 
-# An organisation's own report (manager) ------------------------------------------
-
-
-class OrgReportForm(CleanForm):
-    staff_total = IntegerField(
-        _l("Tổng số cán bộ, nhân viên"), validators=[InputRequired(), NumberRange(0)]
-    )
-    staff_with_app = IntegerField(
-        _l("Số người đã cài ứng dụng của thành phố"),
-        validators=[InputRequired(), NumberRange(0)],
-    )
-    boards_posted = IntegerField(
-        _l("Số nơi đã dán bảng mã QR"), validators=[InputRequired(), NumberRange(0)]
-    )
-    screens_running = IntegerField(
-        _l("Số màn hình đang phát áp phích điện tử"),
-        validators=[InputRequired(), NumberRange(0)],
-    )
-    note = TextAreaField(_l("Ghi chú"), validators=[Length(max=4000)])
-
-
-@bp.route("/orgs/<int:org_id>", methods=["GET", "POST"])
-@roles_required(Role.MANAGER, Role.ADMIN)
-def org_report(org_id: int) -> Any:
-    org = org_or_404(org_id)
-    s = db.session()
-    history = services.org_reports(s, org.id)
-    form = OrgReportForm()
-    if request.method == "GET" and history:
-        last = history[0]
-        for name in (
-            "staff_total",
-            "staff_with_app",
-            "boards_posted",
-            "screens_running",
-        ):
-            getattr(form, name).data = getattr(last, name)
-    status = 200
-    if form.validate_on_submit():
-        data = services.ReportData(
-            staff_total=form.staff_total.data or 0,
-            staff_with_app=form.staff_with_app.data or 0,
-            boards_posted=form.boards_posted.data or 0,
-            screens_running=form.screens_running.data or 0,
-            note=form.note.data or "",
-        )
-        try:
-            services.submit_report(s, org.id, data, current_user.id)
-        except DomainError as e:
-            apply_domain_error(form, e.field, _(e.message))
-            status = 422
-        else:
-            flash(_("Đã gửi báo cáo cho Sở."), "success")
-            return redirect(url_for("reports.org_report", org_id=org.id))
-    elif request.method == "POST":
-        status = 422
-    return render_template(
-        "reports/org_report.html", org=org, form=form, history=history
-    ), status
-
-
 @bp.get("/adoption.csv")
 @roles_required(Role.ADMIN)
 def adoption_csv() -> Any:
@@ -264,3 +194,8 @@ def adoption_csv() -> Any:
         )
     stamp = timefmt.today_local().isoformat()
     return csv_download(out, f"ung-dung-{stamp}.csv")
+
+
+# The organisation's own pages register their routes on ``bp`` (imported last: they
+# import ``bp`` from here).
+from . import org_views  # noqa: E402, F401

@@ -8,6 +8,8 @@ database cannot drive a screen. Keys are 256-bit random, so a fast hash is enoug
 from __future__ import annotations
 
 import hashlib
+import json
+import re
 import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -15,18 +17,27 @@ from typing import Any
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
-from ..accounts.models import Role, User
+from ..accounts.models import Organisation, Role, User
 from ..db import utcnow
 from ..errors import Invalid, NotFound
-from .models import Loop, LoopVersion, PairingCode, PlayRecord, Screen
+from .models import (
+    Loop,
+    LoopVersion,
+    PairingCode,
+    PlayRecord,
+    Screen,
+    ScreenFeed,
+    ScreenSettings,
+)
 
 # No 0/O, 1/I/L: the code is read off a screen across a lobby and typed in.
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 CODE_LENGTH = 6
 BATCH_MAX = 500
 MAX_PLAY_MS = 3_600_000 + 60_000
+DEFAULT_SHARE = 50  # percent, until the province sets its own
 
 
 def key_hash(key: str) -> str:
@@ -75,6 +86,8 @@ class ScreenData:
     loop_id: int | None
     width: int
     height: int
+    ward_code: int | None = None
+    tags: str = ""  # normalised (feeds.normalise_tags)
 
     def check(self) -> None:
         if not self.name:
@@ -94,7 +107,13 @@ def pair(
             field="code",
         )
     if row.screen_id is not None:
-        raise Invalid("Mã này đã được dùng để ghép một màn hình.", field="code")
+        paired = session.get(Screen, row.screen_id)
+        raise Invalid(
+            f"Mã này đã được dùng để ghép màn hình “{paired.name if paired else ''}”. "
+            "Màn hình đó đang chiếu; không cần ghép lại.",
+            field="code",
+        )
+    ward = _ward(session, data.ward_code, organisation_id)
     screen = Screen(
         name=data.name,
         loop_id=data.loop_id,
@@ -102,6 +121,8 @@ def pair(
         height=data.height,
         key_hash=row.secret_hash,
         organisation_id=organisation_id,
+        ward_code=ward,
+        tags=data.tags,
     )
     session.add(screen)
     session.flush()
@@ -114,7 +135,19 @@ def update_screen(session: Session, screen: Screen, data: ScreenData) -> None:
     data.check()
     screen.name, screen.loop_id = data.name, data.loop_id
     screen.width, screen.height = data.width, data.height
+    screen.ward_code = _ward(session, data.ward_code, screen.organisation_id)
+    screen.tags = data.tags
     session.flush()
+
+
+def _ward(
+    session: Session, chosen: int | None, organisation_id: int | None
+) -> int | None:
+    """The chosen ward, else the organisation's own."""
+    if chosen is None and organisation_id is not None:
+        org = session.get(Organisation, organisation_id)
+        return org.ward_code if org else None
+    return chosen
 
 
 def revoke(session: Session, screen: Screen) -> None:
@@ -123,7 +156,25 @@ def revoke(session: Session, screen: Screen) -> None:
     session.flush()
 
 
-def list_screens(session: Session, user: User) -> list[Screen]:
+@dataclass(frozen=True)
+class Filter:
+    """A group of screens: by organisation, ward, kind of organisation, free tag
+    (every part optional; empty = all the user's screens)."""
+
+    organisation_id: int | None = None
+    ward_code: int | None = None
+    org_kind: str = ""
+    tag: str = ""
+    live_only: bool = False  # leave revoked screens out
+
+    @property
+    def active(self) -> bool:
+        return bool(self.organisation_id or self.ward_code or self.org_kind or self.tag)
+
+
+def list_screens(
+    session: Session, user: User, where: Filter | None = None
+) -> list[Screen]:
     q = select(Screen).order_by(Screen.revoked_at.is_not(None), Screen.name)
     if user.role is not Role.ADMIN:
         org = user.organisation_id
@@ -132,7 +183,68 @@ def list_screens(session: Session, user: User) -> list[Screen]:
             if org is None
             else Screen.organisation_id == org
         )
+    if where is not None:
+        if where.live_only:
+            q = q.where(Screen.revoked_at.is_(None))
+        if where.organisation_id:
+            q = q.where(Screen.organisation_id == where.organisation_id)
+        if where.ward_code:
+            q = q.where(Screen.ward_code == where.ward_code)
+        if where.tag:
+            q = q.where(Screen.tags.contains(f" {where.tag} "))
+        if where.org_kind:
+            q = q.join(Organisation, Organisation.id == Screen.organisation_id).where(
+                Organisation.kind == where.org_kind
+            )
     return list(session.scalars(q))
+
+
+def assign(
+    session: Session, screens: list[Screen], loop: Loop | None
+) -> tuple[int, int]:
+    """Play ``loop`` as the own loop of every screen of its organisation among
+    ``screens``; returns (assigned, skipped: another organisation's screens)."""
+    done = skipped = 0
+    for screen in screens:
+        if loop is not None and loop.organisation_id != screen.organisation_id:
+            skipped += 1
+            continue
+        screen.loop_id = loop.id if loop else None
+        done += 1
+    session.flush()
+    return done, skipped
+
+
+_SRC = re.compile(r"^/play/(slide|fallback|override)/[\w./-]{1,280}\.jpg$")
+_SIZE = re.compile(r"^\d{2,5}x\d{2,5}$")
+
+
+def report_status(
+    session: Session, screen_id: int, status: Any, now: datetime | None = None
+) -> bool:
+    """What the player shows now (the rendered slide's own URL, so the fleet view's
+    thumbnail is exactly that picture), its version and its real resolution.
+    Anything malformed is ignored. Returns True when stored."""
+    if not isinstance(status, dict):
+        return False
+    src, label = status.get("src", ""), status.get("label", "")
+    version, size = status.get("version", ""), status.get("size", "")
+    if not all(isinstance(x, str) for x in (src, label, version, size)):
+        return False
+    if (src and not _SRC.match(src)) or (size and not _SIZE.match(size)):
+        return False
+    session.execute(
+        update(Screen)
+        .where(Screen.id == screen_id)
+        .values(
+            now_src=src,
+            now_label=label[:200],
+            player_version=version[:40],
+            reported_size=size,
+            now_at=now or utcnow(),
+        )
+    )
+    return True
 
 
 def get_screen(session: Session, screen_id: int, user: User) -> Screen:
@@ -155,18 +267,118 @@ def is_online(screen: Screen, poll_seconds: int, now: datetime | None = None) ->
 
 
 @dataclass(frozen=True)
+class Source:
+    """One loop a screen plays: its own organisation's loop, or a campaign feed."""
+
+    loop_id: int
+    version_hash: str
+    campaign: bool
+
+
+@dataclass(frozen=True)
 class Heartbeat:
     screen_id: int
     width: int
     height: int
     loop_id: int | None
-    version_hash: str  # of the loop's current version ("" when none)
-    seen_hash: str  # the version last delivered to the screen
+    version_hash: str  # of the screen's whole schedule ("" when nothing plays)
+    seen_hash: str  # the schedule version last delivered to the screen
     last_seen_at: datetime | None
+    sources: tuple[Source, ...] = ()
+    share: int = 50  # least campaign share of airtime, percent
+    organisation_id: int | None = None
+    ward_code: int | None = None
+    tags: str = ""
+
+
+def schedule_hash(sources: tuple[Source, ...], share: int) -> str:
+    """The version of a screen's schedule. A screen with one loop and no feed keeps
+    the loop's own version hash (what it showed before feeds existed)."""
+    if len(sources) == 1 and not sources[0].campaign:
+        return sources[0].version_hash
+    if not sources:
+        return ""
+    raw = json.dumps([[x.loop_id, x.version_hash, x.campaign] for x in sources])
+    return hashlib.sha256(f"{raw}|{share}".encode()).hexdigest()[:16]
 
 
 def authenticate(session: Session, key: str) -> Heartbeat | None:
-    """One indexed SELECT: the screen behind a key, or None (unknown or revoked)."""
+    """One indexed SELECT: the screen behind a key (None: unknown or revoked), with
+    the published loops it plays: its own loop and the campaign feeds it carries
+    that are still offered (one row per feed)."""
+    if not key or len(key) > 128:
+        return None
+    own, feed = aliased(Loop), aliased(Loop)
+    share = (
+        select(ScreenSettings.campaign_share)
+        .where(ScreenSettings.id == 1)
+        .scalar_subquery()
+    )
+    rows = session.execute(
+        select(
+            Screen.id,
+            Screen.width,
+            Screen.height,
+            Screen.loop_id,
+            own.version_hash,
+            Screen.version_hash,
+            Screen.last_seen_at,
+            feed.id,
+            feed.version_hash,
+            share,
+            Screen.organisation_id,
+            Screen.ward_code,
+            Screen.tags,
+        )
+        .outerjoin(own, own.id == Screen.loop_id)
+        .outerjoin(ScreenFeed, ScreenFeed.screen_id == Screen.id)
+        .outerjoin(
+            feed,
+            (feed.id == ScreenFeed.loop_id) & feed.feed.is_(True) & (feed.version > 0),
+        )
+        .where(Screen.key_hash == key_hash(key), Screen.revoked_at.is_(None))
+        .order_by(feed.id)
+    ).all()
+    if not rows:
+        return None
+    first = rows[0]
+    sources: list[Source] = []
+    if first[3] is not None and first[4]:
+        sources.append(Source(first[3], first[4], False))
+    sources += [
+        Source(r[7], r[8], True) for r in rows if r[7] is not None and r[7] != r[3]
+    ]
+    share_pct = DEFAULT_SHARE if first[9] is None else int(first[9])
+    srcs = tuple(sources)
+    return Heartbeat(
+        screen_id=first[0],
+        width=first[1],
+        height=first[2],
+        loop_id=first[3],
+        version_hash=schedule_hash(srcs, share_pct),
+        seen_hash=first[5],
+        last_seen_at=first[6],
+        sources=srcs,
+        share=share_pct,
+        organisation_id=first[10],
+        ward_code=first[11],
+        tags=first[12] or "",
+    )
+
+
+@dataclass(frozen=True)
+class Whereabouts:
+    screen_id: int
+    width: int
+    height: int
+    organisation_id: int | None
+    ward_code: int | None
+    tags: str
+
+
+def locate(session: Session, key: str) -> Whereabouts | None:
+    """The screen behind a key and where it hangs (one indexed SELECT, no join):
+    all the override path needs."""
     if not key or len(key) > 128:
         return None
     row = session.execute(
@@ -174,17 +386,12 @@ def authenticate(session: Session, key: str) -> Heartbeat | None:
             Screen.id,
             Screen.width,
             Screen.height,
-            Screen.loop_id,
-            Loop.version_hash,
-            Screen.version_hash,
-            Screen.last_seen_at,
-        )
-        .outerjoin(Loop, Loop.id == Screen.loop_id)
-        .where(Screen.key_hash == key_hash(key), Screen.revoked_at.is_(None))
+            Screen.organisation_id,
+            Screen.ward_code,
+            Screen.tags,
+        ).where(Screen.key_hash == key_hash(key), Screen.revoked_at.is_(None))
     ).first()
-    if row is None:
-        return None
-    return Heartbeat(row[0], row[1], row[2], row[3], row[4] or "", row[5], row[6])
+    return None if row is None else Whereabouts(*row)
 
 
 def touch(
@@ -205,6 +412,14 @@ def touch(
         .values(last_seen_at=now, version_hash=hb.version_hash)
     )
     return True
+
+
+def loop_version(session: Session, loop_id: int, digest: str) -> LoopVersion | None:
+    return session.scalar(
+        select(LoopVersion)
+        .where(LoopVersion.loop_id == loop_id, LoopVersion.hash == digest)
+        .limit(1)
+    )
 
 
 def version_by_hash(session: Session, digest: str) -> LoopVersion | None:
@@ -317,3 +532,41 @@ def _labels(
             }
             out[digest] = (version.loop_id, titles)
     return out
+
+
+# Offline alerts --------------------------------------------------------------------
+
+
+def offline_due(
+    session: Session, minutes: int, now: datetime | None = None
+) -> list[Screen]:
+    """Screens unseen for ``minutes`` whose owner was not yet told about this outage
+    (never-connected and revoked screens are not "offline")."""
+    now = now or utcnow()
+    return list(
+        session.scalars(
+            select(Screen)
+            .where(
+                Screen.revoked_at.is_(None),
+                Screen.last_seen_at.is_not(None),
+                Screen.last_seen_at < now - timedelta(minutes=minutes),
+                Screen.offline_alerted_at.is_(None)
+                | (Screen.offline_alerted_at < Screen.last_seen_at),
+            )
+            .order_by(Screen.id)
+        )
+    )
+
+
+def owner_addresses(session: Session, screen: Screen) -> list[str]:
+    """Who is told: the organisation's managers and screen operators, or for the
+    association's screens its editors."""
+    if screen.organisation_id is None:
+        who = (User.role == Role.EDITOR) & User.organisation_id.is_(None)
+    else:
+        who = User.role.in_([Role.MANAGER, Role.SCREENS]) & (
+            User.organisation_id == screen.organisation_id
+        )
+    return list(
+        session.scalars(select(User.email).where(who, User.active).order_by(User.id))
+    )

@@ -64,12 +64,17 @@ def build_zip(
     steps = len(slides) + (1 if video else 0)
     files: list[tuple[str, Path, float]] = []
     for i, s in enumerate(slides, start=1):
-        spec = spec_from_snapshot(s, media_dir)
-        path = cached_render(cache_dir, spec, width, height, "jpg")
-        fallback = {"qr": "ma-qr", "image": "anh"}.get(s["kind"], "ap-phich")
+        fallback = {"qr": "ma-qr", "image": "anh", "video": "video"}.get(
+            s["kind"], "ap-phich"
+        )
         label = s.get("title") or s.get("qr_caption") or ""
+        if s.get("video"):  # the film itself, as transcoded (H.264, yuv420p)
+            path, ext = media_dir / s["video"], "mp4"
+        else:
+            spec = spec_from_snapshot(s, media_dir)
+            path, ext = cached_render(cache_dir, spec, width, height, "jpg"), "jpg"
         files.append(
-            (f"{i:03d}_{slug(label, fallback)}.jpg", path, s["duration_ms"] / 1000)
+            (f"{i:03d}_{slug(label, fallback)}.{ext}", path, s["duration_ms"] / 1000)
         )
         if progress is not None:
             progress(i, steps)
@@ -143,14 +148,21 @@ def _encode(
 ) -> None:
     # x264 with yuv420p needs even dimensions; odd custom sizes are padded by one.
     even_w, even_h = width + width % 2, height + height % 2
-    # JPEGs decode to full-range YUV (yuvj420p); players expect limited range.
-    vf = (
-        f"scale={width}:{height}:in_range=pc:out_range=tv,"
-        f"pad={even_w}:{even_h},setsar=1,format=yuv420p"
-    )
+    if image.suffix == ".mp4":  # a video slide: its film, fitted and padded
+        vf = (
+            f"fps={FPS},scale={width}:{height}:force_original_aspect_ratio=decrease,"
+            f"pad={even_w}:{even_h}:(ow-iw)/2:(oh-ih)/2,setsar=1,format=yuv420p"
+        )
+        source = ["-i", str(image), "-an"]
+    else:
+        # JPEGs decode to full-range YUV (yuvj420p); players expect limited range.
+        vf = (
+            f"scale={width}:{height}:in_range=pc:out_range=tv,"
+            f"pad={even_w}:{even_h},setsar=1,format=yuv420p"
+        )
+        source = ["-loop", "1", "-framerate", str(FPS), "-i", str(image)]
     args = [
-        exe, "-hide_banner", "-loglevel", "error", "-y",
-        "-loop", "1", "-framerate", str(FPS), "-i", str(image),
+        exe, "-hide_banner", "-loglevel", "error", "-y", *source,
         "-frames:v", str(frames), "-vf", vf,
         "-c:v", "libx264", "-profile:v", "high", "-preset", "veryfast",
         "-tune", "stillimage", "-crf", "20", "-pix_fmt", "yuv420p",
@@ -176,6 +188,11 @@ def make_mp4(items: list[tuple[Path, float]], width: int, height: int) -> bytes:
             for i, ((image, _s), frames) in enumerate(
                 zip(items, _frame_counts([s for _p, s in items]), strict=True)
             ):
+                if image.suffix == ".mp4":  # a film is encoded whole, once
+                    part = d / f"{i}-video.h264"
+                    _encode(exe, image, frames, width, height, part)
+                    joined.write(part.read_bytes())
+                    continue
                 units, rest = divmod(frames, UNIT)
                 for count, n in ((units, UNIT), (1 if rest else 0, rest)):
                     if not count:

@@ -28,6 +28,7 @@ class SlideKind(enum.StrEnum):
     POSTER = "poster"
     IMAGE = "image"
     QR = "qr"
+    VIDEO = "video"
 
 
 class Loop(Base):
@@ -44,6 +45,10 @@ class Loop(Base):
     # Number of the latest published version (0: never published).
     version: Mapped[int] = mapped_column(default=0)
     version_hash: Mapped[str] = mapped_column(String(32), default="")
+    # A campaign feed: a province-wide loop (organisation None) offered to every
+    # organisation's screens. Withdrawing it (False) takes it off every screen at
+    # their next poll; the subscriptions stay, so offering it again brings it back.
+    feed: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[created_ts]
     updated_at: Mapped[datetime] = mapped_column(
         UTCDateTime, default=utcnow, onupdate=utcnow
@@ -72,6 +77,11 @@ class Media(Base):
         ForeignKey("users.id", ondelete="SET NULL")
     )
     created_at: Mapped[created_ts]
+    # Videos: their length, read from the file; ``ready`` once transcoded to
+    # H.264/yuv420p (the upload waits beside it until then).
+    duration_ms: Mapped[int | None]
+    ready: Mapped[bool] = mapped_column(default=True)
+    failed: Mapped[str] = mapped_column(String(300), default="")
 
 
 class Slide(Base):
@@ -165,11 +175,29 @@ class Screen(Base):
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # The loop version last delivered to the screen.
+    # The schedule version last delivered to the screen.
     version_hash: Mapped[str] = mapped_column(String(32), default="")
     created_at: Mapped[created_ts]
+    # Where it hangs: the ward (for overrides and groups) and free tags, stored
+    # normalised as " tag1 tag2 " so one LIKE '% tag %' finds a tag.
+    ward_code: Mapped[int | None] = mapped_column(index=True)
+    tags: Mapped[str] = mapped_column(String(300), default="")
+    # What the player last reported (fleet view).
+    player_version: Mapped[str] = mapped_column(String(40), default="")
+    reported_size: Mapped[str] = mapped_column(String(20), default="")
+    now_src: Mapped[str] = mapped_column(String(300), default="")
+    now_label: Mapped[str] = mapped_column(String(200), default="")
+    now_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    offline_alerted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     loop: Mapped[Loop | None] = relationship()
+    feeds: Mapped[list[ScreenFeed]] = relationship(
+        cascade="all, delete-orphan", order_by="ScreenFeed.loop_id"
+    )
+
+    @property
+    def tag_list(self) -> list[str]:
+        return self.tags.split()
 
     @property
     def size(self) -> str:
@@ -216,3 +244,74 @@ class PlayRecord(Base):
         UniqueConstraint("screen_id", "uid", name="uq_screen_plays_uid"),
         Index("ix_screen_plays_started_at", "started_at"),
     )
+
+
+class ScreenFeed(Base):
+    """A screen carries a campaign feed (its organisation subscribed it)."""
+
+    __tablename__ = "screen_feeds"
+
+    screen_id: Mapped[int] = mapped_column(
+        ForeignKey("screens.id", ondelete="CASCADE"), primary_key=True
+    )
+    loop_id: Mapped[int] = mapped_column(
+        ForeignKey("screen_loops.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    created_at: Mapped[created_ts]
+
+    loop: Mapped[Loop] = relationship()
+
+
+class ScreenSettings(Base):
+    """The province's screen policy (one row, id 1)."""
+
+    __tablename__ = "screen_settings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Least share of airtime (percent) for campaign feeds on a screen that also
+    # plays its organisation's own loop.
+    campaign_share: Mapped[int] = mapped_column(default=50)
+    # A screen unseen this long is reported offline to its owner by e-mail.
+    offline_alert_minutes: Mapped[int] = mapped_column(default=30)
+    updated_at: Mapped[datetime] = mapped_column(
+        UTCDateTime, default=utcnow, onupdate=utcnow
+    )
+
+
+class OverrideTarget(enum.StrEnum):
+    ALL = "all"
+    WARD = "ward"
+    TAG = "tag"
+    ORGANISATION = "organisation"
+
+
+class Override(Base):
+    """An urgent slide over every loop, on the targeted screens, from ``starts_at``
+    until ``ends_at`` (None: until cancelled) or ``cancelled_at``."""
+
+    __tablename__ = "screen_overrides"
+
+    id: Mapped[intpk]
+    target: Mapped[OverrideTarget] = mapped_column(
+        Enum(
+            OverrideTarget,
+            native_enum=False,
+            length=20,
+            values_callable=lambda e: [m.value for m in e],
+        )
+    )
+    target_value: Mapped[str] = mapped_column(String(120), default="")
+    title: Mapped[str] = mapped_column(String(200), default="")
+    body: Mapped[str] = mapped_column(Text, default="")
+    background: Mapped[str] = mapped_column(String(7), default="#c00000")
+    foreground: Mapped[str] = mapped_column(String(7), default="#ffffff")
+    qr_url: Mapped[str] = mapped_column(String(500), default="")
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_by: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[created_ts]
+
+    __table_args__ = (Index("ix_screen_overrides_live", "cancelled_at", "ends_at"),)

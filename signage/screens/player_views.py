@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +32,8 @@ from flask_babel import gettext as _
 from .. import caches, db
 from ..errors import DomainError
 from ..extensions import csrf, limiter, this_app
-from . import devices
+from . import devices, overrides
+from .models import Override
 from .renders import (
     cached_render,
     fallback_spec,
@@ -110,6 +112,7 @@ def _fingerprint(app: Flask) -> str:
         raw = json.dumps(
             [
                 cfg["SCREENS_POLL_SECONDS"],
+                cfg["SCREENS_ALERT_POLL_SECONDS"],
                 cfg["CAMPAIGN_TITLE"],
                 cfg["CAMPAIGN_AUTHORITY"],
                 cfg["CAMPAIGN_PRIMARY_COLOR"],
@@ -161,38 +164,49 @@ def _build_manifest(hb: devices.Heartbeat) -> dict[str, Any]:
     w, h = hb.width, hb.height
     size = f"{w}x{h}"
     slides = []
-    version = (
-        devices.version_by_hash(db.session(), hb.version_hash)
-        if hb.version_hash
-        else None
-    )
     media = media_dir(current_app)
-    for snap in version.slides if version else []:
-        key = content_key(spec_from_snapshot(snap, media), w, h)
-        slides.append(
-            {
-                "id": snap["id"],
-                "title": snap.get("title") or snap.get("qr_caption") or "",
-                "duration_ms": snap["duration_ms"],
-                "start_date": snap["start_date"],
-                "end_date": snap["end_date"],
-                "weekdays": snap["weekdays"],
-                "window": snap["window"],
-                "src": url_for(
-                    "screens_player.slide_image",
-                    digest=hb.version_hash,
-                    slide_id=snap["id"],
-                    size=size,
-                    key=key,
-                ),
-            }
+    for source in hb.sources:
+        version = devices.loop_version(
+            db.session(), source.loop_id, source.version_hash
         )
+        for snap in version.slides if version else []:
+            key = content_key(spec_from_snapshot(snap, media), w, h)
+            extra = {}
+            if snap.get("video"):
+                extra = {
+                    "type": "video",
+                    "video": url_for("screens_player.video_file", name=snap["video"]),
+                }
+            slides.append(
+                {
+                    **extra,
+                    "id": snap["id"],
+                    "title": snap.get("title") or snap.get("qr_caption") or "",
+                    "pool": "campaign" if source.campaign else "own",
+                    "loop": source.loop_id,
+                    "version": source.version_hash,
+                    "duration_ms": snap["duration_ms"],
+                    "start_date": snap["start_date"],
+                    "end_date": snap["end_date"],
+                    "weekdays": snap["weekdays"],
+                    "window": snap["window"],
+                    "src": url_for(
+                        "screens_player.slide_image",
+                        digest=source.version_hash,
+                        slide_id=snap["id"],
+                        size=size,
+                        key=key,
+                    ),
+                }
+            )
     fb_key = content_key(_fallback(w, h), w, h)
     cfg = current_app.config
     return {
         "version": hb.version_hash,
         "size": [w, h],
+        "share": hb.share,
         "poll_seconds": int(cfg["SCREENS_POLL_SECONDS"]),
+        "alert_seconds": int(cfg["SCREENS_ALERT_POLL_SECONDS"]),
         "timezone": cfg["BABEL_DEFAULT_TIMEZONE"],
         "fallback": url_for("screens_player.fallback_image", size=size, key=fb_key),
         "slides": slides,
@@ -252,6 +266,79 @@ def fallback_image(size: str, key: str) -> Any:
     return _immutable(cached_render(render_dir(current_app), spec, w, h, "jpg"))
 
 
+@bp.get("/play/video/<name>")
+@limiter.exempt
+def video_file(name: str) -> Any:
+    """A transcoded video, named by its content hash: immutable, and served with
+    byte ranges (players seek and stream)."""
+    if not re.fullmatch(r"[0-9a-f]{32}\.mp4", name):
+        abort(404)
+    path = media_dir(current_app) / name
+    if not path.is_file():
+        abort(404)
+    resp = send_file(path, mimetype="video/mp4", etag=name[:32], conditional=True)
+    resp.headers["Cache-Control"] = IMMUTABLE
+    return resp
+
+
+@bp.get("/play/api/alert")
+@limiter.exempt
+def alert() -> Any:
+    """The emergency override now on for this screen, if any: a path of its own,
+    asked every SCREENS_ALERT_POLL_SECONDS; two indexed reads, 304 while unchanged,
+    never a write."""
+    s = db.session()
+    where = devices.locate(s, _key())
+    if where is None:
+        return _unauthorised()
+    row = overrides.for_screen(s, where.organisation_id, where.ward_code, where.tags)
+    size = f"{where.width}x{where.height}"
+    tag = f"alert-{row.id if row else 0}-{size}"
+    etag = f'"{tag}"'
+    if request.if_none_match.contains(tag):
+        resp = Response(status=304)
+    else:
+        body: dict[str, Any] = {"id": None}
+        if row is not None:
+            spec = overrides.spec(row)
+            body = {
+                "id": row.id,
+                "title": row.title or row.body[:80],
+                "ends_at": (
+                    int(row.ends_at.timestamp() * 1000) if row.ends_at else None
+                ),
+                "src": url_for(
+                    "screens_player.override_image",
+                    override_id=row.id,
+                    size=size,
+                    key=content_key(spec, where.width, where.height),
+                ),
+            }
+        resp = jsonify(body)
+    resp.headers["ETag"] = etag
+    resp.headers["Cache-Control"] = "no-cache"
+    return resp
+
+
+@bp.get("/play/override/<int:override_id>/<size>/<key>.jpg")
+@limiter.exempt
+def override_image(override_id: int, size: str, key: str) -> Any:
+    path = _cached(key)
+    if path is not None:
+        return _immutable(path)
+    try:
+        w, h = parse_size(size)
+    except ValueError:
+        abort(404)
+    row = db.session().get(Override, override_id)
+    if row is None:
+        abort(404)
+    spec = overrides.spec(row)
+    if content_key(spec, w, h) != key:
+        abort(404)
+    return _immutable(cached_render(render_dir(current_app), spec, w, h, "jpg"))
+
+
 @bp.post("/play/api/plays")
 @limiter.exempt
 def plays() -> Any:
@@ -265,6 +352,8 @@ def plays() -> Any:
         result = devices.record_plays(s, hb.screen_id, items)
     except DomainError as e:
         return jsonify(error="invalid", message=_(e.message)), 422
+    if isinstance(payload, dict) and "status" in payload:
+        devices.report_status(s, hb.screen_id, payload["status"])
     return jsonify(
         accepted=result.accepted,
         duplicates=result.duplicates,

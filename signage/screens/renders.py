@@ -43,6 +43,7 @@ def spec_from_snapshot(slide: dict[str, Any], media: Path) -> screen.SlideSpec:
         image_sha=slide.get("image_sha", ""),
         qr_payload=slide.get("qr", ""),
         qr_caption=slide.get("qr_caption", ""),
+        qr_code=slide.get("qr_code", ""),
     )
 
 

@@ -1,10 +1,15 @@
 """E-poster slides as pixels (Pillow): plain slide data + a screen size -> an image.
 
 Knows nothing of Flask or the database. Layout rules:
-- margins of 5 % of the shorter side; landscape puts the image/QR column on the right,
-  portrait puts it below the text;
-- text wraps on words (long words break by character) and shrinks to fit, but never
-  below 3.5 % of the screen height: what still does not fit ends with an ellipsis;
+- title-safe margins of 5 % of the width left and right, 5 % of the height top and
+  bottom (overscanning TVs cut up to that);
+- landscape puts the image/QR column on the right, portrait puts it below the text;
+  the column takes what its content needs (a QR is square), and gives up room (down
+  to 30 %) before the text would be cut;
+- text wraps on words (long words break by character), avoids a one-word last line
+  when the line above can spare a word, and shrinks to fit, but never below 3.5 % of
+  the screen height. What still does not fit is reported by :func:`fits` (the portal
+  warns and refuses to publish it); the render ends it with an ellipsis;
 - uploaded images are letterboxed (contained, centred) on the slide's background;
 - QR codes are drawn at an integer number of pixels per module with NEAREST scaling,
   dark on a white quiet zone of 4 modules, whatever the slide's colours.
@@ -28,7 +33,7 @@ from ..qr import make as make_qr
 from ..text import wrap
 
 # Bump when the layout changes: every cached render and its URL change with it.
-RENDERER_VERSION = 4
+RENDERER_VERSION = 5
 SIZES: dict[str, tuple[int, int]] = {
     "1920x1080": (1920, 1080),
     "1080x1920": (1080, 1920),
@@ -37,6 +42,10 @@ SIZES: dict[str, tuple[int, int]] = {
 }
 MIN_SIDE, MAX_SIDE = 240, 4096
 MIN_TEXT_RATIO = 0.035  # of the screen height
+SAFE_MARGIN = (
+    0.05  # title-safe area: of the width at the sides, of the height above/below
+)
+MEDIA_MIN = 0.30  # the image/QR column or band gives up room down to this share
 QUIET_ZONE = 4
 
 
@@ -51,6 +60,8 @@ class SlideSpec:
     image_sha: str = ""  # its content hash (the cache key, not the path)
     qr_payload: str = ""
     qr_caption: str = ""
+    # A venue's check-in code, printed under its QR for people who cannot scan it.
+    qr_code: str = ""
 
 
 def parse_size(text: str) -> tuple[int, int]:
@@ -91,17 +102,53 @@ def render(spec: SlideSpec, width: int, height: int) -> Image.Image:
     bg = _colour(spec.background, (11, 83, 148))
     fg = _colour(spec.foreground, (255, 255, 255))
     img = Image.new("RGB", (width, height), bg)
-    margin = round(min(width, height) * 0.05)
-    inner = Box(margin, margin, width - 2 * margin, height - 2 * margin)
-    min_px = max(8, round(height * MIN_TEXT_RATIO))
+    inner = _safe_area(width, height)
+    min_px = _min_px(height)
     if spec.kind == "image":
         _paste_contained(img, spec.image_path, inner)
+        return img
+    if spec.kind == "video":  # its still: the title on its colours (the film plays)
+        title = spec.title or "Video"
+        _draw_text(img, title, "", inner, fg, min_px, True, 1.0, round(height * 0.09))
         return img
     if spec.kind == "qr":
         _qr_layout(img, spec, inner, fg, min_px)
         return img
     _poster_layout(img, spec, inner, fg, min_px)
     return img
+
+
+def _safe_area(width: int, height: int) -> Box:
+    mx, my = round(width * SAFE_MARGIN), round(height * SAFE_MARGIN)
+    return Box(mx, my, width - 2 * mx, height - 2 * my)
+
+
+def _min_px(height: int) -> int:
+    return max(8, round(height * MIN_TEXT_RATIO))
+
+
+def fits(spec: SlideSpec, width: int, height: int) -> bool:
+    """True when every word of the slide's text shows at this size (at or above the
+    3.5 % floor); False when the render would have to cut it."""
+    box, min_px = _safe_area(width, height), _min_px(height)
+    if spec.kind in ("image", "video"):
+        return True
+    if spec.kind == "qr":
+        if not spec.title:
+            return True
+        title = unicodedata.normalize("NFC", spec.title.strip())
+        budget, max_px = _qr_title_budget(box)
+        fit = _fit(title, "", Box(box.x, box.y, box.w, budget), min_px, 1.0, max_px)
+        return fit.height() <= budget
+    text_box, _media = _poster_boxes(spec, box, min_px)
+    title, body = _nfc(spec.title), _nfc(spec.body)
+    if not title and not body:
+        return True
+    return _fit(title, body, text_box, min_px).height() <= text_box.h
+
+
+def _nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text.strip())
 
 
 def _colour(value: str, default: tuple[int, int, int]) -> tuple[int, int, int]:
@@ -114,22 +161,65 @@ def _colour(value: str, default: tuple[int, int, int]) -> tuple[int, int, int]:
         return default
 
 
+def _media_need(spec: SlideSpec, box: Box, portrait: bool, min_px: int) -> float:
+    """The share of the box's height (portrait) or width (landscape) the media
+    would like: what a QR block or the contained image actually fills, at most half
+    (portrait) or 42 % (landscape)."""
+    cap = 0.5 if portrait else 0.42
+    if not portrait:
+        return cap
+    if spec.image_path and spec.qr_payload:
+        return cap
+    if spec.qr_payload:
+        full = Box(box.x, box.y, box.w, round(box.h * cap))
+        return min(cap, _qr_block_height(spec, full, min_px) / box.h)
+    if spec.image_path and Path(spec.image_path).is_file():
+        with Image.open(spec.image_path) as src:
+            iw, ih = src.size
+        return min(cap, box.w * ih / max(1, iw) / box.h)
+    return cap
+
+
+def _split(box: Box, share: float, portrait: bool) -> tuple[Box, Box]:
+    """(text box, media box) with ``share`` of the box for the media."""
+    gap = round(box.h * 0.03) if portrait else round(box.w * 0.04)
+    if portrait:  # media below the text
+        media_h = round(box.h * share)
+        return (
+            Box(box.x, box.y, box.w, box.h - media_h - gap),
+            Box(box.x, box.y + box.h - media_h, box.w, media_h),
+        )
+    col_w = round(box.w * share)  # landscape: media column on the right
+    return (
+        Box(box.x, box.y, box.w - col_w - gap, box.h),
+        Box(box.x + box.w - col_w, box.y, col_w, box.h),
+    )
+
+
+def _poster_boxes(spec: SlideSpec, box: Box, min_px: int) -> tuple[Box, Box | None]:
+    """Where the text and the media go. The media takes what it needs, and shrinks
+    (to MEDIA_MIN) while the text would otherwise be cut."""
+    if not (spec.image_path or spec.qr_payload):
+        return box, None
+    portrait = box.w < box.h
+    title, body = _nfc(spec.title), _nfc(spec.body)
+    share = _media_need(spec, box, portrait, min_px)
+    text_box, media = _split(box, share, portrait)
+    while share > MEDIA_MIN and (title or body):
+        if _fit(title, body, text_box, min_px).height() <= text_box.h:
+            break
+        share = max(MEDIA_MIN, share - 0.04)
+        text_box, media = _split(box, share, portrait)
+    return text_box, media
+
+
 def _poster_layout(
     img: Image.Image, spec: SlideSpec, box: Box, fg: tuple[int, int, int], min_px: int
 ) -> None:
-    has_image = bool(spec.image_path)
-    has_qr = bool(spec.qr_payload)
-    text_box = box
-    if has_image or has_qr:
+    text_box, media = _poster_boxes(spec, box, min_px)
+    if media is not None:
+        has_image, has_qr = bool(spec.image_path), bool(spec.qr_payload)
         gap = round(box.w * 0.04) if box.w > box.h else round(box.h * 0.03)
-        if box.w >= box.h:  # landscape: media column on the right
-            col_w = round(box.w * 0.42)
-            text_box = Box(box.x, box.y, box.w - col_w - gap, box.h)
-            media = Box(box.x + box.w - col_w, box.y, col_w, box.h)
-        else:  # portrait: media below the text
-            media_h = round(box.h * 0.5)
-            text_box = Box(box.x, box.y, box.w, box.h - media_h - gap)
-            media = Box(box.x, box.y + box.h - media_h, box.w, media_h)
         if has_image and has_qr:
             if media.w >= media.h:
                 half = (media.w - gap) // 2
@@ -156,9 +246,7 @@ def _qr_layout(
         _draw_qr_block(img, spec, box, fg, min_px)
         return
     title = unicodedata.normalize("NFC", spec.title.strip())
-    budget = round(box.h * (0.16 if box.w >= box.h else 0.14))
-    # A headline over the code: the minimum size applies to it directly.
-    max_px = round(box.h * 0.09)
+    budget, max_px = _qr_title_budget(box)
     fit = _fit(title, "", Box(box.x, box.y, box.w, budget), min_px, 1.0, max_px)
     text_h = min(budget, fit.height())
     gap = round(box.h * 0.03)
@@ -173,12 +261,21 @@ def _qr_layout(
     )
 
 
+def _qr_title_budget(box: Box) -> tuple[int, int]:
+    """Height for a QR slide's headline, and its largest size (the minimum size
+    applies to it directly)."""
+    return round(box.h * (0.16 if box.w >= box.h else 0.14)), round(box.h * 0.09)
+
+
 def _caption(spec: SlideSpec, box: Box, min_px: int) -> tuple[list[str], int, Any]:
-    if not spec.qr_caption:
-        return [], 0, _font(False, min_px)
+    """The lines under a QR: the caption (two lines at most) and the typed code."""
     size = max(min_px, round(box.h * 0.05))
     font = _font(False, size)
-    lines = wrap(spec.qr_caption, font.getlength, box.w)[:2]
+    lines = wrap(spec.qr_caption, font.getlength, box.w)[:2] if spec.qr_caption else []
+    if spec.qr_code:
+        lines += wrap(spec.qr_code, font.getlength, box.w)[:2]
+    if not lines:
+        return [], 0, font
     return lines, round(len(lines) * size * 1.3 + size * 0.4), font
 
 
@@ -274,12 +371,27 @@ def _layout(
     title: str, body: str, box: Box, body_px: int, title_ratio: float = 1.6
 ) -> _Fit:
     title_px = round(body_px * title_ratio)
+    tf, bf = _font(True, title_px), _font(False, body_px)
     return _Fit(
-        wrap(title, _font(True, title_px).getlength, box.w),
-        wrap(body, _font(False, body_px).getlength, box.w),
+        _no_orphan(wrap(title, tf.getlength, box.w), tf.getlength, box.w),
+        _no_orphan(wrap(body, bf.getlength, box.w), bf.getlength, box.w),
         title_px,
         body_px,
     )
+
+
+def _no_orphan(lines: list[str], measure: Any, width: int) -> list[str]:
+    """Avoid a one-word last line: bring the previous line's last word down when
+    that line keeps at least two words and the pair fits."""
+    if len(lines) < 2 or " " in lines[-1].strip() or not lines[-1].strip():
+        return lines
+    prev = lines[-2].split(" ")
+    if len(prev) < 3:
+        return lines
+    moved = f"{prev[-1]} {lines[-1]}"
+    if measure(moved) > width:
+        return lines
+    return [*lines[:-2], " ".join(prev[:-1]), moved]
 
 
 def _fit(

@@ -7,6 +7,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
@@ -17,7 +18,18 @@ from ..accounts.models import Role, User
 from ..db import utcnow
 from ..errors import Invalid, NotFound
 from ..venues.models import Venue
-from .models import ALL_WEEKDAYS, Loop, LoopVersion, Media, Slide, SlideKind
+from .models import (
+    ALL_WEEKDAYS,
+    Loop,
+    LoopVersion,
+    Media,
+    Screen,
+    ScreenFeed,
+    Slide,
+    SlideKind,
+)
+from .renders import spec_from_snapshot
+from .screen import SIZES, fits
 
 NAME_MAX = 120
 TITLE_MAX = 200
@@ -126,6 +138,8 @@ class SlideData:
             raise Invalid("Địa chỉ cần bắt đầu bằng https://", field="qr_url")
         if self.kind is SlideKind.IMAGE and self.media_id is None and not image_pending:
             raise Invalid("Hãy tải lên một ảnh.", field="image")
+        if self.kind is SlideKind.VIDEO and self.media_id is None and not image_pending:
+            raise Invalid("Hãy tải lên một video.", field="video")
         if self.kind is SlideKind.QR and not (self.qr_url or self.qr_venue_id):
             raise Invalid("Nhập địa chỉ hoặc chọn địa điểm cho mã QR.", field="qr_url")
         if self.kind is SlideKind.POSTER and not (self.title or self.body):
@@ -134,6 +148,11 @@ class SlideData:
 
 def _secs(ms: int) -> str:
     return f"{ms / 1000:g}"
+
+
+def draft_fields(data: SlideData) -> dict[str, Any]:
+    """A slide's columns from the form, for a preview that is never stored."""
+    return _fields(data)
 
 
 def _fields(data: SlideData) -> dict[str, Any]:
@@ -213,6 +232,13 @@ def checkin_url(base_url: str, token: str) -> str:
     return qr.payload(base_url, token)
 
 
+def typed_code_line(base_url: str, token: str) -> str:
+    """The line under a check-in QR for people who cannot scan: where to type the
+    board's code (the check-in site's /C page) and the code itself."""
+    host = base_url.split("://", 1)[-1].rstrip("/")
+    return f"Không quét được? Vào {host}/C, nhập mã {token}"
+
+
 def slide_snapshot(
     session: Session, slide: Slide, base_url: str, strict: bool = False
 ) -> dict[str, Any]:
@@ -221,17 +247,52 @@ def slide_snapshot(
     ``strict`` (publishing) refuses a check-in QR whose venue is gone or inactive: a
     screen must never invite people to scan a code that answers "not in use".
     """
-    payload = slide.qr_url
+    payload, code = slide.qr_url, ""
     if slide.qr_venue_id is not None:
         venue = session.get(Venue, slide.qr_venue_id)
         if venue is not None and venue.active:
             payload = checkin_url(base_url, venue.token)
+            code = typed_code_line(base_url, venue.token)
         elif strict:
             raise Invalid(
                 f"Trang “{slide.title or slide.qr_caption or slide.id}”: địa điểm của "
                 "mã QR đã tạm ngừng. Hãy chọn địa điểm khác hoặc tắt trang này."
             )
     media = session.get(Media, slide.media_id) if slide.media_id else None
+    if slide.kind is SlideKind.VIDEO:
+        if strict and (media is None or not media.ready):
+            raise Invalid(
+                f"Video “{slide.title or slide.id}” "
+                + (
+                    "chuyển mã không được. Hãy tải lên lại."
+                    if media is not None and media.failed
+                    else "đang được chuyển mã: phát hành khi xong (vài phút)."
+                )
+            )
+        return {
+            "id": slide.id,
+            "kind": "video",
+            "title": slide.title,
+            "body": "",
+            "background": slide.background,
+            "foreground": slide.foreground,
+            "image": "",
+            "image_sha": "",
+            "video": media.filename if media else "",
+            "video_sha": media.sha256 if media else "",
+            "qr": "",
+            "qr_caption": "",
+            "qr_code": "",
+            "duration_ms": slide.duration_ms,
+            "start_date": slide.start_date.isoformat() if slide.start_date else None,
+            "end_date": slide.end_date.isoformat() if slide.end_date else None,
+            "weekdays": slide.weekdays,
+            "window": (
+                [slide.window_start, slide.window_end]
+                if slide.window_start is not None
+                else None
+            ),
+        }
     return {
         "id": slide.id,
         "kind": slide.kind.value,
@@ -243,6 +304,7 @@ def slide_snapshot(
         "image_sha": media.sha256 if media else "",
         "qr": payload,
         "qr_caption": slide.qr_caption,
+        "qr_code": code,
         "duration_ms": slide.duration_ms,
         "start_date": slide.start_date.isoformat() if slide.start_date else None,
         "end_date": slide.end_date.isoformat() if slide.end_date else None,
@@ -255,10 +317,38 @@ def slide_snapshot(
     }
 
 
+def overflowing(
+    snap: dict[str, Any], sizes: list[tuple[int, int]], media: Path | None = None
+) -> list[str]:
+    """The sizes ("1080x1920") at which the slide's text would be cut."""
+    spec = spec_from_snapshot(snap, media or Path("."))
+    return [f"{w}x{h}" for w, h in sizes if not fits(spec, w, h)]
+
+
+def sizes_for(session: Session, loop: Loop) -> list[tuple[int, int]]:
+    """The standard sizes and those of every screen that plays the loop."""
+    own = select(Screen.width, Screen.height).where(
+        Screen.revoked_at.is_(None),
+        (Screen.loop_id == loop.id)
+        | Screen.id.in_(
+            select(ScreenFeed.screen_id).where(ScreenFeed.loop_id == loop.id)
+        ),
+    )
+    found = {(w, h) for w, h in session.execute(own).all()}
+    return list(SIZES.values()) + sorted(found - set(SIZES.values()))
+
+
 def publish(
-    session: Session, loop: Loop, base_url: str, user_id: int | None = None
+    session: Session,
+    loop: Loop,
+    base_url: str,
+    user_id: int | None = None,
+    media: Path | None = None,
 ) -> LoopVersion:
-    """Freeze the enabled slides into a new immutable version (numbered, hashed)."""
+    """Freeze the enabled slides into a new immutable version (numbered, hashed).
+
+    Refuses (Invalid, naming the slides and sizes) when any slide's text would be
+    cut at a standard size or at the size of a screen that plays the loop."""
     slides = [
         slide_snapshot(session, s, base_url, strict=True)
         for s in loop.slides
@@ -266,6 +356,19 @@ def publish(
     ]
     if not slides:
         raise Invalid("Vòng chiếu chưa có trang nào đang bật để phát hành.")
+    sizes = sizes_for(session, loop)
+    failing = [
+        f"“{snap['title'] or snap['qr_caption'] or snap['id']}” "
+        f"({', '.join(x.replace('x', '×') for x in bad)})"
+        for snap in slides
+        if (bad := overflowing(snap, sizes, media))
+    ]
+    if failing:
+        raise Invalid(
+            "Chưa phát hành: chữ không vừa và sẽ bị cắt ở trang "
+            + "; ".join(failing)
+            + ". Hãy rút ngắn nội dung (hoặc tắt trang đó)."
+        )
     body = json.dumps({"slides": slides}, ensure_ascii=False, sort_keys=True)
     digest = hashlib.sha256(body.encode()).hexdigest()[:16]
     version = LoopVersion(
@@ -324,6 +427,8 @@ def follow_rotated_token(
         for slide in data["slides"]:
             if slide.get("qr") == old:
                 slide["qr"] = new
+                if slide.get("qr_code"):
+                    slide["qr_code"] = typed_code_line(base_url, new_token)
         body = json.dumps(data, ensure_ascii=False, sort_keys=True)
         digest = hashlib.sha256(body.encode()).hexdigest()[:16]
         session.add(

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
+import io
+import secrets
 from datetime import time
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from flask import (
@@ -21,28 +25,32 @@ from flask import (
 from flask.blueprints import BlueprintSetupState
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .. import audit, db
 from ..accounts.models import Role
 from ..auth import roles_required
-from ..errors import DomainError
+from ..errors import DomainError, Invalid
 from ..extensions import this_app
 from ..forms import CleanForm, apply_domain_error
 from ..jobs import queue
 from ..jobs.services import JobRequest, dedupe_key
 from ..venues import signals as venue_signals
 from ..venues.models import Venue
+from . import feeds, services, video
 from . import jobs as screen_jobs
-from . import services
 from .forms import KIND_LABELS, SIZE_LABELS, WEEKDAY_LABELS, LoopForm, SlideForm
 from .media import CleanImage, UploadPolicy, clean_image, store_image
 from .models import Loop, Media, Slide, SlideKind
 from .renders import cached_render, media_dir, render_dir, spec_from_snapshot
-from .screen import SIZES, parse_size
+from .screen import SIZES, encode_png, parse_size
+from .screen import render as screen_render
 
 bp = Blueprint("screens", __name__, url_prefix="/screens")
-EDITORS = (Role.EDITOR, Role.ADMIN)
+# Loops belong to an organisation (or the association): its manager, screen operator
+# or editor builds them; the province sees all.
+OPERATORS = (Role.EDITOR, Role.ADMIN, Role.MANAGER, Role.SCREENS)
 
 
 def _follow_rotated_token(app: Flask, *, session: Session, old: str, new: str) -> None:
@@ -53,6 +61,26 @@ def _follow_rotated_token(app: Flask, *, session: Session, old: str, new: str) -
 @bp.record_once
 def _subscribe(state: BlueprintSetupState) -> None:
     venue_signals.venue_token_rotated.connect(_follow_rotated_token, sender=state.app)
+    # First of the app's before-request functions: the CSRF check reads the form,
+    # so the larger limit must be set before anything parses the body.
+    state.app.before_request_funcs.setdefault(None, []).insert(0, _allow_video_upload)
+
+
+VIDEO_FORMS = ("screens.slide_new", "screens.slide_edit")
+
+
+def _allow_video_upload() -> None:
+    """The slide form of a signed-in user may send a video up to
+    SCREENS_VIDEO_MAX_BYTES; MAX_CONTENT_LENGTH stays small for every other
+    request (and for anonymous ones)."""
+    if (
+        request.endpoint in VIDEO_FORMS
+        and request.method == "POST"
+        and current_user.is_authenticated
+    ):
+        request.max_content_length = (
+            int(current_app.config["SCREENS_VIDEO_MAX_BYTES"]) + 1024 * 1024
+        )
 
 
 def _loop(loop_id: int) -> Loop:
@@ -64,7 +92,7 @@ def _base_url() -> str:
 
 
 @bp.get("/")
-@roles_required(*EDITORS)
+@roles_required(*OPERATORS)
 def loops() -> Any:
     s = db.session()
     rows = services.list_loops(s, current_user)
@@ -74,7 +102,7 @@ def loops() -> Any:
 
 
 @bp.post("/loops")
-@roles_required(*EDITORS)
+@roles_required(*OPERATORS)
 def loop_create() -> Any:
     form = LoopForm()
     s = db.session()
@@ -97,12 +125,22 @@ def loop_create() -> Any:
 
 
 @bp.get("/loops/<int:loop_id>")
-@roles_required(*EDITORS)
+@roles_required(*OPERATORS)
 def loop(loop_id: int) -> Any:
     s = db.session()
     lp = _loop(loop_id)
+    sizes = services.sizes_for(s, lp)
+    media = media_dir(current_app)
+    overflow = {
+        sl.id: services.overflowing(
+            services.slide_snapshot(s, sl, _base_url()), sizes, media
+        )
+        for sl in lp.slides
+        if sl.enabled
+    }
     return render_template(
         "screens/loop.html",
+        overflow=overflow,
         lp=lp,
         version=services.current_version(s, lp),
         changed=services.draft_changed(s, lp, _base_url()),
@@ -110,11 +148,13 @@ def loop(loop_id: int) -> Any:
         action_form=CleanForm(),
         rename_form=LoopForm(obj=lp),
         sizes=SIZE_LABELS,
+        association=feeds.is_association(current_user),
+        carriers=feeds.carriers(s, lp.id) if lp.organisation_id is None else 0,
     )
 
 
 @bp.post("/loops/<int:loop_id>/rename")
-@roles_required(*EDITORS)
+@roles_required(*OPERATORS)
 def loop_rename(loop_id: int) -> Any:
     s = db.session()
     lp = _loop(loop_id)
@@ -128,14 +168,16 @@ def loop_rename(loop_id: int) -> Any:
 
 
 @bp.post("/loops/<int:loop_id>/publish")
-@roles_required(*EDITORS)
+@roles_required(*OPERATORS)
 def loop_publish(loop_id: int) -> Any:
     s = db.session()
     lp = _loop(loop_id)
     if not CleanForm().validate_on_submit():
         abort(400)
     try:
-        version = services.publish(s, lp, _base_url(), current_user.id)
+        version = services.publish(
+            s, lp, _base_url(), current_user.id, media_dir(current_app)
+        )
     except DomainError as e:
         flash(_(e.message), "error")
         return redirect(url_for("screens.loop", loop_id=lp.id))
@@ -158,8 +200,47 @@ def loop_publish(loop_id: int) -> Any:
     return redirect(url_for("screens.loop", loop_id=lp.id))
 
 
+@bp.post("/loops/<int:loop_id>/feed")
+@roles_required(Role.EDITOR, Role.ADMIN)
+def loop_feed(loop_id: int) -> Any:
+    s = db.session()
+    lp = _loop(loop_id)
+    if not CleanForm().validate_on_submit():
+        abort(400)
+    if not feeds.is_association(current_user):
+        abort(404)
+    offered = request.form.get("offered") == "1"
+    try:
+        count = feeds.set_offered(s, lp, offered)
+    except DomainError as e:
+        flash(_(e.message), "error")
+        return redirect(url_for("screens.loop", loop_id=lp.id))
+    audit.record(
+        s,
+        user_id=current_user.id,
+        action="screens.feed_offer" if offered else "screens.feed_withdraw",
+        target=f"loop:{lp.id}",
+        ip=request.remote_addr or "",
+        screens=count,
+    )
+    if offered:
+        flash(_("Đã cung cấp %(name)s làm kênh chiến dịch.", name=lp.name), "success")
+    else:
+        flash(
+            _(
+                "Đã ngừng cung cấp %(name)s. %(n)s màn hình đang nhận kênh này sẽ "
+                "chiếu phần còn lại của lịch (hoặc trang mặc định) từ lần hỏi tiếp "
+                "theo; đăng ký của họ được giữ lại.",
+                name=lp.name,
+                n=count,
+            ),
+            "success",
+        )
+    return redirect(url_for("screens.loop", loop_id=lp.id))
+
+
 @bp.post("/loops/<int:loop_id>/order")
-@roles_required(*EDITORS)
+@roles_required(*OPERATORS)
 def loop_order(loop_id: int) -> Any:
     s = db.session()
     lp = _loop(loop_id)
@@ -179,7 +260,7 @@ def loop_order(loop_id: int) -> Any:
 
 
 @bp.post("/loops/<int:loop_id>/slides/<int:slide_id>/move")
-@roles_required(*EDITORS)
+@roles_required(*OPERATORS)
 def slide_move(loop_id: int, slide_id: int) -> Any:
     s = db.session()
     lp = _loop(loop_id)
@@ -192,7 +273,7 @@ def slide_move(loop_id: int, slide_id: int) -> Any:
 
 
 @bp.post("/loops/<int:loop_id>/slides/<int:slide_id>/delete")
-@roles_required(*EDITORS)
+@roles_required(*OPERATORS)
 def slide_delete(loop_id: int, slide_id: int) -> Any:
     s = db.session()
     lp = _loop(loop_id)
@@ -234,6 +315,72 @@ def _clean_upload(form: SlideForm) -> CleanImage | None:
         int(cfg["SCREENS_UPLOAD_MAX_BYTES"]), int(cfg["SCREENS_UPLOAD_MAX_PIXELS"])
     )
     return clean_image(raw, policy)
+
+
+def _video_upload(form: SlideForm) -> Any:
+    """The uploaded video's FileStorage (Invalid when too large), or None."""
+    upload = form.video.data
+    if not (upload and getattr(upload, "filename", "")):
+        return None
+    limit = int(current_app.config["SCREENS_VIDEO_MAX_BYTES"])
+    upload.stream.seek(0, 2)
+    size = upload.stream.tell()
+    upload.stream.seek(0)
+    if size > limit:
+        raise Invalid(f"Video lớn hơn {limit // (1024 * 1024)} MB.", field="video")
+    if size == 0:
+        raise Invalid("Tệp video trống.", field="video")
+    return upload
+
+
+def _store_video(s: Session, upload: Any, lp: Loop) -> Media:
+    """Check the video with ffmpeg, keep it beside the media folder and start its
+    transcoding job (the slide publishes once the job is done)."""
+    folder = media_dir(current_app) / "incoming"
+    folder.mkdir(parents=True, exist_ok=True)
+    tmp = folder / f"upload-{secrets.token_hex(8)}"
+    upload.stream.seek(0)  # a request that runs again reads it from the start
+    upload.save(tmp)
+    try:
+        info = video.inspect(tmp, int(current_app.config["SCREENS_VIDEO_MAX_SECONDS"]))
+        digest = _sha256(tmp)
+    except Exception:
+        tmp.unlink(missing_ok=True)
+        raise
+    existing = s.scalar(select(Media).where(Media.sha256 == digest))
+    if existing is not None and not existing.failed:
+        tmp.unlink(missing_ok=True)
+        return existing
+    name = digest[:32] + ".mp4"
+    tmp.replace(folder / name)
+    media = existing or Media(sha256=digest, filename=name, mime="video/mp4")
+    media.width, media.height = info.width, info.height
+    media.size_bytes = (folder / name).stat().st_size
+    media.duration_ms = round(info.seconds * 1000)
+    media.ready, media.failed = False, ""
+    media.uploaded_by = current_user.id
+    if existing is None:
+        s.add(media)
+    s.flush()
+    queue.submit(
+        this_app(),
+        s,
+        JobRequest(
+            kind=screen_jobs.VIDEO_TRANSCODE,
+            owner_id=current_user.id,
+            params={"media_id": media.id},
+            title=_("Chuyển mã video cho %(name)s", name=lp.name),
+        ),
+    )
+    return media
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
 
 
 def _slide_data(
@@ -290,12 +437,20 @@ def _slide_form(lp: Loop, slide: Slide | None, kind: SlideKind) -> Any:
         try:
             image = _clean_upload(form)
             data = _slide_data(form, kind, slide)
+            upload = _video_upload(form) if kind is SlideKind.VIDEO else None
+            if kind is SlideKind.VIDEO:
+                data.duration_ms = slide.duration_ms if slide else data.duration_ms
             # The whole form is valid before the image touches the disk: a refused
             # form leaves no file behind.
-            data.check(image_pending=image is not None)
+            data.check(image_pending=image is not None or upload is not None)
             if image is not None:
                 media = store_image(s, media_dir(current_app), image, current_user.id)
                 data.media_id = media.id
+            if upload is not None:
+                media = _store_video(s, upload, lp)
+                data.media_id = media.id
+                # The slide lasts as long as the film.
+                data.duration_ms = media.duration_ms or data.duration_ms
             if slide is None:
                 slide = services.add_slide(s, lp, data)
             else:
@@ -303,7 +458,24 @@ def _slide_form(lp: Loop, slide: Slide | None, kind: SlideKind) -> Any:
         except DomainError as e:
             apply_domain_error(form, e.field, _(e.message))
         else:
-            flash(_("Đã lưu trang chiếu. Nhớ phát hành để màn hình nhận."), "success")
+            bad = services.overflowing(
+                services.slide_snapshot(s, slide, _base_url()),
+                services.sizes_for(s, lp),
+                media_dir(current_app),
+            )
+            if bad:
+                flash(
+                    _(
+                        "Đã lưu, nhưng chữ không vừa ở %(sizes)s: sẽ bị cắt, và vòng "
+                        "chiếu không phát hành được cho đến khi rút ngắn.",
+                        sizes=", ".join(x.replace("x", "×") for x in bad),
+                    ),
+                    "error",
+                )
+            else:
+                flash(
+                    _("Đã lưu trang chiếu. Nhớ phát hành để màn hình nhận."), "success"
+                )
             return redirect(
                 url_for("screens.loop", loop_id=lp.id) + f"#slide-{slide.id}"
             )
@@ -319,11 +491,12 @@ def _slide_form(lp: Loop, slide: Slide | None, kind: SlideKind) -> Any:
         media=shown,
         weekday_labels=WEEKDAY_LABELS,
         min_s=_limits()[0] / 1000,
+        sizes=SIZE_LABELS,
     ), status
 
 
 @bp.route("/loops/<int:loop_id>/slides/new", methods=["GET", "POST"])
-@roles_required(*EDITORS)
+@roles_required(*OPERATORS)
 def slide_new(loop_id: int) -> Any:
     lp = _loop(loop_id)
     try:
@@ -334,7 +507,7 @@ def slide_new(loop_id: int) -> Any:
 
 
 @bp.route("/loops/<int:loop_id>/slides/<int:slide_id>", methods=["GET", "POST"])
-@roles_required(*EDITORS)
+@roles_required(*OPERATORS)
 def slide_edit(loop_id: int, slide_id: int) -> Any:
     lp = _loop(loop_id)
     slide = services.get_slide(db.session(), lp, slide_id)
@@ -345,7 +518,7 @@ def slide_edit(loop_id: int, slide_id: int) -> Any:
 
 
 @bp.get("/loops/<int:loop_id>/slides/<int:slide_id>/preview/<size>.png")
-@roles_required(*EDITORS)
+@roles_required(*OPERATORS)
 def slide_preview(loop_id: int, slide_id: int, size: str) -> Any:
     s = db.session()
     lp = _loop(loop_id)
@@ -362,8 +535,43 @@ def slide_preview(loop_id: int, slide_id: int, size: str) -> Any:
     return resp
 
 
+@bp.post("/loops/<int:loop_id>/draft-preview")
+@roles_required(*OPERATORS)
+def draft_preview(loop_id: int) -> Any:
+    """The slide as typed so far (not saved), at one size, for the live preview
+    beside the form; the sizes at which its text would be cut in ``X-Overflow``."""
+    s = db.session()
+    lp = _loop(loop_id)
+    try:
+        kind = SlideKind(request.args.get("kind", "poster"))
+        w, h = parse_size(request.args.get("size", "1920x1080"))
+    except ValueError:
+        abort(404)
+    form = SlideForm()
+    if not form.validate_on_submit():
+        return {"errors": form.errors}, 422
+    slide_id = request.args.get("slide", "")
+    slide = services.get_slide(s, lp, int(slide_id)) if slide_id.isdigit() else None
+    try:
+        data = _slide_data(form, kind, slide)
+    except DomainError as e:
+        return {"errors": {e.field or "": [_(e.message)]}}, 422
+    draft = Slide(id=0, **services.draft_fields(data))
+    snap = services.slide_snapshot(s, draft, _base_url())
+    media = media_dir(current_app)
+    spec = spec_from_snapshot(snap, media)
+    img = screen_render(spec, w, h)
+    img.thumbnail((960, 960))
+    resp = send_file(io.BytesIO(encode_png(img)), mimetype="image/png", max_age=0)
+    resp.headers["Cache-Control"] = "private, no-store"
+    resp.headers["X-Overflow"] = ",".join(
+        services.overflowing(snap, services.sizes_for(s, lp), media)
+    )
+    return resp
+
+
 @bp.get("/loops/<int:loop_id>/preview")
-@roles_required(*EDITORS)
+@roles_required(*OPERATORS)
 def loop_preview(loop_id: int) -> Any:
     lp = _loop(loop_id)
     custom = request.args.get("custom", "").strip()
@@ -380,26 +588,40 @@ def loop_preview(loop_id: int) -> Any:
     ), (422 if error else 200)
 
 
-@bp.get("/loops/<int:loop_id>/export")
-@roles_required(*EDITORS)
-@db.writes  # the download is audited
+@bp.route("/loops/<int:loop_id>/export", methods=["GET", "POST"])
+@roles_required(*OPERATORS)
 def loop_export(loop_id: int) -> Any:
+    """The export form (GET); the export itself is started by the form's POST as a
+    job with progress (rendering and encoding take tens of seconds), never by a
+    link a crawler or a prefetch could follow."""
     s = db.session()
     lp = _loop(loop_id)
     version = services.current_version(s, lp)
-    size = request.args.get("size", "")
-    if not size or version is None:
+    form = CleanForm()
+
+    def page(status: int) -> Any:
         return render_template(
-            "screens/export.html", lp=lp, version=version, sizes=SIZE_LABELS
-        )
+            "screens/export.html",
+            lp=lp,
+            version=version,
+            sizes=SIZE_LABELS,
+            form=form,
+        ), status
+
+    if request.method == "GET":
+        return page(200)
+    if not form.validate_on_submit():
+        abort(400)
+    if version is None:
+        flash(_("Hãy phát hành vòng chiếu trước khi xuất."), "error")
+        return page(422)
+    size = request.form.get("size", "")
     try:
-        w, h = parse_size(request.args.get("custom", "") if size == "custom" else size)
+        w, h = parse_size(request.form.get("custom", "") if size == "custom" else size)
     except ValueError:
         flash(_("Kích thước có dạng rộng×cao, mỗi cạnh 240–4096 điểm ảnh."), "error")
-        return render_template(
-            "screens/export.html", lp=lp, version=version, sizes=SIZE_LABELS
-        ), 422
-    video = request.args.get("video", "1") == "1"
+        return page(422)
+    video = "1" in request.form.getlist("video")
     audit.record(
         s,
         user_id=current_user.id,
@@ -409,7 +631,6 @@ def loop_export(loop_id: int) -> Any:
         version=version.number,
         size=f"{w}x{h}",
     )
-    # Rendering and encoding take tens of seconds: a job, never a request worker.
     params = {
         "loop_id": lp.id,
         "version_id": version.id,

@@ -61,6 +61,8 @@ def test_admin_invites_a_manager_who_sets_a_password_and_logs_in(
     mail = smtp_server.last_to("hieu.truong@quochoc.edu.vn")
     assert "Trường THPT Quốc Học" in mail.get_body(("plain",)).get_content()
     path = _path_to(smtp_server, "hieu.truong@quochoc.edu.vn", "/invite/")
+    listed = client.get("/admin/users").get_data(as_text=True)
+    assert "Lời mời đang chờ" in listed and "hieu.truong@quochoc.edu.vn" in listed
 
     # Only a digest of the link's token is stored.
     token = path.rsplit("/", 1)[-1]
@@ -481,3 +483,26 @@ def test_account_pages_read_in_english(client, make_user):
     page = client.get("/forgot").get_data(as_text=True)
     assert "Forgotten password" in page and "Quên mật khẩu" not in page
     assert "This link is wrong" in client.get("/reset/" + "A" * 43).get_data(True)
+
+
+def test_expired_links_are_forgotten_after_thirty_days(app, session, make_org):
+    from signage.jobs import housekeeping
+
+    org = make_org()
+    with app.app_context(), get_db(app).write() as s:
+        for email in ("old@example.vn", "fresh@example.vn"):
+            links.invite(
+                s,
+                email=email,
+                role=Role.MANAGER,
+                organisation_id=org.id,
+                invited_by=None,
+            )
+        s.commit()
+    session.execute(
+        update(Invitation)
+        .where(Invitation.email == "old@example.vn")
+        .values(expires_at=utcnow() - timedelta(days=31))
+    )
+    assert housekeeping.purge_account_links(app) == 1
+    assert list(session.scalars(select(Invitation.email))) == ["fresh@example.vn"]

@@ -11,6 +11,7 @@ import pytest
 from flask import Flask
 
 from ..live import LiveServer
+from ..units.tree import hue  # noqa: F401  (issue 11's walk uses the units' tree)
 
 CHROMIUM = os.environ.get("SIGNAGE_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [

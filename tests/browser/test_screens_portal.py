@@ -78,3 +78,68 @@ def test_drag_and_drop_reorders_slides(live_server, page, session, app, make_use
     assert page.locator("#slides li[data-id]").evaluate_all(
         "els => els.map(e => e.dataset.id)"
     ) == [str(ids[2]), str(ids[0]), str(ids[1])]
+
+
+def _sign_in_as(page, url, user) -> None:
+    page.goto(url + "/login")
+    page.fill("#email", user.email)
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(lambda u: "/login" not in u)
+
+
+def test_business_manager_pairs_its_screen_subscribes_a_feed_and_sees_overflow(
+    browser, live_server, page, session, app, make_user, make_org
+):
+    from signage.screens import feeds
+
+    feed = _loop(session, app, ["Cài ứng dụng Hue-S"])
+    feeds.set_offered(session, feed, True)
+    session.commit()
+    org = make_org(name="Khách sạn Hương Giang")
+    screen_tab = browser.new_context(viewport={"width": 640, "height": 360}).new_page()
+    screen_tab.goto(live_server.url + "/play")
+    screen_tab.wait_for_function(
+        "() => /^[2-9A-Z]{6}$/.test(document.getElementById('code').textContent.trim())"
+    )
+    code = screen_tab.inner_text("#code").strip()
+
+    _sign_in_as(page, live_server.url, make_user(Role.MANAGER, org))
+    page.goto(live_server.url + "/screens/pair")
+    page.fill("#code", code)
+    page.fill("#name", "TV sảnh khách sạn")
+    feed_box = page.get_by_label("Chiến dịch tháng 12")
+    assert feed_box.is_checked()  # offered feeds are proposed by default
+    page.click("main button[type=submit]")
+    page.wait_for_url("**/screens/devices")
+    feed_slide = str(feed.slides[0].id)
+    screen_tab.wait_for_function(
+        f"() => document.body.dataset.slide === '{feed_slide}'", timeout=10_000
+    )
+    screen = session.scalar(select(Screen))
+    assert screen.organisation_id == org.id and [f.loop_id for f in screen.feeds] == [
+        feed.id
+    ]
+    screen_tab.context.close()
+
+    # Its own loop: an over-long text is flagged live at the portrait size, and
+    # publishing refuses it.
+    page.goto(live_server.url + "/screens/")
+    page.fill("#name", "Khuyến mãi")
+    page.click("main form button[type=submit]")
+    page.wait_for_url("**/screens/loops/*")
+    page.click("text=+ Áp phích")
+    page.fill("#title", "Ưu đãi")
+    page.select_option("#preview-size", "1080x1920")
+    page.fill("#body", "Giảm giá cho khách quét mã khi vào cửa. " * 24)
+    warn = page.locator("#preview-overflow")
+    warn.wait_for(state="visible", timeout=10_000)
+    assert "1080×1920" in warn.inner_text()
+    page.fill("#body", "Giảm giá 20 % cho khách quét mã khi vào cửa.")
+    page.locator("#preview-ok").wait_for(state="visible", timeout=10_000)
+    assert page.locator("#preview-overflow").is_hidden()
+    page.fill("#body", "Giảm giá cho khách quét mã khi vào cửa. " * 24)
+    page.click("#slide-form button[type=submit]")
+    page.wait_for_url("**/screens/loops/*")
+    page.click("text=Phát hành thay đổi")
+    assert "Chưa phát hành: chữ không vừa" in page.inner_text("main")

@@ -131,9 +131,9 @@ def test_deleted_card_stops_working_everywhere(
 def test_unused_cards_are_purged(app, session):
     from signage.checkin.services import Visitor
 
-    old = services.create_card(session, Visitor("Người cũ", "+84901111111"))
+    old = services.create_card(session, Visitor("Người cũ", "+84901111111"), secret="s")
     old.last_used_at = utcnow() - timedelta(days=91)
-    services.create_card(session, Visitor("Người mới", "+84902222222"))
+    services.create_card(session, Visitor("Người mới", "+84902222222"), secret="s")
     session.commit()
     out = app.test_cli_runner().invoke(args=["cards", "purge"])
     assert out.exit_code == 0 and "purged 1" in out.output

@@ -26,6 +26,7 @@ from sqlalchemy import func, select
 from signage.checkin.models import CheckIn
 
 from ..conftest import PG_URL
+from ..helpers import DATA_KEY
 from ..live import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -38,6 +39,7 @@ def _start_gunicorn(db_url: str, port: int, log: Any) -> subprocess.Popen[bytes]
         **os.environ,
         "SIGNAGE_ENV": "production",
         "SIGNAGE_SECRET_KEY": "concurrency-test-secret-0123456789abcdef",
+        "SIGNAGE_DATA_KEY": DATA_KEY,
         "SIGNAGE_PUBLIC_BASE_URL": "https://qr.example.vn",
         "SIGNAGE_SMTP_URL": "smtp://127.0.0.1:25",
         "SIGNAGE_DATABASE_URL": db_url,

@@ -14,7 +14,7 @@ from signage.checkin import people
 from signage.checkin.models import CheckIn
 from signage.csvout import neutralise
 
-from ..helpers import login
+from ..helpers import export, login
 
 NFD = unicodedata.normalize("NFD", "Nguyễn Thị Ánh")
 
@@ -90,8 +90,8 @@ def test_hostile_names_export_inert(client, session, make_venue, make_user, scan
     log = client.get(f"/orgs/{venue.organisation_id}/venues/{venue.id}/checkins")
     assert log.status_code == 200
     assert "<script>alert" not in log.get_data(as_text=True)
-    raw = client.get(
-        f"/orgs/{venue.organisation_id}/venues/{venue.id}/checkins.csv"
+    raw = export(
+        client, f"/orgs/{venue.organisation_id}/venues/{venue.id}/checkins.csv"
     ).get_data()
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))[1:]
     assert len(rows) == len(stored_names)

@@ -15,7 +15,7 @@ from signage.audit import AuditEvent
 from signage.checkin import services
 from signage.checkin.models import CheckIn
 
-from ..helpers import login
+from ..helpers import export, login
 
 
 def _add(session, venue, name, phone, at=None, **kw):
@@ -133,9 +133,9 @@ def test_pagination_and_hourly_chart(client, session, make_venue, make_user):
             public_ref=f"ref{i:05d}",
             submission_id=f"sub{i:05d}",
             name=f"Khách {i:03d}",
-            name_fold=f"khach {i:03d}",
             phone=f"+8490{i:07d}",
             phone_hash=f"h{i}",
+            name_hash=f"n{i}",
             checked_in_at=base - timedelta(seconds=i),
             auto_out_at=base + timedelta(hours=1),
         )
@@ -169,7 +169,9 @@ def test_csv_export_is_excel_safe_and_audited(client, session, make_venue, make_
     _add(session, venue, '=HYPERLINK("http://x")', "0901234567")
     _add(session, venue, 'Bùi "Tí", Tèo', "+84 912 345 678")
     user = _manager(make_user, client, venue.organisation)
-    resp = client.get(f"/orgs/{venue.organisation_id}/venues/{venue.id}/checkins.csv")
+    resp = export(
+        client, f"/orgs/{venue.organisation_id}/venues/{venue.id}/checkins.csv"
+    )
     assert resp.status_code == 200 and resp.is_streamed
     assert resp.headers["Content-Type"] == "text/csv; charset=utf-8"
     raw = resp.get_data()
@@ -185,13 +187,34 @@ def test_csv_export_is_excel_safe_and_audited(client, session, make_venue, make_
     assert by_phone["0901234567"][3] == "Quầy =lễ tân"  # only leading '=' matters
     (event,) = _audits(session, "checkins.export.csv")
     assert event.user_id == user.id
+    assert event.reason == "Báo cáo số lượt khách cho Sở"
+
+
+def test_an_export_asks_for_a_reason_first(client, session, make_venue, make_user):
+    venue = make_venue()
+    _add(session, venue, "Võ Thị H", "0907777777")
+    _manager(make_user, client, venue.organisation)
+    url = f"/orgs/{venue.organisation_id}/venues/{venue.id}/checkins.csv?q=V"
+    page = client.get(url)  # the log's link: a page asking why, no data
+    assert page.status_code == 200 and page.mimetype == "text/html"
+    body = page.get_data(as_text=True)
+    assert "Cần nêu lý do" in body and "0907777777" not in body
+    assert f'action="{url}"' in body.replace("&amp;", "&")
+    short = export(client, url, reason="xem")
+    assert short.status_code == 422 and short.mimetype == "text/html"
+    assert not _audits(session, "checkins.export.csv")
+    done = export(client, url, reason="Sở yêu cầu số liệu tuần")
+    assert done.mimetype == "text/csv"
+    (event,) = _audits(session, "checkins.export.csv")
+    assert event.reason == "Sở yêu cầu số liệu tuần"
+    assert event.detail_dict["search"] == "V"
 
 
 def test_xlsx_export_has_text_cells_only(client, session, make_venue, make_user):
     venue = make_venue()
     _add(session, venue, "=A1+B2", "0901234567")
     _manager(make_user, client, venue.organisation)
-    resp = client.get(f"/orgs/{venue.organisation_id}/checkins.xlsx")
+    resp = export(client, f"/orgs/{venue.organisation_id}/checkins.xlsx")
     assert resp.status_code == 200
     wb = openpyxl.load_workbook(io.BytesIO(resp.get_data()))
     ws = wb.active
@@ -238,7 +261,7 @@ def test_xlsx_continues_on_a_new_sheet_past_the_row_limit(
     for i in range(5):
         _add(session, venue, f"Khách {i}", f"090123450{i}")
     _manager(make_user, client, venue.organisation)
-    resp = client.get(f"/orgs/{venue.organisation_id}/checkins.xlsx")
+    resp = export(client, f"/orgs/{venue.organisation_id}/checkins.xlsx")
     wb = openpyxl.load_workbook(io.BytesIO(resp.get_data()))
     assert wb.sheetnames == ["Khai báo", "Khai báo (2)", "Khai báo (3)"]
     rows = [r for ws in wb for r in ws.iter_rows(min_row=2, values_only=True)]
@@ -256,7 +279,5 @@ def test_venue_filter_cannot_reach_another_organisation(
     url = f"/orgs/{mine.organisation_id}/checkins"
     page = client.get(url, query_string={"venue": theirs.id}).get_data(as_text=True)
     assert "Khách tổ chức khác" not in page and "Khách của tôi" in page
-    csv_text = client.get(url + ".csv", query_string={"venue": theirs.id}).get_data(
-        as_text=True
-    )
+    csv_text = export(client, f"{url}.csv?venue={theirs.id}").get_data(as_text=True)
     assert "Khách tổ chức khác" not in csv_text and "Khách của tôi" in csv_text

@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 
 from signage import ConfigError, create_app
+from signage.crypto import new_key
 
 
 def test_healthz_reports_database(client):
@@ -27,6 +28,13 @@ def test_healthz_reports_a_database_that_does_not_answer(app, client):
         {"SECRET_KEY": "short", "PUBLIC_BASE_URL": "https://qr.example.vn"},
         {"SECRET_KEY": "x" * 40, "PUBLIC_BASE_URL": ""},
         {"SECRET_KEY": "x" * 40, "PUBLIC_BASE_URL": "http://insecure.example.vn"},
+        # No data key (names and phones could not be encrypted), or not a key.
+        {"SECRET_KEY": "x" * 40, "PUBLIC_BASE_URL": "https://qr.example.vn"},
+        {
+            "SECRET_KEY": "x" * 40,
+            "PUBLIC_BASE_URL": "https://qr.example.vn",
+            "DATA_KEY": "not-a-key",
+        },
     ],
 )
 def test_production_refuses_to_start_without_real_secrets(overrides):
@@ -40,6 +48,7 @@ def test_production_starts_with_real_settings():
             "ENV": "production",
             "SECRET_KEY": "k" * 48,
             "PUBLIC_BASE_URL": "https://qr.hue.gov.vn/",
+            "DATA_KEY": new_key(),
             "SMTP_URL": "smtps://signage:secret@mail.hue.gov.vn",
         }
     )

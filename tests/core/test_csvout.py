@@ -50,3 +50,31 @@ def test_venues_list_cli_neutralises_formula_names(app, make_org, make_venue):
     assert out.exit_code == 0, out.output
     rows = list(csv.reader(io.StringIO(out.output)))
     assert [venue.token, '\'=HYPERLINK("http://x")', "'@Công ty"] in rows
+
+
+def test_csv_responses_name_their_charset_once(app, make_user, make_org):
+    from signage.accounts.models import Role
+    from tests.helpers import login
+
+    org = make_org()
+    seen = {}
+    for role, urls in (
+        (
+            Role.ADMIN,
+            [
+                "/reports/deployment.csv",
+                "/reports/laggards.csv",
+                "/reports/adoption.csv",
+                "/screens/reports.csv",
+            ],
+        ),
+        (Role.MANAGER, [f"/orgs/{org.id}/venues/import/template.csv"]),
+    ):
+        client = app.test_client()
+        login(client, make_user(role, org if role is Role.MANAGER else None))
+        for url in urls:
+            resp = client.get(url)
+            assert resp.status_code == 200, url
+            seen[url] = resp.headers["Content-Type"]
+            resp.close()
+    assert set(seen.values()) == {"text/csv; charset=utf-8"}, seen

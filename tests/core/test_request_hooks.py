@@ -8,7 +8,7 @@ import hashlib
 from pathlib import Path
 
 from signage.accounts.models import Role
-from tests.helpers import login
+from tests.helpers import DATA_KEY, login
 
 
 def _set_cookies(resp):
@@ -66,6 +66,8 @@ def test_production_sends_hsts_and_nginx_example_too(tmp_path, client):
             "SECRET_KEY": "k" * 48,
             "PUBLIC_BASE_URL": "https://qr.hue.gov.vn",
             "DATABASE_URL": f"sqlite:///{tmp_path / 'p.db'}",
+            "SMTP_URL": "smtps://signage:secret@mail.hue.gov.vn",
+            "DATA_KEY": DATA_KEY,
         }
     )
     resp = prod.test_client().get("/no-such-page")

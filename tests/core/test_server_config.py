@@ -35,3 +35,19 @@ def test_threaded_server_on_request(monkeypatch):
     conf = _settings(monkeypatch, SIGNAGE_WORKER_CLASS="gthread", SIGNAGE_THREADS="2")
     assert conf["threads"] == 2
     assert _settings(monkeypatch, SIGNAGE_ACCESS_LOG="-")["accesslog"] == "-"
+
+
+def test_a_missing_data_key_stops_the_server_before_any_worker(monkeypatch):
+    for key, value in {
+        "SIGNAGE_ENV": "production",
+        "SIGNAGE_SECRET_KEY": "k" * 48,
+        "SIGNAGE_PUBLIC_BASE_URL": "https://qr.example.vn",
+        "SIGNAGE_SMTP_URL": "smtp://127.0.0.1:25",
+    }.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.delenv("SIGNAGE_DATA_KEY", raising=False)
+    conf = _settings(monkeypatch)
+    with pytest.raises(SystemExit) as stopped:
+        conf["on_starting"](None)
+    message = str(stopped.value)
+    assert "\n" not in message and "SIGNAGE_DATA_KEY" in message

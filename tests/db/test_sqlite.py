@@ -127,6 +127,9 @@ def test_several_workers_on_an_old_sqlite_are_refused(monkeypatch):
     conf = _gunicorn_conf()
     monkeypatch.setattr("signage.db.sqlite_version", lambda: (3, 40, 1))
     monkeypatch.delenv("SIGNAGE_DATABASE_URL", raising=False)
+    monkeypatch.setenv(
+        "SIGNAGE_ENV", "testing"
+    )  # settings that start (see on_starting)
     conf.workers = 4
     with pytest.raises(RuntimeError, match="3.51.3"):
         conf.on_starting(None)

@@ -13,7 +13,7 @@ from signage.accounts.models import Role
 from signage.checkin import services as checkins
 from signage.jobs.models import Job
 
-from ..helpers import job_result, login
+from ..helpers import export, job_result, login
 from .conftest import job_id_of
 
 
@@ -38,7 +38,7 @@ def test_a_small_export_still_streams_at_once(client, session, make_venue, make_
     venue = make_venue()
     _visits(session, venue, 2)
     login(client, make_user(Role.MANAGER, venue.organisation))
-    resp = client.get(f"/orgs/{venue.organisation_id}/checkins.csv")
+    resp = export(client, f"/orgs/{venue.organisation_id}/checkins.csv")
     assert resp.status_code == 200 and resp.is_streamed
     assert session.query(Job).count() == 0
 
@@ -50,7 +50,7 @@ def test_a_large_csv_export_is_a_job_with_every_row(
     _visits(session, venue, 3)
     login(client, make_user(Role.MANAGER, venue.organisation))
     url = f"/orgs/{venue.organisation_id}/venues/{venue.id}/checkins.csv"
-    resp = job_result(client, client.get(url))
+    resp = job_result(client, export(client, url))
     assert resp.status_code == 200
     text = resp.get_data().decode("utf-8-sig")
     resp.close()
@@ -67,7 +67,7 @@ def test_a_large_xlsx_export_is_a_job_with_text_cells(
     venue = make_venue()
     _visits(session, venue, 3)
     login(client, make_user(Role.MANAGER, venue.organisation))
-    first = client.get(f"/orgs/{venue.organisation_id}/checkins.xlsx")
+    first = export(client, f"/orgs/{venue.organisation_id}/checkins.xlsx")
     resp = job_result(client, first)
     wb = openpyxl.load_workbook(io.BytesIO(resp.get_data()))
     resp.close()

@@ -257,6 +257,7 @@ def test_housekeeping_is_on_the_queues_schedule(app):
     assert "signage.reports.refresh_rollups" in due(3, 46)
     assert "signage.mail.send_due" in due(3, 46)
     assert "signage.mail.purge_sent" in due(20, 30)
+    assert "signage.accounts.purge_links" in due(20, 40)
     assert due(3, 46) == {
         "signage.reap_jobs_periodic",
         "signage.reports.refresh_rollups",

@@ -17,7 +17,7 @@ from signage.mail import delivery
 from signage.mail.models import MailState, OutboxMail, Transport
 from signage.mail.services import queue_mail
 
-from ..helpers import login, post_form
+from ..helpers import DATA_KEY, login, post_form
 from ..mailserver import free_port, link_path, links
 
 TEXT = "Chào anh Nguyễn Văn Bình,\n\nMở liên kết: https://qr.example.vn/invite/abc123\n"
@@ -201,6 +201,7 @@ PROD = {
     "ENV": "production",
     "SECRET_KEY": "k" * 48,
     "PUBLIC_BASE_URL": "https://qr.example.vn",
+    "DATA_KEY": DATA_KEY,
     "DATABASE_URL": "sqlite://",
 }
 

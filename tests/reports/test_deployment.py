@@ -12,6 +12,7 @@ from signage.accounts.models import OrgKind, Role
 from signage.checkin import services as checkins
 from signage.db import utcnow
 from signage.posters.models import BoardDownload
+from signage.reports.models import BoardPosting
 
 from ..helpers import csrf_token, login
 
@@ -36,6 +37,14 @@ def province(session, make_org, make_venue):
                 venue_id=venue.id, organisation_id=venue.organisation_id, size=size
             )
         )
+    # Opening v2's board to look at it is not producing it for print.
+    session.add(
+        BoardDownload(
+            venue_id=v2.id, organisation_id=v2.organisation_id, size="a4", preview=True
+        )
+    )
+    # The school's manager confirmed v1's board is on the wall.
+    session.add(BoardPosting(venue_id=v1.id, organisation_id=school.id))
     now = utcnow()
     for i, (venue, age) in enumerate(((v1, 1), (v1, 2), (v2, 10), (v3, 0))):
         checkins.check_in(
@@ -67,6 +76,7 @@ def test_figures_by_kind_ward_and_total(app, session, province):
         2,
         2,
     )
+    assert (t.venues_posted, t.organisations_posted) == (1, 1)
     by_kind = {r.key: r for r in report.by_kind}
     assert by_kind[OrgKind.SCHOOL].venues == 3
     assert by_kind[OrgKind.SCHOOL].venues_printed == 1
@@ -109,7 +119,10 @@ def test_admin_reads_the_report_and_downloads_csv(client, make_user, province):
     rows = list(csv.reader(io.StringIO(resp.data.decode("utf-8-sig"))))
     assert rows[0][0] == "ma_phuong_xa"
     total = rows[-1]
-    assert total[1] == "TỔNG" and total[2:] == ["3", "2", "4", "4", "2", "2"]
+    assert total[1] == "TỔNG" and total[2:8] == ["3", "2", "4", "4", "2", "2"]
+    # Boards confirmed posted: organisations, venues.
+    assert rows[0][8:] == ["to_chuc_da_dan_bang", "dia_diem_da_dan_bang"]
+    assert total[8:] == ["1", "1"]
 
     resp = client.get("/reports/laggards.csv")
     rows = list(csv.reader(io.StringIO(resp.data.decode("utf-8-sig"))))
@@ -150,12 +163,16 @@ def test_cli_prints_the_table(app, province):
     assert lines[-1] == ',"TOTAL",3,2,4,4,2,2'
 
 
-def test_organisations_report_staff_adoption(client, session, make_org, make_user):
+def test_organisations_report_staff_adoption(
+    client, session, make_org, make_user, make_venue
+):
     from signage.reports import services
 
     school = make_org(name="Trường THPT Hai Bà Trưng", kind=OrgKind.SCHOOL)
     police = make_org(name="Công an phường Thuận Hóa", kind=OrgKind.POLICE)
     make_org(name="Trường chưa báo cáo", kind=OrgKind.SCHOOL)
+    gate = make_venue(school, name="Cổng trường")
+    make_venue(school, name="Phòng hội đồng")
     manager = make_user(Role.MANAGER, school)
     login(client, manager)
     url = f"/reports/orgs/{school.id}"
@@ -164,7 +181,6 @@ def test_organisations_report_staff_adoption(client, session, make_org, make_use
         "csrf_token": token,
         "staff_total": "80",
         "staff_with_app": "60",
-        "boards_posted": "3",
         "screens_running": "1",
         "note": "Đã dán ở cổng và phòng hội đồng",
     }
@@ -176,8 +192,17 @@ def test_organisations_report_staff_adoption(client, session, make_org, make_use
     assert "không thể lớn hơn" in bad.get_data(as_text=True)
     assert client.post(url, data={**form, "staff_total": "-1"}).status_code == 422
     assert "72" in client.get(url).get_data(as_text=True)
+    # The report carries what the system knew: 2 venues, no board produced yet.
+    latest = services.org_reports(session, school.id, limit=1)[0]
+    assert (latest.venues, latest.boards_produced, latest.boards_posted) == (2, 0, 0)
 
-    services.submit_report(session, police.id, services.ReportData(40, 10, 1, 0), None)
+    # Boards posted are counted from the confirmations, not typed in.
+    resp = client.post(
+        f"/reports/orgs/{school.id}/venues/{gate.id}/posted",
+        data={"csrf_token": token},
+    )
+    assert resp.status_code == 302
+    services.submit_report(session, police.id, services.ReportData(40, 10, 0), None)
     session.commit()
     rows, total = services.adoption(session, province_code=46)
     by_kind = {r.key: r for r in rows}
@@ -186,6 +211,7 @@ def test_organisations_report_staff_adoption(client, session, make_org, make_use
         by_kind[OrgKind.SCHOOL].reported,
     ) == (2, 1)
     assert by_kind[OrgKind.SCHOOL].staff_with_app == 72
+    assert by_kind[OrgKind.SCHOOL].boards_posted == 1
     assert (total.staff_total, total.staff_with_app, total.reported) == (120, 82, 2)
 
     other = client.application.test_client()
@@ -201,4 +227,4 @@ def test_organisations_report_staff_adoption(client, session, make_org, make_use
             io.StringIO(admin.get("/reports/adoption.csv").data.decode("utf-8-sig"))
         )
     )
-    assert rows[-1] == ["TỔNG", "3", "2", "120", "82", "4", "1"]
+    assert rows[-1] == ["TỔNG", "3", "2", "120", "82", "1", "1"]

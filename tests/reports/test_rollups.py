@@ -36,9 +36,9 @@ def _add(session, venue, at: datetime, n: int = 1) -> None:
                 "public_ref": f"r{i:012d}",
                 "submission_id": f"s{i:012d}",
                 "name": "Khách",
-                "name_fold": "khach",
                 "phone": "+84901234567",
                 "phone_hash": f"h{i}",
+                "name_hash": f"n{i}",
                 "checked_in_at": at,
                 "auto_out_at": at + timedelta(hours=1),
             }

@@ -12,7 +12,7 @@ from PIL import Image, ImageCms
 
 from signage.accounts.models import Role
 from signage.screens.export import _frame_counts, probe, slug
-from tests.helpers import job_result, login
+from tests.helpers import job_result, login, post_form
 
 SLIDES = [
     {
@@ -105,14 +105,12 @@ def test_cli_refuses_unpublished_loops_and_bad_sizes(app, make_loop, tmp_path):
 def test_portal_export_without_video(client, session, make_user, make_loop, tmp_path):
     login(client, make_user(Role.EDITOR))
     loop = make_loop(SLIDES)
-    assert "Tải gói ZIP" in client.get(f"/screens/loops/{loop.id}/export").get_data(
-        as_text=True
-    )
+    url = f"/screens/loops/{loop.id}/export"
+    assert "Tạo gói ZIP" in client.get(url).get_data(as_text=True)
+    # Opening the page (or following a link) starts nothing: only the form's POST.
+    assert client.get(url + "?size=1920x1080").status_code == 200
     resp = job_result(
-        client,
-        client.get(
-            f"/screens/loops/{loop.id}/export?size=custom&custom=1366x768&video=0"
-        ),
+        client, post_form(client, url, {"size": "custom", "custom": "1366x768"})
     )
     assert resp.status_code == 200 and resp.mimetype == "application/zip"
     data = resp.get_data()
@@ -127,11 +125,12 @@ def test_portal_export_without_video(client, session, make_user, make_loop, tmp_
     )
     assert event is not None and event.target == f"loop:{loop.id}"
     assert (
-        client.get(
-            f"/screens/loops/{loop.id}/export?size=custom&custom=1x1"
-        ).status_code
-        == 422
+        post_form(client, url, {"size": "custom", "custom": "1x1"}).status_code == 422
     )
+    events = session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "screens.export")
+    ).all()
+    assert len(events) == 1  # the GETs and the refused size exported nothing
 
 
 def test_mp4_shows_each_slide_for_its_duration_even_hour_long_ones(tmp_path):

@@ -33,7 +33,10 @@ def _visit(session, venue, name, phone, at, out_after=None):
         now=at,
     )
     row = session.scalars(
-        select(CheckIn).where(CheckIn.phone == phone, CheckIn.checked_in_at == at)
+        select(CheckIn).where(
+            CheckIn.phone_hash == people.phone_hash(SECRET, phone),
+            CheckIn.checked_in_at == at,
+        )
     ).one()
     if out_after is not None:
         row.checked_out_at = at + out_after

@@ -99,3 +99,14 @@ def test_demo_load_is_idempotent(app, session):
     second = runner.invoke(args=["demo", "load"])
     assert second.exit_code == 0, second.output
     assert counts() == before
+
+
+def test_venues_list_cli_writes_formulas_as_text(app, make_org, make_venue):
+    org = make_org(name="@Công ty Lừa Đảo")
+    venue = make_venue(org, name='=HYPERLINK("http://x.vn","Bấm")')
+    out = app.test_cli_runner().invoke(args=["venues", "list"])
+    assert out.exit_code == 0, out.output
+    rows = list(csv.reader(io.StringIO(out.output)))
+    assert [venue.token, '\'=HYPERLINK("http://x.vn","Bấm")', "'@Công ty Lừa Đảo"] in (
+        rows
+    )

@@ -23,7 +23,9 @@
   var K_MANIFEST = "signage.manifest";
   var K_ETAG = "signage.etag";
   var K_QUEUE = "signage.plays";
+  var K_ALERT = "signage.alert";
   var MEDIA_CACHE = "signage-media-v1";
+  var PLAYER_VERSION = "2026.12-1"; // shown in the portal's fleet view
   var QUEUE_MAX = 40000;
   var BATCH = 500;
   var FALLBACK_MS = 10000;
@@ -31,6 +33,9 @@
   var layers = [document.getElementById("layer-a"), document.getElementById("layer-b")];
   var pairingPanel = document.getElementById("pairing");
   var fallbackPanel = document.getElementById("fallback");
+  var alertImg = document.getElementById("alert");
+  var videoEl = document.getElementById("video");
+  videoEl.muted = true; // autoplay is allowed muted; screens play no sound
 
   var state = {
     key: localStorage.getItem(K_KEY),
@@ -39,11 +44,18 @@
     queue: readJSON(K_QUEUE, []),
     front: 0,
     position: -1, // index in manifest.slides of the slide on screen
+    pos: {}, // per pool: index in manifest.slides of the pool's last slide shown
+    air: { campaign: 0, own: 0 }, // airtime planned per pool while both played
     current: null, // {item, start, plannedEnd}
     next: null, // {item, ready, failed, version}
     timer: null,
     pollTimer: null,
     flushing: false,
+    reported: "", // the status the server last acknowledged (JSON)
+    alert: readJSON(K_ALERT, null), // the emergency override on screen, if any
+    alertEtag: null,
+    alertTimer: null,
+    alertEnd: null,
     online: null,
     transitions: 0,
     recorded: 0, // proof-of-play records made since the page loaded
@@ -143,12 +155,16 @@
     localStorage.removeItem(K_KEY);
     localStorage.removeItem(K_MANIFEST);
     localStorage.removeItem(K_ETAG);
+    localStorage.removeItem(K_ALERT);
+    hideAlert();
+    clearTimeout(state.alertTimer);
     state.key = null;
     state.manifest = null;
     state.etag = null;
     state.current = null;
     state.next = null;
     state.position = -1;
+    state.pos = {};
     clearTimeout(state.timer);
     clearTimeout(state.pollTimer);
     layers.forEach(function (img) { img.className = ""; img.removeAttribute("src"); });
@@ -197,6 +213,7 @@
     if (etag) localStorage.setItem(K_ETAG, etag);
     if (changed) {
       state.position = -1; // a new version starts from its first slide
+      state.pos = {};
       state.next = null; // whatever was preloaded belongs to the old version
     }
     cacheMedia(m);
@@ -206,6 +223,7 @@
   function mediaUrls(m) {
     var urls = m.slides.map(function (s) { return s.src; });
     if (m.fallback) urls.push(m.fallback);
+    if (state.alert && state.alert.src) urls.push(state.alert.src); // kept for restarts
     return urls;
   }
 
@@ -278,22 +296,48 @@
     return true;
   }
 
-  /* Picks the next slide after the current position, or the fallback slide. */
+  /* Picks the next slide, or the fallback slide. A screen plays two pools: the
+   * campaign feeds and its organisation's own loop. Each pool keeps its own place;
+   * when both have something to show, the pool whose turn keeps the campaign's
+   * share of airtime closest to the province's setting goes next (counted only
+   * while both pools play, so a pool that was off-schedule never "catches up"). */
+  function nextInPool(m, pool, parts) {
+    var n = m.slides.length;
+    var last = state.pos[pool] === undefined ? -1 : state.pos[pool];
+    for (var step = 1; step <= n; step++) {
+      var i = (last + step + n) % n;
+      var s = m.slides[i];
+      if ((s.pool || "own") === pool && eligible(s, parts)) return i;
+    }
+    return -1;
+  }
+
+  function choosePool(m, c, o) {
+    var share = (m.share === undefined ? 50 : m.share) / 100;
+    var a = state.air, dc = m.slides[c].duration_ms, dO = m.slides[o].duration_ms;
+    var ifC = Math.abs((a.campaign + dc) / (a.campaign + a.own + dc) - share);
+    var ifO = Math.abs(a.campaign / (a.campaign + a.own + dO) - share);
+    return ifC <= ifO ? c : o;
+  }
+
   function pick() {
     var m = state.manifest;
     if (!m) return null;
-    var n = m.slides.length;
     var parts = localParts(new Date(), m.timezone);
-    for (var step = 1; step <= n; step++) {
-      var i = (state.position + step + n) % n;
-      if (eligible(m.slides[i], parts)) {
-        return { index: i, id: m.slides[i].id, src: m.slides[i].src,
-                 duration: m.slides[i].duration_ms, version: m.version };
-      }
+    var c = nextInPool(m, "campaign", parts);
+    var o = nextInPool(m, "own", parts);
+    var i = c >= 0 && o >= 0 ? choosePool(m, c, o) : (c >= 0 ? c : o);
+    if (i >= 0) {
+      var s = m.slides[i];
+      return { index: i, id: s.id, src: s.src, duration: s.duration_ms,
+               version: s.version || m.version, pool: s.pool || "own",
+               shared: c >= 0 && o >= 0, title: s.title, schedule: m.version,
+               type: s.type || "image", video: s.video || "" };
     }
     if (!m.fallback) return null;
     return { index: -1, id: 0, src: m.fallback, duration: Math.min(FALLBACK_MS, pollSeconds() * 1000),
-             version: m.version };
+             version: m.version, pool: "", shared: false, title: "", schedule: m.version,
+             type: "image", video: "" };
   }
 
   /* Playback ------------------------------------------------------------------ */
@@ -307,6 +351,13 @@
     var img = layers[1 - state.front];
     var next = { item: item, ready: false, failed: false, waiters: [] };
     state.next = next;
+    if (item.type === "video") {
+      // The one <video> may be playing the slide on screen: load the next film
+      // only when that one ends (advance), never under it.
+      if (state.current && state.current.item.type === "video") next.deferred = true;
+      else loadVideo(next);
+      return;
+    }
     if (img.getAttribute("src") !== item.src) img.src = item.src;
     img.decode().then(function () {
       next.ready = true;
@@ -319,11 +370,40 @@
     });
   }
 
+  function settle(next) {
+    var w = next.waiters;
+    next.waiters = [];
+    w.forEach(function (fn) { fn(); });
+  }
+
+  /* Video slides: one muted inline <video> above the image layers; ready once it
+   * can play, skipped (never a blank screen) when the file cannot be played. */
+  function loadVideo(next) {
+    var v = videoEl;
+    var url = next.item.video;
+    if (v.getAttribute("src") !== url) {
+      v.src = url;
+      v.load();
+    }
+    if (v.readyState >= 3) {
+      next.ready = true;
+      return;
+    }
+    var ok = function () { done(); next.ready = true; settle(next); };
+    var bad = function () { done(); next.failed = true; settle(next); };
+    var done = function () {
+      v.removeEventListener("canplay", ok);
+      v.removeEventListener("error", bad);
+    };
+    v.addEventListener("canplay", ok);
+    v.addEventListener("error", bad);
+  }
+
   function advance() {
     clearTimeout(state.timer);
     if (!state.key) return; // unpaired: the pairing panel is up, nothing to play
     var next = state.next;
-    if (!next || (state.manifest && next.item.version !== state.manifest.version)) {
+    if (!next || (state.manifest && next.item.schedule !== state.manifest.version)) {
       preload();
       next = state.next;
     }
@@ -332,6 +412,10 @@
       state.timer = setTimeout(advance, 1000);
       return;
     }
+    if (next.deferred) {
+      next.deferred = false;
+      loadVideo(next);
+    }
     if (!next.ready && !next.failed) {
       // Not decoded yet: keep the current slide a little longer, never a blank frame.
       next.waiters.push(function () { advance(); });
@@ -339,7 +423,10 @@
     }
     if (next.failed) {
       state.next = null;
-      state.position = next.item.index >= 0 ? next.item.index : state.position;
+      if (next.item.index >= 0) {
+        state.position = next.item.index;
+        state.pos[next.item.pool] = next.item.index;
+      }
       if (state.current || next.item.index >= 0) {
         state.timer = setTimeout(advance, 200); // skip the broken slide
       } else {
@@ -354,23 +441,39 @@
   function swap(item) {
     var now = Date.now();
     var prev = state.current;
-    var incoming = layers[1 - state.front];
-    var outgoing = layers[state.front];
-    incoming.className = "on";
-    outgoing.className = "off";
-    state.front = 1 - state.front;
+    if (item.type === "video") {
+      videoEl.currentTime = 0;
+      videoEl.className = "on";
+      var playing = videoEl.play();
+      if (playing && playing.catch) playing.catch(function () {});
+    } else {
+      var incoming = layers[1 - state.front];
+      var outgoing = layers[state.front];
+      incoming.className = "on";
+      outgoing.className = "off";
+      state.front = 1 - state.front;
+      if (videoEl.className) {
+        videoEl.className = "";
+        videoEl.pause();
+      }
+    }
     fallbackPanel.classList.remove("show");
     if (prev) record(prev, now);
     // Plan from the previous planned end (no drift) unless we are far behind it
     // (the tab slept, the next slide took long to decode): then from now.
     var base = prev && now - prev.plannedEnd < 1000 ? prev.plannedEnd : now;
-    state.current = { item: item, start: now, plannedEnd: base + item.duration };
-    if (item.index >= 0) state.position = item.index;
+    state.current = { item: item, start: now, plannedEnd: base + item.duration,
+                      hidden: !!state.alert };
+    if (item.index >= 0) {
+      state.position = item.index;
+      state.pos[item.pool] = item.index;
+      if (item.shared) state.air[item.pool] += item.duration;
+    }
     state.next = null;
     state.transitions++;
     document.body.dataset.slide = String(item.id);
     document.body.dataset.version = item.version || "";
-    state.history.push({ id: item.id, at: now });
+    state.history.push({ id: item.id, at: now, pool: item.pool });
     if (state.history.length > 200) state.history.shift();
     preload();
     state.timer = setTimeout(advance, Math.max(0, state.current.plannedEnd - Date.now()));
@@ -378,13 +481,82 @@
 
   function showFallbackPanel() {
     layers.forEach(function (img) { img.className = ""; });
+    videoEl.className = "";
+    videoEl.pause();
     fallbackPanel.classList.add("show");
+  }
+
+  /* Emergency override ----------------------------------------------------------
+   * Asked on a path of its own every alert_seconds (5 s by default, far more often
+   * than the manifest): a 304 while nothing changed. The override covers the loop
+   * until its end time (kept on the screen's own clock too, so it leaves on time
+   * with the network down), a cancel, or a newer override. The last answer is kept
+   * in localStorage, so a screen that restarts offline still shows it. */
+
+  function alertSeconds() {
+    return (state.manifest && state.manifest.alert_seconds) || 5;
+  }
+
+  function showAlert(a) {
+    if (!a || (a.ends_at && a.ends_at <= Date.now())) {
+      hideAlert();
+      return;
+    }
+    state.alert = a;
+    writeJSON(K_ALERT, a);
+    clearTimeout(state.alertEnd);
+    if (a.ends_at) state.alertEnd = setTimeout(hideAlert, a.ends_at - Date.now());
+    if (alertImg.getAttribute("src") !== a.src) {
+      alertImg.src = a.src;
+      alertImg.decode().then(function () { reveal(a); }, function () { reveal(a); });
+    } else {
+      reveal(a);
+    }
+  }
+
+  function reveal(a) {
+    if (state.alert !== a) return;
+    alertImg.classList.add("show");
+    document.body.dataset.alert = String(a.id);
+    if (state.current) state.current.hidden = true; // not airtime of the loop
+  }
+
+  function hideAlert() {
+    clearTimeout(state.alertEnd);
+    state.alert = null;
+    localStorage.removeItem(K_ALERT);
+    alertImg.classList.remove("show");
+    alertImg.removeAttribute("src");
+    delete document.body.dataset.alert;
+  }
+
+  function alertPoll() {
+    clearTimeout(state.alertTimer);
+    if (!state.key) return;
+    var headers = authHeaders();
+    if (state.alertEtag) headers["If-None-Match"] = state.alertEtag;
+    fetch("/play/api/alert", { headers: headers, cache: "no-store" })
+      .then(function (r) {
+        if (r.status === 200) {
+          state.alertEtag = r.headers.get("ETag");
+          return r.json().then(function (a) {
+            if (a.id) showAlert(a);
+            else hideAlert();
+          });
+        }
+        return null;
+      })
+      .catch(function () { /* offline: keep what is shown until its end time */ })
+      .then(function () {
+        if (state.key) state.alertTimer = setTimeout(alertPoll, jitter(alertSeconds()));
+      });
   }
 
   /* Proof of play ------------------------------------------------------------- */
 
   function record(shown, end) {
     if (!shown.item.id) return; // the fallback slide is not campaign airtime
+    if (shown.hidden) return; // an emergency override covered it
     state.queue.push({
       id: uuid(),
       slide: shown.item.id,
@@ -398,13 +570,36 @@
     if (state.queue.length >= 50 && state.online !== false) flush();
   }
 
+  /* What is on screen now, for the fleet view: the exact picture's URL (the override
+   * when one covers the loop), the player's version and its real resolution. */
+  function status() {
+    var dpr = window.devicePixelRatio || 1;
+    var shown = state.alert && alertImg.classList.contains("show")
+      ? { src: state.alert.src, label: state.alert.title || "" }
+      : state.current
+        ? { src: state.current.item.src, label: state.current.item.title || "" }
+        : { src: "", label: "" };
+    return {
+      src: shown.src ? new URL(shown.src, location.href).pathname : "",
+      label: shown.label,
+      version: PLAYER_VERSION,
+      size: Math.round(window.innerWidth * dpr) + "x" + Math.round(window.innerHeight * dpr)
+    };
+  }
+
+  /* Uploads queued plays (and the status when it changed) after every poll, so the
+   * server's proof of play is at most one poll interval behind the screen. */
   function flush() {
-    if (state.flushing || !state.queue.length || !state.key) return;
+    if (state.flushing || !state.key) return;
+    var now = status();
+    var nowJSON = JSON.stringify(now);
+    if (!state.queue.length && nowJSON === state.reported) return;
     state.flushing = true;
     var batch = state.queue.slice(0, BATCH);
     var headers = authHeaders();
     headers["Content-Type"] = "application/json";
-    fetch("/play/api/plays", { method: "POST", headers: headers, body: JSON.stringify({ plays: batch }) })
+    fetch("/play/api/plays", { method: "POST", headers: headers,
+                               body: JSON.stringify({ plays: batch, status: now }) })
       .then(function (r) {
         if (r.status === 401) {
           unpair();
@@ -415,6 +610,7 @@
       .then(function (res) {
         state.flushing = false;
         if (!res || !res.ids) return;
+        state.reported = nowJSON;
         var acked = {};
         res.ids.forEach(function (id) { acked[id] = true; });
         state.queue = state.queue.filter(function (p) { return !acked[p.id]; });
@@ -429,6 +625,8 @@
   /* Start --------------------------------------------------------------------- */
 
   function start() {
+    if (state.alert) showAlert(state.alert); // it was on when the screen went down
+    alertPoll();
     if (state.manifest) {
       cacheMedia(state.manifest);
       advance(); // play what we had at once, even offline
@@ -441,7 +639,7 @@
   if ("serviceWorker" in navigator) {
     navigator.serviceWorker.register("/play/sw.js", { scope: "/play" }).catch(function () {});
   }
-  window.signagePlayer = { state: state, flush: flush, poll: poll };
+  window.signagePlayer = { state: state, flush: flush, poll: poll, alertPoll: alertPoll };
   if (state.key) start();
   else pair();
 })();

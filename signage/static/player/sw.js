@@ -26,7 +26,8 @@ self.addEventListener("fetch", function (event) {
   var url = new URL(req.url);
   if (url.origin !== self.location.origin) return;
   var path = url.pathname;
-  if (path.indexOf("/play/slide/") === 0 || path.indexOf("/play/fallback/") === 0) {
+  if (path.indexOf("/play/slide/") === 0 || path.indexOf("/play/fallback/") === 0 ||
+      path.indexOf("/play/override/") === 0) {
     event.respondWith(
       caches.open(MEDIA).then(function (cache) {
         return cache.match(req).then(function (hit) {

@@ -1,0 +1,97 @@
+"""Posters that fit: title-safe margins, portrait space used, overflow reported,
+publishing refused, the typed code under a check-in QR, no one-word last line."""
+
+from __future__ import annotations
+
+from PIL import Image, ImageChops
+from sqlalchemy import select
+
+from signage.accounts.models import Role
+from signage.fonts import REGULAR
+from signage.screens import services
+from signage.screens.models import Loop, LoopVersion
+from signage.screens.screen import SlideSpec, _no_orphan, fits, render
+from tests.helpers import login, post_form
+
+DEMO = SlideSpec(
+    kind="poster",
+    title="Giải chạy 5K vì cộng đồng",
+    body="6 giờ sáng Chủ nhật, xuất phát tại Phu Văn Lâu.\n"
+    "Đăng ký miễn phí tại quầy lễ tân hoặc quét mã trước để nhận quà",
+    qr_payload="https://hue-s.vn/5k",
+    qr_caption="Đăng ký chạy 5K",
+)
+LONG = "Thông báo " + " ".join(["người dân cần quét mã khi vào cửa"] * 25)
+
+
+def _ink(img, bg=(11, 83, 148)):
+    """(left, top, right, bottom) of everything that is not the background."""
+    return ImageChops.difference(img, Image.new("RGB", img.size, bg)).getbbox()
+
+
+def test_text_keeps_five_percent_title_safe_margins_on_both_axes():
+    spec = SlideSpec(kind="poster", title="Tiêu đề rất dài " * 6, body="Nội dung " * 30)
+    for w, h in ((1920, 1080), (1080, 1920)):
+        left, top, right, bottom = _ink(render(spec, w, h))
+        assert top >= 0.05 * h and bottom <= 0.95 * h, (w, h)
+        assert left >= 0.05 * w and right <= 0.95 * w, (w, h)
+
+
+def test_the_demo_poster_fits_portrait_and_long_text_is_reported():
+    for w, h in ((1920, 1080), (1080, 1920), (720, 1280)):
+        assert fits(DEMO, w, h), (w, h)
+    long = SlideSpec(kind="poster", title="Thông báo", body=LONG)
+    assert fits(long, 1920, 1080)
+    assert not fits(long, 1080, 1920)
+
+
+def test_no_one_word_last_line_when_the_line_above_can_spare_one():
+    from PIL import ImageFont
+
+    font = ImageFont.truetype(str(REGULAR), 40)
+    lines = ["Đăng ký miễn phí tại quầy lễ tân", "quà"]
+    assert _no_orphan(lines, font.getlength, 800) == [
+        "Đăng ký miễn phí tại quầy lễ",
+        "tân quà",
+    ]
+    assert _no_orphan(["Hai từ", "quà"], font.getlength, 800) == ["Hai từ", "quà"]
+
+
+def test_check_in_qr_slides_print_the_code_to_type(session, app, make_venue, make_loop):
+    venue = make_venue()
+    loop = make_loop([{"kind": "qr", "title": "Quét mã", "qr_venue_id": venue.id}])
+    snap = services.slide_snapshot(session, loop.slides[0], "https://qr.example.vn")
+    assert snap["qr_code"] == (
+        f"Không quét được? Vào qr.example.vn/C, nhập mã {venue.token}"
+    )
+    base = SlideSpec(kind="qr", title="Quét mã", qr_payload=snap["qr"])
+    with_code = SlideSpec(**{**base.__dict__, "qr_code": snap["qr_code"]})
+    a, b = render(base, 1080, 1920), render(with_code, 1080, 1920)
+    assert _ink(b)[3] > _ink(a)[3]  # a line of text under the code
+
+
+def test_publishing_refuses_text_that_does_not_fit_and_names_the_sizes(
+    client, session, make_user
+):
+    login(client, make_user(Role.EDITOR))
+    post_form(client, "/screens/loops", {"name": "Thông báo"}, "/screens/")
+    loop = session.scalar(select(Loop))
+    form = {
+        "title": "Thông báo",
+        "body": LONG[:990],
+        "background": "#0b5394",
+        "foreground": "#ffffff",
+        "duration": "10",
+        "weekdays": [str(i) for i in range(7)],
+        "enabled": "y",
+    }
+    resp = post_form(client, f"/screens/loops/{loop.id}/slides/new?kind=poster", form)
+    assert resp.status_code == 302
+    page = client.get(resp.headers["Location"]).get_data(as_text=True)
+    assert "chữ không vừa ở 1080×1920" in page
+    resp = post_form(
+        client, f"/screens/loops/{loop.id}/publish", {}, f"/screens/loops/{loop.id}"
+    )
+    page = client.get(resp.headers["Location"]).get_data(as_text=True)
+    assert "Chưa phát hành: chữ không vừa" in page and "1080×1920" in page
+    assert session.scalar(select(LoopVersion)) is None

@@ -1,0 +1,232 @@
+"""Supervisors see their whole subtree and nothing else; the admin sees the root."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+import pytest
+
+from signage.errors import Invalid
+from signage.units import tree
+
+from ..helpers import login
+
+
+def _kpi(page: str, name: str) -> str:
+    m = re.search(rf'data-kpi="{name}">([^<]*)<', page)
+    assert m, name
+    return m.group(1).strip()
+
+
+def _csv(resp) -> list[list[str]]:
+    assert resp.status_code == 200
+    return list(csv.reader(io.StringIO(resp.get_data(as_text=True).lstrip("\ufeff"))))
+
+
+def test_ward_supervisor_sees_its_subtree_figures(client, hue):
+    login(client, hue.users["sup_a"])
+    page = client.get("/units/").get_data(as_text=True)
+    assert "UBND phường Thuận Hóa" in page
+    # hotel (2 venues, 1 board) + cafe (none) + the committee itself
+    assert _kpi(page, "organisations") == "3"
+    assert _kpi(page, "venues") == "2"
+    assert _kpi(page, "venues_boarded") == "1"
+    assert "Khách sạn Sông Hương" in page and "Cà phê Muối" in page
+    assert "Chợ Đông Ba" not in page  # the neighbour's member
+    assert "Trường THPT Hai Bà Trưng" not in page
+
+
+def test_a_ward_never_sees_its_neighbours_subtree(client, hue):
+    login(client, hue.users["sup_a"])
+    for url in (
+        f"/units/{hue.orgs['ward_b'].id}/",
+        f"/units/{hue.orgs['ward_b'].id}/dashboard.csv",
+        f"/units/{hue.orgs['ward_b'].id}/laggards.csv",
+        f"/units/orgs/{hue.orgs['market'].id}",
+        f"/units/orgs/{hue.orgs['market'].id}/venues/{hue.venues['stall'].id}",
+        f"/units/orgs/{hue.orgs['hotel'].id}/venues/{hue.venues['stall'].id}",
+    ):
+        assert client.get(url).status_code == 404, url
+    assert client.get(f"/units/orgs/{hue.orgs['hotel'].id}").status_code == 200
+
+
+def test_supervisor_cannot_climb_above_its_unit(client, hue, session, make_org):
+    top = make_org(name="UBND thành phố")
+    tree.set_parent(session, hue.orgs["ward_a"], top.id)
+    session.commit()
+    login(client, hue.users["sup_a"])
+    assert client.get(f"/units/{top.id}/").status_code == 404
+    assert client.get(f"/units/orgs/{top.id}").status_code == 404
+
+
+def test_admin_sees_the_root_and_drills_down(client, hue):
+    login(client, hue.users["admin"])
+    page = client.get("/units/").get_data(as_text=True)
+    assert _kpi(page, "organisations") == "7"
+    assert _kpi(page, "venues") == "4"
+    assert _kpi(page, "venues_boarded") == "2"
+    # a unit with members links to its dashboard, a leaf to its organisation page
+    assert f'href="/units/{hue.orgs["edu"].id}/"' in page
+    page = client.get(f"/units/{hue.orgs['edu'].id}/").get_data(as_text=True)
+    assert f'href="/units/orgs/{hue.orgs["school"].id}"' in page
+    page = client.get(f"/units/orgs/{hue.orgs['school'].id}").get_data(as_text=True)
+    assert "Cổng trường" in page and "đã tải ngày" in page
+    venue = hue.venues["gate"]
+    url = f"/units/orgs/{hue.orgs['school'].id}/venues/{venue.id}"
+    assert client.get(url).status_code == 200
+
+
+def test_csvs_list_branches_and_laggards_with_contacts(client, hue, session):
+    hue.orgs["cafe"].contact_name = "Lê Thị Hoa"
+    hue.orgs["cafe"].contact_phone = "0905123456"
+    session.add(hue.orgs["cafe"])
+    session.commit()
+    login(client, hue.users["sup_a"])
+    rows = _csv(client.get("/units/dashboard.csv"))
+    names = [r[0] for r in rows[1:]]
+    assert names == [
+        "UBND phường Thuận Hóa",
+        "Cà phê Muối",
+        "Khách sạn Sông Hương",
+        "TỔNG",
+    ]
+    total = rows[-1]
+    assert total[2:6] == ["3", "2", "1", "50.0"]
+    lag = _csv(client.get("/units/laggards.csv"))
+    by_name = {r[0]: r for r in lag[1:]}
+    assert set(by_name) == {"Cà phê Muối", "Khách sạn Sông Hương"}
+    cafe = by_name["Cà phê Muối"]
+    assert cafe[4:6] == ["Lê Thị Hoa", "0905123456"]
+    assert "chưa đăng ký địa điểm" in cafe[-1]
+    hotel = by_name["Khách sạn Sông Hương"]
+    assert hue.users["hotel"].email in hotel[7]
+    assert "chưa tải bảng QR" in hotel[-1]
+
+
+def test_managers_do_not_see_units(client, hue):
+    login(client, hue.users["hotel"])
+    assert client.get("/units/").status_code == 404
+    assert client.get(f"/units/{hue.orgs['ward_a'].id}/").status_code == 404
+
+
+def test_tree_refuses_cycles_and_depth(session, hue, make_org):
+    with pytest.raises(Invalid):
+        tree.set_parent(session, hue.orgs["ward_a"], hue.orgs["hotel"].id)
+    with pytest.raises(Invalid):
+        tree.set_parent(session, hue.orgs["ward_a"], hue.orgs["ward_a"].id)
+    chain = [hue.orgs["hotel"]]
+    for i in range(3):  # hotel is at depth 2: 3 more levels make 5
+        o = make_org(name=f"Cấp {i}")
+        tree.set_parent(session, o, chain[-1].id)
+        chain.append(o)
+    too_deep = make_org(name="Cấp 6")
+    with pytest.raises(Invalid):
+        tree.set_parent(session, too_deep, chain[-1].id)
+    # moving a 2-level subtree under a depth-4 node would make it 6 deep
+    with pytest.raises(Invalid):
+        tree.set_parent(session, hue.orgs["ward_b"], chain[-2].id)
+
+
+def test_progress_chart_reads_each_past_day(app, client, hue, session):
+    """The daily job writes each unit's past days from dated facts; the chart draws
+    them with today's live point."""
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from signage.db import utcnow
+    from signage.posters.models import BoardDownload
+    from signage.units import progress
+    from signage.units.models import ROOT, UnitDay
+    from signage.venues.models import Venue
+
+    now = utcnow()
+    session.execute(update(Venue).values(created_at=now - timedelta(days=5)))
+    session.execute(update(BoardDownload).values(created_at=now - timedelta(days=2)))
+    session.commit()
+    with app.app_context():
+        from signage import timefmt
+
+        today = timefmt.today_local()
+        zone = timefmt.zone()
+        from signage.db import get_db
+
+        n = progress.fill(
+            get_db(app).write,
+            start=today - timedelta(days=3),
+            today=today,
+            province_code=46,
+            zone=zone,
+        )
+    assert n == 3
+    rows = session.query(UnitDay).filter_by(unit_id=hue.orgs["ward_a"].id).all()
+    assert len(rows) == 3
+    first = min(rows, key=lambda r: r.day)  # three days ago: no board yet
+    assert (first.venues, first.venues_boarded) == (2, 0)
+    yesterday = max(rows, key=lambda r: r.day)
+    assert (yesterday.organisations, yesterday.venues, yesterday.venues_boarded) == (
+        3,
+        2,
+        1,
+    )
+    root = session.get(UnitDay, (ROOT, yesterday.day))
+    assert root.organisations == 7 and root.venues_boarded == 2
+    # a second run writes nothing new
+    with app.app_context():
+        assert (
+            progress.fill(
+                get_db(app).write,
+                start=today - timedelta(days=3),
+                today=today,
+                province_code=46,
+                zone=zone,
+            )
+            == 0
+        )
+    login(client, hue.users["sup_a"])
+    page = client.get("/units/").get_data(as_text=True)
+    svg = page[page.index("<svg") : page.index("</svg>")]
+    assert "Địa điểm đã có bảng QR — 50%" in svg
+    # 3 past days and today for boards, check-ins and reports; no staff figures yet,
+    # so the adoption line has no point at all
+    assert svg.count("<circle") == 3 * 4
+
+
+def _move(client, org_id: int, parent: str):
+    from ..helpers import csrf_token
+
+    token = csrf_token(client, f"/units/orgs/{org_id}")
+    return client.post(
+        f"/units/orgs/{org_id}/parent", data={"csrf_token": token, "parent_id": parent}
+    )
+
+
+def test_moving_organisations_within_the_tree(client, hue, session, app):
+    cafe, hotel = hue.orgs["cafe"], hue.orgs["hotel"]
+    login(client, hue.users["sup_a"])
+    # within the ward: the café under the hotel (the hotel now has a member)
+    assert _move(client, cafe.id, str(hotel.id)).status_code == 302
+    session.refresh(cafe)
+    assert cafe.parent_id == hotel.id
+    # never to the neighbour's ward, never to the top level
+    _move(client, cafe.id, str(hue.orgs["ward_b"].id))
+    _move(client, cafe.id, "")
+    session.refresh(cafe)
+    assert cafe.parent_id == hotel.id
+    # never its own unit, never someone outside
+    assert _move(client, hue.orgs["ward_a"].id, "").status_code == 400
+    assert _move(client, hue.orgs["market"].id, str(hotel.id)).status_code == 404
+    # a cycle is refused with its message
+    resp = _move(client, hotel.id, str(cafe.id))
+    session.refresh(hotel)
+    assert hotel.parent_id == hue.orgs["ward_a"].id
+    page = client.get(resp.headers["Location"]).get_data(as_text=True)
+    assert "đơn vị cấp dưới" in page
+    # the admin may move a ward committee under a new top unit
+    admin = app.test_client()
+    login(admin, hue.users["admin"])
+    assert (
+        _move(admin, hue.orgs["market"].id, str(hue.orgs["edu"].id)).status_code == 302
+    )
