@@ -117,22 +117,26 @@ def purge(session: Session, cutoff: datetime) -> int:
     return int(result.rowcount or 0)
 
 
-def find_by_phone(session: Session, phone: str) -> int:
+def find_by_phone(session: Session, phone: str, *, secret: str) -> int:
     """How many cards an E.164 ``phone`` has (a data-subject request)."""
-    return len(_by_phone(session, phone))
+    return len(_by_phone(session, phone, secret))
 
 
-def erase_by_phone(session: Session, phone: str) -> int:
+def erase_by_phone(session: Session, phone: str, *, secret: str) -> int:
     """Delete every card of an E.164 ``phone`` (a data-subject request); scrubbed
     from the files after the commit."""
-    ids = _by_phone(session, phone)
+    ids = _by_phone(session, phone, secret)
     if ids:
         session.execute(delete(PersonalCard).where(PersonalCard.id.in_(ids)))
         erase.after_commit(session, (PersonalCard.__tablename__,))
     return len(ids)
 
 
-def _by_phone(session: Session, phone: str) -> list[int]:
+def _by_phone(session: Session, phone: str, secret: str) -> list[int]:
+    # By its keyed hash: the number itself is encrypted (never equal in SQL).
+    digest = people.phone_hash(secret, phone)
     return list(
-        session.scalars(select(PersonalCard.id).where(PersonalCard.phone == phone))
+        session.scalars(
+            select(PersonalCard.id).where(PersonalCard.phone_hash == digest)
+        )
     )

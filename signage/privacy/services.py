@@ -116,7 +116,7 @@ def find(
     phone = _open_phone(req)
     found = Found(
         visits=checkins.find_by_phone(session, phone, secret=secret),
-        cards=cards.find_by_phone(session, phone),
+        cards=cards.find_by_phone(session, phone, secret=secret),
         others=_answers(subject_find.send(session, phone=phone, secret=secret)),
     )
     _audit(
@@ -145,7 +145,7 @@ def erase(
     counts = {
         "checkins": done.checkins,
         "feedback": done.feedback,
-        "cards": cards.erase_by_phone(session, phone),
+        "cards": cards.erase_by_phone(session, phone, secret=secret),
     }
     for label, n in _answers(subject_erase.send(session, phone=phone, secret=secret)):
         counts[label] = n

@@ -21,6 +21,7 @@ def _card():
         code=secrets.token_hex(8).upper(),
         name="Nguyễn Văn A",
         phone="+84901234567",
+        phone_hash="h" * 64,
         last_used_at=utcnow(),
     )
 
