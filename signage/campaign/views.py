@@ -7,7 +7,10 @@ saved; the frame first shows the board as saved.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import io
+from functools import lru_cache
 from typing import Any
 
 from flask import (
@@ -22,6 +25,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user
+from PIL import Image
 
 from .. import caches, db, qr
 from ..accounts.models import Role
@@ -47,17 +51,47 @@ def _inject() -> dict[str, Any]:
     return {"campaign": identity()}
 
 
+# The header shows the logo at 36 CSS px: a 72 px PNG (sharp on 2x screens) of a few
+# kB, where the board's logo is ~30 kB; a resident's first scan loads the page and
+# this, and the page budget is 30 kB on a cheap phone (tests/browser/test_checkin_flow).
+HEADER_LOGO_PX = 72
+
+
+def header_logo(body: bytes) -> bytes:
+    """The logo scaled to fit HEADER_LOGO_PX, as an optimised PNG."""
+    with Image.open(io.BytesIO(body)) as im:
+        im.thumbnail((HEADER_LOGO_PX, HEADER_LOGO_PX), Image.Resampling.LANCZOS)
+        out = io.BytesIO()
+        im.convert("RGBA").save(out, "PNG", optimize=True)
+    return out.getvalue()
+
+
+@lru_cache(maxsize=1)
+def _default_header_logo() -> bytes:
+    # The bundled file never changes while the process runs (like posters.default_logo).
+    return header_logo(posters.default_logo())
+
+
+def _header_key(key: str) -> str:
+    return key.rsplit(".", 1)[0] + f"-{HEADER_LOGO_PX}.png"
+
+
 @bp.get("/campaign/logo")
 @lean
 def logo() -> Any:
-    """The campaign's logo for the public pages' header (the bundled one when none
-    was uploaded). Public: it is printed on every board anyway."""
-    try:
-        body = posters.logo_for(identity().logo_key, get_storage(this_app()))
-    except Invalid:  # the file was lost: the bundled logo until one is uploaded again
-        body = posters.default_logo()
-    mime = "image/jpeg" if body[:3] == b"\xff\xd8\xff" else "image/png"
-    resp = Response(body, mimetype=mime)
+    """The campaign's logo for the public pages' header, small (the bundled one when
+    none was uploaded). Public: it is printed on every board anyway."""
+    key = identity().logo_key
+    storage = get_storage(this_app())
+    body = _default_header_logo()
+    if key:
+        try:
+            body = posters.logo_for(_header_key(key), storage)
+        except Invalid:  # uploaded before the header copy existed, or lost
+            # Lost too: the bundled logo until a new upload.
+            with contextlib.suppress(Invalid):
+                body = header_logo(posters.logo_for(key, storage))
+    resp = Response(body, mimetype="image/png")
     resp.headers["Cache-Control"] = "public, max-age=600"
     return resp
 
@@ -109,6 +143,9 @@ def _store_logo(image: CleanImage) -> str:
     storage = get_storage(this_app())
     if not storage.exists(key):
         storage.put(key, image.data)
+    small = _header_key(key)
+    if not storage.exists(small):
+        storage.put(small, header_logo(image.data))
     return key
 
 

@@ -25,9 +25,8 @@ from sqlalchemy.orm import Session
 
 from ..accounts.models import Organisation, OrgKind, Role, User
 from ..posters.models import BoardDownload
-from ..posters.services import BOARD_SIZES
-from ..reports import rollups
-from ..reports.models import OrgReport, VenueDay, VenueLast
+from ..reports import postings, rollups
+from ..reports.models import BoardPosting, OrgReport, VenueDay, VenueLast
 from ..reports.services import _tail
 from ..venues.models import Venue
 from . import tree
@@ -79,9 +78,9 @@ class Figures:
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
-# Whether the "posted" confirmation exists yet (engineer `adoption`'s work): until
-# then the column is shown empty, never as a count of downloads.
-POSTED_TRACKED = False
+# Venues whose board is confirmed posted (signage/reports/postings.py) are counted;
+# kept as a switch because the column and the chart line read it.
+POSTED_TRACKED = True
 
 
 @dataclass
@@ -159,11 +158,18 @@ def _venue_figures(
 ) -> None:
     """Venues, boarded and active venues per organisation (one grouped query)."""
     end = _end_of(day, zone) if day else now
+    # Produced as the deployment report counts it (postings.PRODUCED: saved for
+    # print, not a preview), by the end of the day asked.
     board = (
         select(BoardDownload.venue_id.label("venue_id"))
-        .where(BoardDownload.size.in_(BOARD_SIZES))
+        .where(postings.PRODUCED)
         .where(BoardDownload.created_at < end)
         .distinct()
+        .subquery()
+    )
+    posted = (
+        select(BoardPosting.venue_id.label("venue_id"))
+        .where(BoardPosting.confirmed_at < end)
         .subquery()
     )
     if day is None:
@@ -185,20 +191,23 @@ def _venue_figures(
             func.count(Venue.id),
             func.count(board.c.venue_id),
             func.count(Venue.id).filter(used),
+            func.count(posted.c.venue_id),
         )
         .join(ids, ids.c.id == Venue.organisation_id)
         .outerjoin(board, board.c.venue_id == Venue.id)
+        .outerjoin(posted, posted.c.venue_id == Venue.id)
         .where(Venue.active.is_(True), Venue.created_at < end)
         .group_by(Venue.organisation_id)
     )
     if day is None:
         stmt = stmt.outerjoin(VenueLast, VenueLast.venue_id == Venue.id)
-    for org_id, n, boarded, active in session.execute(stmt):
+    for org_id, n, boarded, active, up in session.execute(stmt):
         row = rows.get(org_id)
         if row is None:
             continue
         f = row.figures
         f.venues, f.venues_boarded, f.venues_active = n, boarded, active
+        f.venues_posted = up
         f.orgs_boarded = 1 if boarded else 0
 
 
@@ -361,7 +370,7 @@ def boarded_venues(session: Session, venue_ids: list[int]) -> dict[int, datetime
         stmt = (
             select(BoardDownload.venue_id, func.min(BoardDownload.created_at))
             .where(BoardDownload.venue_id.in_(chunk))
-            .where(BoardDownload.size.in_(BOARD_SIZES))
+            .where(postings.PRODUCED)
             .group_by(BoardDownload.venue_id)
         )
         out.update(session.execute(stmt).all())

@@ -211,3 +211,16 @@ def test_pages_read_the_settings_once_and_a_save_shows_at_once(app, admin, make_
     )
     _save(admin, HUE, logo=_png())
     assert HUE["authority"] in admin.get(f"/C/{venue.token}").get_data(as_text=True)
+
+
+def test_the_public_header_gets_a_small_logo(client):
+    """The scan page's header loads the logo at 72 px (a few kB), not the board's."""
+    import io as _io
+
+    from PIL import Image
+
+    resp = client.get("/campaign/logo")
+    assert resp.status_code == 200 and resp.mimetype == "image/png"
+    assert len(resp.data) < 8 * 1024, len(resp.data)
+    with Image.open(_io.BytesIO(resp.data)) as im:
+        assert max(im.size) == 72

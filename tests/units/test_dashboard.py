@@ -189,9 +189,9 @@ def test_progress_chart_reads_each_past_day(app, client, hue, session):
     page = client.get("/units/").get_data(as_text=True)
     svg = page[page.index("<svg") : page.index("</svg>")]
     assert "Địa điểm đã có bảng QR — 50%" in svg
-    # 3 past days and today for boards, check-ins and reports; no staff figures yet,
-    # so the adoption line has no point at all
-    assert svg.count("<circle") == 3 * 4
+    # 3 past days and today for boards produced, boards posted, check-ins and
+    # reports; no staff figures yet, so the adoption line has no point at all
+    assert svg.count("<circle") == 4 * 4
 
 
 def _move(client, org_id: int, parent: str):
@@ -230,3 +230,35 @@ def test_moving_organisations_within_the_tree(client, hue, session, app):
     assert (
         _move(admin, hue.orgs["market"].id, str(hue.orgs["edu"].id)).status_code == 302
     )
+
+
+def test_boards_confirmed_posted_count_in_the_subtree_and_previews_do_not(
+    client, hue, session
+):
+    """The hotel's manager confirms the lobby board posted: the ward's dashboard
+    counts it; a mere preview of the pool's board is not a board produced."""
+    from signage.posters.models import BoardDownload
+    from signage.reports import postings
+    from signage.storage import get_storage
+
+    lobby, pool = hue.venues["lobby"], hue.venues["pool"]
+    postings.confirm_posted(
+        session,
+        get_storage(client.application),
+        org_id=lobby.organisation_id,
+        venue_id=lobby.id,
+        user_id=None,
+    )
+    session.add(
+        BoardDownload(
+            venue_id=pool.id,
+            organisation_id=pool.organisation_id,
+            size="a4",
+            preview=True,
+        )
+    )
+    session.commit()
+    login(client, hue.users["sup_a"])
+    page = client.get("/units/").get_data(as_text=True)
+    assert _kpi(page, "venues_posted") == "1"
+    assert _kpi(page, "venues_boarded") == "1"

@@ -40,7 +40,7 @@ def test_supervisor_reminds_chosen_laggards_with_their_own_items(
     assert len(smtp_server.to(hue.users["hotel"].email)) == 1
     logged = {r.organisation_id: r for r in session.query(Reminder)}
     assert set(logged) == {hue.orgs["hotel"].id, hue.orgs["cafe"].id}
-    assert logged[hue.orgs["hotel"].id].missing == "boards,report"
+    assert logged[hue.orgs["hotel"].id].missing == "boards,posted,report"
     events = session.query(AuditEvent).filter_by(action="units.reminders").all()
     assert [e.detail_dict["throttled"] for e in events] == [0, 1]
 
