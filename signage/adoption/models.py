@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import JSON, Enum, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from ..crypto import Encrypted
 from ..db import Base, UTCDateTime, created_ts, intpk, str120
 
 
@@ -78,8 +79,10 @@ class RosterEntry(Base):
     id: Mapped[intpk]
     roster_id: Mapped[int] = mapped_column(ForeignKey("rosters.id", ondelete="CASCADE"))
     line: Mapped[int]  # the row in the uploaded file
-    name: Mapped[str120]
-    phone: Mapped[str] = mapped_column(String(20))  # E.164
+    # Encrypted at rest like check-ins' (signage/crypto.py): never compared in SQL;
+    # look-ups go through phone_hash.
+    name: Mapped[str] = mapped_column(Encrypted("roster_entries.name"))
+    phone: Mapped[str] = mapped_column(Encrypted("roster_entries.phone"))  # E.164
     phone_hash: Mapped[str] = mapped_column(String(64))
     position: Mapped[str120] = mapped_column(default="")
 

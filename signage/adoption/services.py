@@ -19,6 +19,8 @@ from ..accounts.models import Organisation
 from ..db import utcnow
 from ..errors import N_, Conflict, Invalid, NotFound
 from ..jobs.models import ACTIVE, Job
+from ..privacy.signals import subject_erase, subject_find
+from . import phones
 from .models import AppAccount, AppList, Roster, RosterEntry, UploadState
 from .rosterfile import Entry
 
@@ -27,6 +29,10 @@ INSERT_CHUNK = 1000
 DELETE_CHUNK = 5000
 
 OrgIds = Iterable[int] | Select[Any]
+
+
+# How a data-subject request names what it found here (shown on its page).
+ROSTER_LINES = N_("dòng danh sách cán bộ")
 
 
 def _in(column: Any, org_ids: OrgIds) -> Any:
@@ -176,8 +182,13 @@ def staff_without_app(
             .exists()
         )
         stmt = stmt.where(~has)
-    stmt = stmt.order_by(RosterEntry.name, RosterEntry.line).limit(limit)
-    return [StaffRow(*row) for row in session.execute(stmt)]
+    # Names are encrypted (no ORDER BY in SQL): sorted here, a unit's roster at a
+    # time (tens of thousands of rows at most).
+    rows = sorted(
+        (StaffRow(*row) for row in session.execute(stmt)),
+        key=lambda r: (r.name, r.line),
+    )
+    return rows if limit is None else rows[:limit]
 
 
 @dataclass(frozen=True)
@@ -458,3 +469,39 @@ def replaced_app_lists() -> Select[Any]:
     return select(AppList.id).where(
         AppList.state.in_((UploadState.OLD, UploadState.REJECTED))
     )
+
+
+# Data-subject requests (signage/privacy): a resident's roster lines, found by the
+# adoption hash of the number (its own key, see phones.py).
+
+
+@subject_find.connect
+def _subject_find(
+    session: Session, *, phone: str, secret: str, **_: Any
+) -> tuple[str, int] | None:
+    digest = phones.phone_hash(phones.match_key(secret), phone)
+    n = session.scalar(select(func.count()).where(RosterEntry.phone_hash == digest))
+    return (ROSTER_LINES, int(n)) if n else None
+
+
+@subject_erase.connect
+def _subject_erase(
+    session: Session, *, phone: str, secret: str, **_: Any
+) -> tuple[str, int] | None:
+    digest = phones.phone_hash(phones.match_key(secret), phone)
+    rosters = list(
+        session.scalars(
+            select(RosterEntry.roster_id).where(RosterEntry.phone_hash == digest)
+        )
+    )
+    if not rosters:
+        return None
+    session.execute(delete(RosterEntry).where(RosterEntry.phone_hash == digest))
+    for roster_id in rosters:  # a roster's count follows its lines
+        session.execute(
+            update(Roster)
+            .where(Roster.id == roster_id)
+            .values(entries=Roster.entries - 1)
+        )
+    session.flush()
+    return (ROSTER_LINES, len(rosters))

@@ -287,7 +287,11 @@ def _one_phone_at_a_time(
     try:
         yield
     finally:
-        conn.execute(text("SELECT pg_advisory_unlock(:k)"), key)
+        # A connection the server cut (a restart) took its lock with it; using it
+        # again would raise PendingRollbackError and hide the error that cut it (a
+        # 503 for the resident would become a 500).
+        if not conn.invalidated:
+            conn.execute(text("SELECT pg_advisory_unlock(:k)"), key)
 
 
 def get_by_ref(session: Session, venue: Stay, ref: str) -> CheckIn:

@@ -191,7 +191,7 @@ def list_screens(
         if where.ward_code:
             q = q.where(Screen.ward_code == where.ward_code)
         if where.tag:
-            q = q.where(Screen.tags.contains(f" {where.tag} "))
+            q = q.where(Screen.tags.contains(f" {where.tag} ", autoescape=True))
         if where.org_kind:
             q = q.join(Organisation, Organisation.id == Screen.organisation_id).where(
                 Organisation.kind == where.org_kind

@@ -78,7 +78,7 @@ def _targeted(data: OverrideData | Override) -> ColumnElement[bool]:
     if data.target is OverrideTarget.WARD:
         return alive & (Screen.ward_code == int(value))
     if data.target is OverrideTarget.TAG:
-        return alive & Screen.tags.contains(f" {value} ")
+        return alive & Screen.tags.contains(f" {value} ", autoescape=True)
     if data.target is OverrideTarget.ORGANISATION:
         return alive & (Screen.organisation_id == int(value))
     return alive

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
-import io
 import secrets
 from datetime import time
 from decimal import Decimal
@@ -16,6 +16,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    jsonify,
     redirect,
     render_template,
     request,
@@ -73,11 +74,19 @@ def _allow_video_upload() -> None:
     """The slide form of a signed-in user may send a video up to
     SCREENS_VIDEO_MAX_BYTES; MAX_CONTENT_LENGTH stays small for every other
     request (and for anonymous ones)."""
-    if (
+    if not (
         request.endpoint in VIDEO_FORMS
         and request.method == "POST"
         and current_user.is_authenticated
     ):
+        return
+    args = request.view_args or {}
+    if request.endpoint == "screens.slide_new":
+        video_form = request.args.get("kind") == SlideKind.VIDEO.value
+    else:
+        slide = db.session().get(Slide, int(args.get("slide_id", 0)))
+        video_form = slide is not None and slide.kind is SlideKind.VIDEO
+    if video_form:
         request.max_content_length = (
             int(current_app.config["SCREENS_VIDEO_MAX_BYTES"]) + 1024 * 1024
         )
@@ -539,7 +548,7 @@ def slide_preview(loop_id: int, slide_id: int, size: str) -> Any:
 @roles_required(*OPERATORS)
 def draft_preview(loop_id: int) -> Any:
     """The slide as typed so far (not saved), at one size, for the live preview
-    beside the form; the sizes at which its text would be cut in ``X-Overflow``."""
+    beside the form (a PNG data URL), and the sizes at which its text would be cut."""
     s = db.session()
     lp = _loop(loop_id)
     try:
@@ -562,11 +571,12 @@ def draft_preview(loop_id: int) -> Any:
     spec = spec_from_snapshot(snap, media)
     img = screen_render(spec, w, h)
     img.thumbnail((960, 960))
-    resp = send_file(io.BytesIO(encode_png(img)), mimetype="image/png", max_age=0)
-    resp.headers["Cache-Control"] = "private, no-store"
-    resp.headers["X-Overflow"] = ",".join(
-        services.overflowing(snap, services.sizes_for(s, lp), media)
+    png = base64.b64encode(encode_png(img)).decode()
+    resp = jsonify(
+        image=f"data:image/png;base64,{png}",
+        overflow=services.overflowing(snap, services.sizes_for(s, lp), media),
     )
+    resp.headers["Cache-Control"] = "private, no-store"
     return resp
 
 

@@ -317,3 +317,43 @@ def test_a_staged_upload_is_deleted_once_read(app, client, unit):
     _upload_roster(client, unit, _csv(ROSTER))
     staging = get_storage(app).root / jobs.STAGING
     assert not staging.exists() or not any(staging.iterdir())
+
+
+def test_roster_lines_are_encrypted_and_erased_on_a_data_subject_request(
+    app, client, session, unit, make_user
+):
+    """Names and numbers of a roster are not in the database in clear; the
+    province's data-subject request finds the resident's line by number and
+    deletes it, and the unit's count follows."""
+    assert _upload_roster(client, unit, _csv(ROSTER))["state"] == "done"
+    conn = session.connection()
+    dump = " ".join(str(r) for r in conn.execute(text("SELECT * FROM roster_entries")))
+    assert "Bình" not in dump and "912345678" not in dump
+    assert "Trần Văn Bình" in client.get(f"/orgs/{unit.id}/adoption/").get_data(
+        as_text=True
+    )
+
+    admin = app.test_client()
+    login(admin, make_user(Role.ADMIN))
+    page = "/privacy/requests"
+    resp = admin.post(
+        page,
+        data={
+            "csrf_token": csrf_token(admin, page),
+            "phone": "0912 345 678",
+            "received_on": utcnow().date().isoformat(),
+            "note": "Đơn của ông Bình",
+        },
+    )
+    assert resp.status_code == 303, resp.get_data(as_text=True)[:400]
+    request_url = resp.headers["Location"]
+    found = admin.get(request_url).get_data(as_text=True)
+    assert "dòng danh sách cán bộ: <strong>1</strong>" in found
+    done = admin.post(
+        f"{request_url}/erase", data={"csrf_token": csrf_token(admin, request_url)}
+    )
+    assert done.status_code == 303
+    session.expire_all()
+    names = set(session.scalars(select(RosterEntry.name)))
+    assert names == {"Nguyễn Thị Hoa", "Lê Minh Châu"}
+    assert session.scalar(select(Roster.entries)) == 2

@@ -193,3 +193,21 @@ def test_the_demo_tells_the_truth(app, session):
         in bodies
     )
     assert "chạy" not in bodies
+
+
+def test_pages_read_the_settings_once_and_a_save_shows_at_once(app, admin, make_venue):
+    from signage import caches
+
+    reads = []
+    with app.test_request_context("/"):
+        caches.forget_campaign()
+        for _ in range(3):
+            caches.campaign(lambda: reads.append(1) or len(reads))
+        caches.forget_campaign()
+    assert reads == [1]
+    venue = make_venue()
+    assert campaign.PLACEHOLDER_AUTHORITY in admin.get(f"/C/{venue.token}").get_data(
+        as_text=True
+    )
+    _save(admin, HUE, logo=_png())
+    assert HUE["authority"] in admin.get(f"/C/{venue.token}").get_data(as_text=True)

@@ -29,7 +29,7 @@ def test_production_without_a_secret_fails_with_one_clear_line(tmp_path):
         text=True,
         timeout=60,
     )
-    assert done.returncode == 1
+    assert done.returncode == 3  # gunicorn's worker boot error: its master stops
     assert done.stderr.strip() == (
         "signage: Set SIGNAGE_SECRET_KEY to 32+ random characters."
     )

@@ -12,7 +12,7 @@ from signage.screens import services
 from signage.screens.models import SlideKind
 from signage.storage import get_storage
 
-from ..helpers import job_result, login
+from ..helpers import job_result, login, post_form
 from .conftest import job_id_of, read_job
 
 
@@ -40,7 +40,8 @@ def test_the_usb_package_with_video_is_a_job_counting_slides_and_video(
 ):
     loop = _loop(session, app)
     login(client, make_user(Role.EDITOR))
-    first = client.get(f"/screens/loops/{loop.id}/export?size=640x360&video=1")
+    url = f"/screens/loops/{loop.id}/export"
+    first = post_form(client, url, {"size": "640x360", "video": "1"})
     resp = job_result(client, first)
     with zipfile.ZipFile(io.BytesIO(resp.get_data())) as z:
         names = z.namelist()
@@ -59,7 +60,8 @@ def test_ffmpeg_missing_fails_in_vietnamese_and_keeps_no_file(
     monkeypatch.setattr(imageio_ffmpeg, "get_ffmpeg_exe", lambda: missing)
     loop = _loop(session, app)
     login(client, make_user(Role.EDITOR))
-    first = client.get(f"/screens/loops/{loop.id}/export?size=640x360&video=1")
+    url = f"/screens/loops/{loop.id}/export"
+    first = post_form(client, url, {"size": "640x360", "video": "1"})
     data = client.get(first.headers["Location"], headers={"Accept": "application/json"})
     data = data.get_json()
     assert data["state"] == "failed" and data["download"] is None

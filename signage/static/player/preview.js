@@ -12,7 +12,6 @@
   var warn = document.getElementById("preview-overflow");
   var timer = null;
   var seq = 0;
-  var shown = null;
 
   function refresh() {
     var mine = ++seq;
@@ -22,18 +21,12 @@
       "&size=" + encodeURIComponent(select.value) +
       (aside.dataset.slide ? "&slide=" + aside.dataset.slide : "");
     fetch(url, { method: "POST", body: data, credentials: "same-origin" })
-      .then(function (r) {
-        if (!r.ok) return null;
-        var overflow = r.headers.get("X-Overflow") || "";
-        return r.blob().then(function (b) { return { blob: b, overflow: overflow }; });
-      })
+      .then(function (r) { return r.ok ? r.json() : null; })
       .then(function (res) {
         if (!res || mine !== seq) return;
-        if (shown) URL.revokeObjectURL(shown);
-        shown = URL.createObjectURL(res.blob);
-        img.src = shown;
-        var sizes = res.overflow ? res.overflow.split(",") : [];
-        aside.dataset.overflow = res.overflow;
+        img.src = res.image;
+        var sizes = res.overflow || [];
+        aside.dataset.overflow = sizes.join(",");
         ok.hidden = sizes.length > 0;
         warn.hidden = sizes.length === 0;
         warn.textContent = warn.dataset.text + " " +
