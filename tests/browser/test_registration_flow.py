@@ -87,14 +87,22 @@ def test_business_registers_and_shows_up_in_the_dashboards(
         [qr.payload(base, token)]
     ]
 
-    # 5. the ward's dashboard counts it
+    # 5. the board is up on the wall: the manager confirms it on the report page
+    page.goto(f"{url}/orgs/{org_id}/")
+    page.click("text=Báo cáo triển khai gửi Sở")
+    page.locator(f"#venue-{venue.id} button[type=submit]").first.click()
+    page.wait_for_selector("text=Đã xác nhận bảng QR đã được dán.")
+    assert page.inner_text("#sys-posted") == "1"
+
+    # 6. the ward's dashboard counts it
     sup.goto(url + "/units/")
     row = sup.locator(f"#branches tr[data-org='{org_id}']")
     assert "Quán Bánh Bèo Bà Đỏ" in row.inner_text()
     cells = row.locator("td").all_inner_texts()
     assert cells[2].strip() == "1"  # venues
     assert cells[3].startswith("1")  # with a board
-    # 6. and so does the province's, through the ward's line and its drill-down
+    assert cells[4].startswith("1")  # confirmed posted
+    # 7. and so does the province's, through the ward's line and its drill-down
     admin = browser.new_context(locale="vi-VN").new_page()
     _login(admin, url, hue.users["admin"].email, PASSWORD)
     admin.goto(url + "/units/")
