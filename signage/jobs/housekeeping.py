@@ -75,6 +75,16 @@ def purge_account_links(app: Flask) -> int:
     return n
 
 
+def purge_unverified_registrations(app: Flask) -> int:
+    """Registrations whose e-mail was never verified, a week on (units/registration)."""
+    from ..units import registration
+
+    with db.get_db(app).write() as s:
+        n = registration.purge_unverified(s)
+        s.commit()
+    return n
+
+
 def purge_orphan_uploads(app: Flask) -> int:
     """Delete files in the screens' media folder that no Media row names (an upload
     whose transaction rolled back, a leftover .tmp), once a day old."""
@@ -189,6 +199,11 @@ PERIODIC: list[Periodic] = [
     Periodic("accounts.purge_sessions", {"minute": "5"}, purge_login_sessions),
     Periodic(
         "accounts.purge_links", {"hour": "20", "minute": "40"}, purge_account_links
+    ),
+    Periodic(
+        "units.purge_unverified",
+        {"hour": "20", "minute": "45"},
+        purge_unverified_registrations,
     ),
     Periodic(
         "screens.purge_orphans", {"hour": "20", "minute": "10"}, purge_orphan_uploads

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 from stdnum.exceptions import ValidationError
 from stdnum.vn import mst
@@ -167,6 +167,25 @@ def verify(
         approve(session, reg, decided_by=None)
     session.flush()
     return reg
+
+
+# A registration whose e-mail was never verified (its link lasts 48 hours) is
+# deleted, password hash, contact and all, this many days after it was made.
+UNVERIFIED_KEEP_DAYS = 7
+
+
+def purge_unverified(session: Session, *, now: datetime | None = None) -> int:
+    """Delete registrations never verified within UNVERIFIED_KEEP_DAYS (personal
+    data of someone who never confirmed: nothing to keep it for)."""
+    limit = (now or utcnow()) - timedelta(days=UNVERIFIED_KEEP_DAYS)
+    result = session.execute(
+        delete(Registration).where(
+            Registration.state == RegState.UNVERIFIED,
+            Registration.created_at < limit,
+        )
+    )
+    session.flush()
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def pending_in_scope(session: Session, user: User) -> list[Registration]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 
 import pytest
+from sqlalchemy import select
 
 from signage.accounts.models import Organisation, Role, User
 from signage.units.models import Registration, RegState
@@ -266,3 +267,33 @@ def test_approver_sees_likely_duplicates(client, app, hue, session, smtp_server)
     assert "Cà phê Muối" in similar and "tên rất giống" in similar
     same_tax = next(b for b in by_name if "Nhà hàng Khác" in b)
     assert "cùng mã số thuế" in same_tax
+
+
+def test_registrations_never_verified_are_deleted_after_a_week(
+    client, app, hue, session, smtp_server
+):
+    """Whoever never followed the e-mailed link leaves no password hash or contact
+    behind: a week on, the daily housekeeping deletes the registration; a verified
+    one stays for its decision."""
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from signage.db import utcnow
+    from signage.jobs import housekeeping
+
+    ward = hue.orgs["ward_a"]
+    assert _register(client, _form(ward.id)).status_code in (302, 303)
+    assert _register(
+        app.test_client(),
+        _form(ward.id, email="moi@example.vn", name="Tiệm may Cô Ba", tax_code=""),
+    ).status_code in (302, 303)
+    client.get(_verify_link(smtp_server, "moi@example.vn"))
+    session.execute(
+        update(Registration).values(created_at=utcnow() - timedelta(days=8))
+    )
+    session.commit()
+    assert housekeeping.purge_unverified_registrations(app) == 1
+    session.expire_all()
+    left = session.scalars(select(Registration)).all()
+    assert [(r.email, r.state) for r in left] == [("moi@example.vn", RegState.PENDING)]
