@@ -38,6 +38,7 @@ load average is printed before and after: on a shared machine, run it idle. Need
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.client
 import os
 import re
@@ -437,8 +438,14 @@ def main() -> None:
     }
     token = prepare(env)
     # The bare INSERT writes into a copy of the freshly migrated database: same table,
-    # same indexes, its own file (so the app's rows and dedupe are untouched).
-    shutil.copyfile(tmp / "bench.db", tmp / "bare.db")
+    # same indexes, its own file (so the app's rows and dedupe are untouched). A copy
+    # through SQLite's backup API, WAL included: a plain file copy missed the venue,
+    # still in the WAL, and every bare INSERT failed its foreign key.
+    with (
+        contextlib.closing(sqlite3.connect(tmp / "bench.db")) as src,
+        contextlib.closing(sqlite3.connect(tmp / "bare.db")) as dst,
+    ):
+        src.backup(dst)
     env["BENCH_BARE_DB"] = str(tmp / "bare.db")
     env["BENCH_BARE_VENUE"] = str(
         sqlite3.connect(tmp / "bench.db")
