@@ -42,7 +42,8 @@ def test_a_ward_batch_is_one_pdf_of_that_wards_venues(
     )
     body = resp.get_data()
     resp.close()
-    assert len(pdfium.PdfDocument(body)) == 3
+    # the ward's 3 boards, then the installer's instruction page
+    assert len(pdfium.PdfDocument(body)) == 3 + 1
     assert session.query(BoardDownload).count() == 3
 
 
@@ -62,7 +63,8 @@ def test_a_kind_batch_is_a_zip_of_one_pdf_per_organisation(
     with zipfile.ZipFile(io.BytesIO(resp.get_data())) as z:
         pages = {n: len(pdfium.PdfDocument(z.read(n))) for n in z.namelist()}
     resp.close()
-    assert pages == {f"cong-ty-b-{b.id}.pdf": 1, f"cong-ty-c-{c.id}.pdf": 3}
+    # each organisation's boards and its instruction page
+    assert pages == {f"cong-ty-b-{b.id}.pdf": 1 + 1, f"cong-ty-c-{c.id}.pdf": 3 + 1}
 
 
 def test_the_whole_province_and_bad_input(client, session, make_org, make_user):
@@ -71,8 +73,9 @@ def test_the_whole_province_and_bad_input(client, session, make_org, make_user):
     resp = job_result(
         client, _post(client, {"scope": "province", "size": "a3", "fmt": "pdf"})
     )
-    assert len(pdfium.PdfDocument(resp.get_data())) == 2
+    body = resp.get_data()
     resp.close()
+    assert len(pdfium.PdfDocument(body)) == 2 + 1  # and the instruction page
     for bad in (
         {"scope": "ward", "ward": "1", "size": "a4", "fmt": "pdf"},
         {"scope": "kind", "kind": "pirate", "size": "a4", "fmt": "pdf"},

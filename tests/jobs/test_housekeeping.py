@@ -59,7 +59,7 @@ def test_old_checkins_and_unused_cards_are_purged(app, session, make_venue):
             secret="t",
             now=utcnow() - timedelta(days=days),
         )
-    card = cards.create_card(session, visitor)
+    card = cards.create_card(session, visitor, secret="t")
     card.last_used_at = utcnow() - timedelta(days=200)
     session.commit()
     assert "checkins.purge: 1" in _run(app, "checkins.purge")

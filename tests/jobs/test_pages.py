@@ -32,7 +32,7 @@ def test_board_batch_answers_with_a_job_page_then_the_pdf(client, manager_world)
     assert pdf.headers["Content-Disposition"].startswith("attachment")
     body = pdf.data
     pdf.close()
-    assert len(pdfium.PdfDocument(body)) == 3
+    assert len(pdfium.PdfDocument(body)) == 3 + 1  # the instruction page last
 
     page = client.get(f"/jobs/{job_id}").get_data(as_text=True)
     assert "<progress" in page and data["download"] in page
