@@ -183,9 +183,25 @@ def test_an_image_uploaded_on_one_host_plays_on_a_screen_of_the_other(
     assert session.scalar(select(Loop.id).where(Loop.id == loop.id)) == loop.id
 
 
+def _campaign_set(session, tmp_path: Path) -> None:
+    """The province's campaign identity, logo in the shared storage: production
+    prints no board while a placeholder is in force."""
+    from signage.campaign import services as campaign
+    from signage.posters.services import default_logo
+
+    from .campaign.test_settings import HUE
+
+    key = "campaign/logo-two-hosts.png"
+    (tmp_path / "shared" / "campaign").mkdir(parents=True, exist_ok=True)
+    (tmp_path / "shared" / key).write_bytes(default_logo())
+    campaign.save(session, campaign.clean(HUE), logo_key=key)
+    session.commit()
+
+
 def test_a_job_asked_on_one_host_is_done_beside_the_other_and_downloaded(
-    db_url, make_user, make_venue, make_org, tmp_path
+    db_url, session, make_user, make_venue, make_org, tmp_path
 ):
+    _campaign_set(session, tmp_path)
     org = make_org()
     for n in range(3):
         make_venue(org, name=f"Phòng {n + 1}")

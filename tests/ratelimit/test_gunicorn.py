@@ -54,7 +54,7 @@ def gunicorn(db_url: str, log: Path, workers: int = 4, **env: str) -> Iterator[i
     environ.update(
         SIGNAGE_ENV="production",
         SIGNAGE_SECRET_KEY=env.pop("SIGNAGE_SECRET_KEY", secrets.token_hex(24)),
-        SIGNAGE_DATA_KEY=DATA_KEY,
+        SIGNAGE_DATA_KEY=env.pop("SIGNAGE_DATA_KEY", DATA_KEY),
         SIGNAGE_PUBLIC_BASE_URL="https://qr.example.vn",
         SIGNAGE_SMTP_URL="smtp://127.0.0.1:25",
         SIGNAGE_DATABASE_URL=db_url,
