@@ -406,16 +406,23 @@ def registration_approve(reg_id: int) -> Any:
     except DomainError as e:
         flash(_(e.message), "error")
         return redirect(url_for("units.registrations"))
+    _decided(
+        s, reg, "units.registration_approved", f"organisation:{reg.organisation_id}"
+    )
+    flash(_("Đã duyệt %(name)s; đã gửi email cho tổ chức.", name=reg.name), "success")
+    return redirect(url_for("units.registrations"))
+
+
+def _decided(s: Any, reg: Any, action: str, target: str) -> None:
+    """After a decision: the registrant's mail and the audit row."""
     mails.decided(s, reg)
     audit.record(
         s,
         user_id=current_user.id,
-        action="units.registration_approved",
-        target=f"organisation:{reg.organisation_id}",
+        action=action,
+        target=target,
         ip=request.remote_addr or "",
     )
-    flash(_("Đã duyệt %(name)s; đã gửi email cho tổ chức.", name=reg.name), "success")
-    return redirect(url_for("units.registrations"))
 
 
 @bp.post("/registrations/<int:reg_id>/refuse")
@@ -434,14 +441,7 @@ def registration_refuse(reg_id: int) -> Any:
     except DomainError as e:
         flash(_(e.message), "error")
         return redirect(url_for("units.registrations"))
-    mails.decided(s, reg)
-    audit.record(
-        s,
-        user_id=current_user.id,
-        action="units.registration_refused",
-        target=f"registration:{reg.id}",
-        ip=request.remote_addr or "",
-    )
+    _decided(s, reg, "units.registration_refused", f"registration:{reg.id}")
     flash(_("Đã từ chối %(name)s; đã gửi lý do qua email.", name=reg.name), "success")
     return redirect(url_for("units.registrations"))
 
