@@ -125,8 +125,9 @@ def make_engine(
     (``hide_parameters``): a failed INSERT would otherwise write a resident's data
     into error logs that no purge reaches.
 
-    Durability: an acknowledged write survives a power cut. PostgreSQL's default
-    (``synchronous_commit=on``) flushes its WAL before COMMIT returns. SQLite in WAL
+    Durability: an acknowledged write survives a power cut. PostgreSQL flushes its
+    WAL before COMMIT returns with ``synchronous_commit=on``, which every connection
+    sets for itself. SQLite in WAL
     mode does so only with ``synchronous=FULL`` (the default here): with NORMAL a
     commit is written to the WAL but not flushed, and the last transactions before
     a power cut roll back (the file stays consistent; a resident's acknowledged
@@ -144,6 +145,10 @@ def make_engine(
             pool_size=5,
             max_overflow=10,
             hide_parameters=True,
+            # The server's default may have been turned off for bulk loads; this
+            # application acknowledges check-ins, so its own sessions always wait
+            # for the flush whatever postgresql.conf says.
+            connect_args={"options": "-c synchronous_commit=on"},
         )
     synchronous = synchronous.upper()
     if synchronous not in SYNCHRONOUS:
