@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from flask import current_app
+from collections.abc import Mapping
+from typing import Any
+
+from flask import current_app, has_request_context
 from sqlalchemy.exc import SQLAlchemyError
 
 from .. import caches, db
@@ -14,6 +17,17 @@ def identity() -> services.Identity:
     that cannot answer (an error page being drawn) gives the configured fallback."""
     config = current_app.config
     try:
-        return caches.campaign(lambda: services.current(db.session(), config))
+        return caches.campaign(lambda: _read(config))
     except SQLAlchemyError:
         return services.current_or_fallback(config)
+
+
+def _read(config: Mapping[str, Any]) -> services.Identity:
+    if has_request_context():
+        return services.current(db.session(), config)
+    # Outside a request (a job or a command drawing a mail) the caller holds a write
+    # Session of its own: the app context's Session would begin IMMEDIATE on SQLite,
+    # wait the whole busy timeout (15 s) on the caller's lock and then fall back to
+    # the configured identity. A short read transaction never waits under WAL.
+    with db.get_db(current_app).read() as s:
+        return services.current(s, config)

@@ -8,6 +8,7 @@ import io
 import pypdfium2 as pdfium
 import pytest
 from PIL import Image
+from sqlalchemy import text
 
 from signage.accounts.models import Role
 from signage.campaign import current
@@ -224,3 +225,24 @@ def test_the_public_header_gets_a_small_logo(client):
     assert len(resp.data) < 8 * 1024, len(resp.data)
     with Image.open(_io.BytesIO(resp.data)) as im:
         assert max(im.size) == 72
+
+
+def test_a_mail_drawn_outside_a_request_reads_the_saved_identity_at_once(app, session):
+    """A job or command renders mails while holding its own write Session: the
+    identity the templates get is the saved one, read without waiting on that lock
+    (it used to wait SQLite's 15 s busy timeout, then fall back to the default)."""
+    import time
+
+    from signage.campaign.pages import identity
+    from signage.db import get_db
+
+    campaign.save(session, {"authority": HUE["authority"]})
+    session.commit()
+    with app.app_context(), get_db(app).write() as s:
+        s.execute(text("SELECT 1"))  # the write transaction is open: lock held
+        started = time.monotonic()
+        got = identity()
+        took = time.monotonic() - started
+        s.commit()
+    assert got.authority == HUE["authority"]
+    assert took < 5, took
