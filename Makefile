@@ -7,6 +7,9 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cksum requirements.txt | cut -d' ' -f1)
 FLASK  := $(BIN)/flask --app wsgi
 PYTEST_ARGS ?=
+# Both cores (pytest-xdist); slow tests that start servers share one worker (see
+# tests/conftest.py). `make test PYTEST_XDIST=` runs in one process.
+PYTEST_XDIST ?= -n 2 --dist loadgroup
 
 .PHONY: run test bootstrap translations messages migrate demo lint format clean
 
@@ -44,7 +47,7 @@ run: demo
 	SIGNAGE_ENV=$${SIGNAGE_ENV:-development} SIGNAGE_ACCESS_LOG=$${SIGNAGE_ACCESS_LOG--} $(BIN)/honcho start -f Procfile
 
 test: bootstrap
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(PYTEST_XDIST) $(PYTEST_ARGS)
 
 # ruff (style, imports, bugbear) and mypy (types; settings in pyproject.toml): CI runs it.
 lint: bootstrap

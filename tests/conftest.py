@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, make_url, text
 from sqlalchemy.orm import Session
 
 from signage import create_app
@@ -29,6 +29,41 @@ from .helpers import DATA_KEY, PASSWORD
 from .mailserver import SmtpServer
 
 PG_URL = os.environ.get("SIGNAGE_TEST_DATABASE_URL", "")
+# Under pytest-xdist (make test runs -n 2) each worker has its own PostgreSQL database,
+# named after the configured one: signage_test_gw0, signage_test_gw1...
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+
+
+def _worker_pg_url(url: str) -> str:
+    """The database this process tests on: the configured one, or under xdist a
+    database of the worker's own on the same server, made empty at session start."""
+    if not url or not WORKER:
+        return url
+    parsed = make_url(url)
+    name = f"{parsed.database}_{WORKER}"
+    server = create_engine(parsed, isolation_level="AUTOCOMMIT")
+    with server.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    server.dispose()
+    return parsed.set(database=name).render_as_string(hide_password=False)
+
+
+# Under xdist, one worker runs these one after the other (the other worker takes the
+# quick tests meanwhile): the slow-marked tests start servers of their own (gunicorn
+# with several workers, a job consumer, PostgreSQL, 24 client threads) and some bound
+# their time, so two of them never load the 2-core machine at once; the Redis queue
+# tests flush one shared queue.
+SERIAL_GROUP = "serial"
+SERIAL_FILES = {"tests/jobs/test_redis.py"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    root = Path(__file__).resolve().parent.parent
+    for item in items:
+        path = item.path.resolve().relative_to(root).as_posix()
+        if item.get_closest_marker("slow") or path in SERIAL_FILES:
+            item.add_marker(pytest.mark.xdist_group(SERIAL_GROUP))
 
 
 def base_config(tmp_path: Path, url: str) -> dict[str, Any]:
@@ -53,15 +88,16 @@ def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> str:
     """Run the real migrations once: into a template SQLite file copied per test, or
     into the PostgreSQL test database (emptied per test)."""
     if PG_URL:
-        engine = create_engine(PG_URL)
+        url = _worker_pg_url(PG_URL)
+        engine = create_engine(url)
         with engine.begin() as conn:
             conn.execute(text("DROP SCHEMA public CASCADE"))
             conn.execute(text("CREATE SCHEMA public"))
         engine.dispose()
-        app = create_app(base_config(tmp_path_factory.mktemp("pg"), PG_URL))
+        app = create_app(base_config(tmp_path_factory.mktemp("pg"), url))
         upgrade(app)
         get_db(app).engine.dispose()
-        return PG_URL
+        return url
     path = tmp_path_factory.mktemp("template") / "template.db"
     app = create_app(base_config(path.parent, f"sqlite:///{path}"))
     upgrade(app)
@@ -80,8 +116,8 @@ def _empty_pg(url: str) -> None:
 @pytest.fixture
 def db_url(migrated_template: str, tmp_path: Path) -> str:
     if PG_URL:
-        _empty_pg(PG_URL)
-        return PG_URL
+        _empty_pg(migrated_template)
+        return migrated_template
     target = tmp_path / "test.db"
     shutil.copyfile(migrated_template, target)
     return f"sqlite:///{target}"
