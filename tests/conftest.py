@@ -105,11 +105,23 @@ def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> str:
     return str(path)
 
 
+# Children before parents, then every id sequence back to 1, as in a fresh database.
+# DELETE, not TRUNCATE: most tests leave most tables empty, and TRUNCATE makes new
+# files for all 40 tables each time (about 80 ms a test against 20 ms, measured on
+# the shared server under load).
+_EMPTY_PG = "; ".join(
+    [f'DELETE FROM "{t.name}"' for t in reversed(metadata.sorted_tables)]
+    + [
+        "SELECT setval(c.oid, 1, false) FROM pg_class c JOIN pg_namespace n "
+        "ON n.oid = c.relnamespace WHERE c.relkind = 'S' AND n.nspname = 'public'"
+    ]
+)
+
+
 def _empty_pg(url: str) -> None:
     engine = create_engine(url)
-    names = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
     with engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        conn.execute(text(_EMPTY_PG))
     engine.dispose()
 
 
