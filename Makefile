@@ -7,9 +7,9 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cksum requirements.txt | cut -d' ' -f1)
 FLASK  := $(BIN)/flask --app wsgi
 PYTEST_ARGS ?=
-# Both cores (pytest-xdist); slow tests that start servers share one worker (see
-# tests/conftest.py). `make test PYTEST_XDIST=` runs in one process.
-PYTEST_XDIST ?= -n 2 --dist loadgroup
+# Both cores (pytest-xdist; tests/conftest.py gives each worker its own PostgreSQL
+# database). `make test PYTEST_XDIST=` runs in one process.
+PYTEST_XDIST ?= -n 2
 
 .PHONY: run test bootstrap translations messages migrate demo lint format clean
 

@@ -49,23 +49,6 @@ def _worker_pg_url(url: str) -> str:
     return parsed.set(database=name).render_as_string(hide_password=False)
 
 
-# Under xdist, one worker runs these one after the other (the other worker takes the
-# quick tests meanwhile): the slow-marked tests start servers of their own (gunicorn
-# with several workers, a job consumer, PostgreSQL, 24 client threads) and some bound
-# their time, so two of them never load the 2-core machine at once; the Redis queue
-# tests flush one shared queue.
-SERIAL_GROUP = "serial"
-SERIAL_FILES = {"tests/jobs/test_redis.py"}
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    root = Path(__file__).resolve().parent.parent
-    for item in items:
-        path = item.path.resolve().relative_to(root).as_posix()
-        if item.get_closest_marker("slow") or path in SERIAL_FILES:
-            item.add_marker(pytest.mark.xdist_group(SERIAL_GROUP))
-
-
 def base_config(tmp_path: Path, url: str) -> dict[str, Any]:
     return {
         "ENV": "testing",
