@@ -188,6 +188,7 @@ def _erasure_request(w: World) -> int:
         due_days=20,
         user_id=w.users["admin"].id,
         today=date(2026, 1, 6),
+        secret="isolation",
     )
     s.commit()
     return req.id
