@@ -170,6 +170,9 @@ JOBS_STALE_SECONDS = 60.0
 JOBS_MAX_ATTEMPTS = 2
 # A job's file (batch PDF, export) is kept this many hours, then deleted.
 JOB_FILES_HOURS = 24
+# A job's row (its title, state, who asked) is deleted this many days after it ended
+# (its personal parameters already went when it ended; signage/jobs/models.py).
+JOB_ROWS_DAYS = 28
 # Check-in log exports with more rows than this run as a job; smaller ones stream.
 EXPORT_JOB_ROWS = 10_000
 # Venue CSV imports with more rows than this run as a job.
