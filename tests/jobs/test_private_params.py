@@ -7,20 +7,26 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import logging
+import sqlite3
 from datetime import timedelta
 from typing import Any
 
 import pytest
+from alembic import command
 from sqlalchemy import select, text
 
+from signage import create_app
 from signage.accounts.models import Role
 from signage.checkin import services as checkins
-from signage.db import utcnow
+from signage.core.cli import alembic_config, upgrade
+from signage.db import get_db, utcnow
 from signage.jobs import housekeeping, runner
 from signage.jobs.models import Job, JobState
 from signage.jobs.services import dedupe_key
 
+from ..conftest import PG_URL, base_config
 from ..helpers import export, login
 from ..test_crypto import _files
 from .conftest import job_id_of, read_job
@@ -144,3 +150,44 @@ def test_an_ended_job_is_kept_until_its_time(app, session, make_user):
     running = new_job(app, req, state=JobState.RUNNING)
     assert housekeeping.purge_job_rows(app) == 0
     assert {j for j in session.scalars(select(Job.id))} == {recent, running}
+
+
+@pytest.mark.skipif(bool(PG_URL), reason="migrates a database file of its own")
+def test_migration_moves_stored_search_texts_out_of_the_plain_params(tmp_path):
+    path = tmp_path / "old.db"
+    app = create_app(base_config(tmp_path, f"sqlite:///{path}"))
+    upgrade(app)
+    command.downgrade(alembic_config(app), "0700_jobs")
+    engine = get_db(app).engine
+    with engine.begin() as conn:  # as the previous version stored them
+        for job_id, state in (("a" * 32, "queued"), ("b" * 32, "done")):
+            conn.execute(
+                text(
+                    "INSERT INTO jobs (id, kind, params, title, state, done, total, "
+                    "attempts, created_at) VALUES (:id, 'checkins.export', :p, 't', "
+                    ":s, 0, 0, 0, '2026-11-30 01:00:00')"
+                ),
+                {
+                    "id": job_id,
+                    "s": state,
+                    "p": json.dumps({"org_id": 1, "search": SEARCH}),
+                },
+            )
+    upgrade(app)
+    with get_db(app).read() as s:
+        queued, done = s.scalars(select(Job).order_by(Job.id)).all()
+        assert queued.params == {"org_id": 1} and done.params == {"org_id": 1}
+        assert json.loads(queued.private or "") == {"search": SEARCH}
+        assert done.private is None
+    engine.dispose()
+    with sqlite3.connect(path) as raw:
+        raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    assert SEARCH.encode() not in path.read_bytes()
+    command.downgrade(alembic_config(app), "0700_jobs")
+    with engine.connect() as conn:
+        params = conn.execute(text("SELECT params FROM jobs ORDER BY id")).scalars()
+        assert [json.loads(p) for p in params] == [
+            {"org_id": 1, "search": SEARCH},
+            {"org_id": 1},
+        ]
+    engine.dispose()
