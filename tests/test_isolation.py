@@ -134,6 +134,7 @@ ARGS: dict[str, Callable[[World], Any]] = {
     "override_id": lambda w: _override(w),
     "name": lambda w: "0" * 32 + ".mp4",
     "mail_id": lambda w: _outbox_mail(w),
+    "invitation_id": lambda w: _invitation(w, w.org),
 }
 # Endpoints whose page needs something of organisation A to exist first (built once
 # per test, before the walk): endpoint -> builder.
@@ -153,6 +154,7 @@ ORG_OWNED = {"loop_id", "slide_id", "screen_id"}
 OTHER_ARGS: dict[str, Callable[[World], Any]] = {
     "org_id": lambda w: w.other_org.id,
     "venue_id": lambda w: w.other_venue.id,
+    "invitation_id": lambda w: _invitation(w, w.other_org),
 }
 
 
@@ -217,6 +219,31 @@ def _registration(w: World) -> int:
     s.add(reg)
     s.commit()
     return reg.id
+
+
+def _invitation(w: World, org: Organisation) -> int:
+    """A pending invitation of a door-staff member into ``org``."""
+    from datetime import timedelta
+
+    from sqlalchemy.orm import object_session
+
+    from signage.accounts import links
+    from signage.accounts.models import Invitation
+    from signage.db import utcnow
+
+    s = object_session(org)
+    _token, hashed = links.new_token()
+    row = Invitation(
+        email=f"moi{hashed[:8]}@example.vn",
+        role=Role.DOOR,
+        organisation_id=org.id,
+        token_hash=hashed,
+        created_at=utcnow(),
+        expires_at=utcnow() + timedelta(days=7),
+    )
+    s.add(row)
+    s.commit()
+    return row.id
 
 
 def _api_client(w: World) -> int:
