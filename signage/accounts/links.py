@@ -60,7 +60,8 @@ UNKNOWN = N_("Liên kết không đúng hoặc không còn tồn tại. Hãy ki�
 USED = N_("Liên kết này đã được dùng rồi. Mỗi liên kết chỉ dùng được một lần.")
 EXPIRED = N_("Liên kết này đã hết hạn. Hãy yêu cầu một liên kết mới.")
 WITHDRAWN = N_(
-    "Lời mời này đã bị thu hồi. Nếu bạn vẫn cần tài khoản, hãy liên hệ người đã mời bạn."
+    "Lời mời này đã bị thu hồi. "
+    "Nếu bạn vẫn cần tài khoản, hãy liên hệ người đã mời bạn."
 )
 
 
