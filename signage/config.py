@@ -146,6 +146,10 @@ SCREENS_UPLOAD_MAX_PIXELS = 40_000_000
 # Video slides: the upload's limits (the request may be this large on that form only).
 SCREENS_VIDEO_MAX_BYTES = 200 * 1024 * 1024
 SCREENS_VIDEO_MAX_SECONDS = 10 * 60
+# What a player keeps of its videos for offline play (Cache Storage), at most; and
+# never more than half the browser's quota. Videos beyond it stream while online and
+# are skipped offline. 1 GB: five full-size (200 MB) films on a cheap TV stick.
+SCREENS_PLAYER_VIDEO_CACHE_MB = 1024
 # Uploaded images (empty: the storage's media/ folder, shared by every app host) and
 # cached renders (empty: instance/renders, each host's own).
 SCREENS_MEDIA_DIR = ""

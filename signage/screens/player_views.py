@@ -176,6 +176,8 @@ def _build_manifest(hb: devices.Heartbeat) -> dict[str, Any]:
                 extra = {
                     "type": "video",
                     "video": url_for("screens_player.video_file", name=snap["video"]),
+                    # The player's offline budget counts it (0: unknown, not kept).
+                    "video_bytes": _file_size(media / snap["video"]),
                 }
             slides.append(
                 {
@@ -209,8 +211,16 @@ def _build_manifest(hb: devices.Heartbeat) -> dict[str, Any]:
         "alert_seconds": int(cfg["SCREENS_ALERT_POLL_SECONDS"]),
         "timezone": cfg["BABEL_DEFAULT_TIMEZONE"],
         "fallback": url_for("screens_player.fallback_image", size=size, key=fb_key),
+        "video_cache_bytes": int(cfg["SCREENS_PLAYER_VIDEO_CACHE_MB"]) * 1024 * 1024,
         "slides": slides,
     }
+
+
+def _file_size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
 
 
 def _immutable(path: Path) -> Response:
