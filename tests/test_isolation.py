@@ -135,6 +135,7 @@ ARGS: dict[str, Callable[[World], Any]] = {
     "name": lambda w: "0" * 32 + ".mp4",
     "mail_id": lambda w: _outbox_mail(w),
     "invitation_id": lambda w: _invitation(w, w.org),
+    "member_id": lambda w: _member(w),
 }
 # Endpoints whose page needs something of organisation A to exist first (built once
 # per test, before the walk): endpoint -> builder.
@@ -155,6 +156,7 @@ OTHER_ARGS: dict[str, Callable[[World], Any]] = {
     "org_id": lambda w: w.other_org.id,
     "venue_id": lambda w: w.other_venue.id,
     "invitation_id": lambda w: _invitation(w, w.other_org),
+    "member_id": lambda w: w.users["other_door"].id,
 }
 
 
@@ -244,6 +246,26 @@ def _invitation(w: World, org: Organisation) -> int:
     s.add(row)
     s.commit()
     return row.id
+
+
+def _member(w: World) -> int:
+    """A door-staff member of organisation A (whose role the owner may change)."""
+    from sqlalchemy.orm import object_session
+
+    from signage.accounts import services
+
+    s = object_session(w.org)
+    user = services.create_user(
+        s,
+        email=f"member{len(w.__dict__.setdefault('_members', []))}@example.vn",
+        password="a long enough password",
+        role=Role.DOOR,
+        organisation_id=w.org.id,
+        policy=services.HashPolicy(1, 1024),
+    )
+    w.__dict__["_members"].append(user.id)
+    s.commit()
+    return user.id
 
 
 def _api_client(w: World) -> int:

@@ -138,6 +138,7 @@ def team(org_id: int) -> Any:
         members=sorted(org.users, key=lambda u: (u.role.value, u.email)),
         pending=links.pending_invitations(s, org.id),
         roles=ROLE_LABELS,
+        team_roles=TEAM_ROLES,
     )
 
 
@@ -175,6 +176,31 @@ def invitation_resend(org_id: int, invitation_id: int) -> Any:
     return _invitation_step(
         org_id, invitation_id, links.resend, _("Đã gửi lại lời mời với liên kết mới.")
     )
+
+
+@bp.post("/orgs/<int:org_id>/team/<int:member_id>/role")
+@roles_required(Role.MANAGER, Role.ADMIN)
+def member_role(org_id: int, member_id: int) -> Any:
+    """Give a member another of the organisation's roles (the team page)."""
+    org = org_or_404(org_id)
+    raw = request.form.get("role", "")
+    role = next((r for r in TEAM_ROLES if r.value == raw), None)
+    try:
+        links.grant(
+            db.session(),
+            member_id,
+            role,
+            by=current_user,
+            organisation_id=org.id,
+            ip=request.remote_addr or "",
+        )
+    except NotFound:
+        abort(404)
+    except DomainError as e:
+        flash(_(e.message), "error")
+    else:
+        flash(_("Đã đổi vai trò."), "success")
+    return redirect(url_for("account.team", org_id=org.id), 303)
 
 
 # Forgotten password -------------------------------------------------------------------

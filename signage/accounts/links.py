@@ -311,6 +311,49 @@ def resend(
     return new
 
 
+def grant(
+    session: Session,
+    member_id: int,
+    role: Role | None,
+    *,
+    by: User,
+    organisation_id: int,
+    ip: str = "",
+) -> User:
+    """Give a member of ``organisation_id`` another of the organisation's roles
+    (manager, screen operator, door staff): what ``by`` could invite them as, never
+    their own account. Audited; the member's sessions end (the new role applies at
+    their next sign-in). NotFound for someone outside the organisation, Invalid for
+    a role ``by`` may not grant (None: not a role the form offers)."""
+    member = session.get(User, member_id)
+    if (
+        member is None
+        or member.organisation_id != organisation_id
+        or member.role not in ORG_ROLES
+    ):
+        raise NotFound("Không tìm thấy người dùng này trong tổ chức.")
+    if role is None or not can_invite(by, role, organisation_id):
+        raise Invalid(N_("Bạn không thể giao vai trò này."), field="role")
+    if member.id == by.id:
+        raise Conflict("Bạn không thể tự đổi vai trò của mình.")
+    if member.role is role:
+        return member
+    before = member.role
+    member.role = role
+    session.flush()
+    end_all_sessions(session, member.id)
+    audit.record(
+        session,
+        user_id=by.id,
+        action="account.role.grant",
+        target=f"user:{member.id}",
+        ip=ip,
+        before=before.value,
+        after=role.value,
+    )
+    return member
+
+
 # Password reset and e-mail change ----------------------------------------------------
 
 

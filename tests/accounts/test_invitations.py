@@ -206,3 +206,38 @@ def test_who_may_invite_what():
     for role in (Role.SCREENS, Role.DOOR, Role.EDITOR, Role.HEALTH):
         assert not links.can_invite(user(role, 1), Role.DOOR, 1)
     assert PASSWORD  # the helpers' password is what make_user sets
+
+
+def test_a_manager_grants_its_members_the_organisations_roles_only(
+    app, client, session, make_org, make_user
+):
+    org = make_org()
+    manager = make_user(Role.MANAGER, org)
+    door = make_user(Role.DOOR, org)
+    outsider = make_user(Role.DOOR, make_org())
+    login(client, manager)
+    team = f"/orgs/{org.id}/team"
+
+    def grant(member_id, role):
+        return client.post(
+            f"{team}/{member_id}/role",
+            data={"csrf_token": csrf_token(client, team), "role": role},
+        )
+
+    assert grant(door.id, "screens").status_code == 303
+    session.refresh(door)
+    assert door.role is Role.SCREENS
+    (event,) = session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "account.role.grant")
+    ).all()
+    assert event.detail_dict == {"before": "door", "after": "screens"}
+    for role in ("admin", "supervisor", "health", "editor", "nonsense", ""):
+        assert grant(door.id, role).status_code == 303
+        session.refresh(door)
+        assert door.role is Role.SCREENS, role
+    assert "không thể giao vai trò này" in client.get(team).get_data(True)
+    assert grant(manager.id, "door").status_code == 303  # not oneself
+    session.refresh(manager)
+    assert manager.role is Role.MANAGER
+    assert grant(outsider.id, "screens").status_code == 404
+    assert grant(999999, "screens").status_code == 404
