@@ -58,13 +58,19 @@ def read_batch(
     name: str,
     columns: Sequence[str],
     *,
-    after: int,
+    after: Any,
     limit: int,
     types: TypeEngine[Any] | None = None,
+    key_type: TypeEngine[Any] | None = None,
 ) -> list[tuple[Any, ...]]:
-    """Up to ``limit`` rows ``(id, *columns)`` with id > ``after``, raw (as stored)."""
-    t = table(name, column("id", Integer), *(column(c, types) for c in columns))
-    q = select(t.c.id, *(t.c[c] for c in columns)).where(t.c.id > after)
+    """Up to ``limit`` rows ``(id, *columns)`` with id > ``after`` (None: from the
+    first), raw (as stored). ``key_type``: the id's type (Integer unless given: the
+    jobs table's ids are text)."""
+    key = column("id", key_type if key_type is not None else Integer())
+    t = table(name, key, *(column(c, types) for c in columns))
+    q = select(t.c.id, *(t.c[c] for c in columns))
+    if after is not None:
+        q = q.where(t.c.id > after)
     return [tuple(r) for r in conn.execute(q.order_by(t.c.id).limit(limit))]
 
 
@@ -97,6 +103,7 @@ def write_batch(
     *,
     into: dict[str, str] | None = None,
     types: TypeEngine[Any] | None = None,
+    key_type: TypeEngine[Any] | None = None,
 ) -> int:
     """Write the planned values: into ``into[column]`` when given (a migration
     filling a new column), else in place, guarded by the old value. Returns the
@@ -104,7 +111,8 @@ def write_batch(
     written = 0
     for col, params in planned.items():
         target = into[col] if into else col
-        t = table(name, column("id", Integer), column(col, types), column(target))
+        key = column("id", key_type if key_type is not None else Integer())
+        t = table(name, key, column(col, types), column(target))
         where = t.c.id == bindparam("_id")
         if not into:
             where = and_(where, t.c[col] == bindparam("_old", type_=types))
@@ -155,11 +163,18 @@ def rotate(
             ring,
             {c.name: cast(Encrypted, c.type).context.encode() for c in cols},
         )
-        done, after = Rotated(name), 0
+        key_type = cols[0].table.c.id.type  # Integer, or text (jobs)
+        done, after = Rotated(name), None
         while True:
             with engine.connect() as conn:  # a read: no write lock
                 rows = read_batch(
-                    conn, name, names, after=after, limit=batch, types=LargeBinary()
+                    conn,
+                    name,
+                    names,
+                    after=after,
+                    limit=batch,
+                    types=LargeBinary(),
+                    key_type=key_type,
                 )
                 conn.rollback()
             if not rows:
@@ -168,7 +183,9 @@ def rotate(
             start = time.perf_counter()
             if planned:
                 with write.begin() as conn:
-                    done.values += write_batch(conn, name, planned, types=LargeBinary())
+                    done.values += write_batch(
+                        conn, name, planned, types=LargeBinary(), key_type=key_type
+                    )
             ms = (time.perf_counter() - start) * 1000
             done.longest_write_ms = max(done.longest_write_ms, ms)
             done.rows += len(rows)

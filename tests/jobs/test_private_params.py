@@ -191,3 +191,33 @@ def test_migration_moves_stored_search_texts_out_of_the_plain_params(tmp_path):
             {"org_id": 1},
         ]
     engine.dispose()
+
+
+def test_keys_rotate_re_encrypts_queued_jobs_private_params(
+    app, session, db_url, tmp_path, make_user
+):
+    from signage import crypto
+    from signage.jobs.services import JobRequest
+
+    from ..helpers import new_job
+
+    owner = make_user(Role.ADMIN)
+    req = JobRequest(
+        kind="checkins.export",
+        owner_id=owner.id,
+        params={"org_id": 1},
+        title="t",
+        private={"search": SEARCH},
+    )
+    job_id = new_job(app, req)
+    old, new = app.config["DATA_KEY"], crypto.new_key()
+    rotating = create_app({**base_config(tmp_path, db_url), "DATA_KEY": f"{new},{old}"})
+    result = rotating.test_cli_runner().invoke(args=["keys", "rotate"])
+    get_db(rotating).engine.dispose()
+    assert result.exit_code == 0, result.output
+    assert "jobs: 1 rows read, 1 values re-encrypted" in result.output
+    only_new = create_app({**base_config(tmp_path, db_url), "DATA_KEY": new})
+    with get_db(only_new).read() as s:
+        job = s.get(Job, job_id)
+        assert json.loads(job.private or "") == {"search": SEARCH}
+    get_db(only_new).engine.dispose()
