@@ -92,9 +92,9 @@ def test_public_pages_have_no_serious_accessibility_violations(
 # (the same users, URL arguments and setup as tests/test_isolation.py, so a new
 # route is covered as soon as the isolation walk can fill it).
 
-# Routes that never answer an HTML page (files, images, JSON, scripts, exports):
-# checked by the isolation walk, not here. The walk fails when one of them starts
-# answering HTML, or when a route not listed here answers something else.
+# Routes that never answer an HTML page (files, images, JSON, scripts, exports),
+# skipped here (the isolation walk opens them). A route not listed here that
+# answers something other than HTML fails the walk, so this list stays complete.
 NOT_PAGES = {
     "static": "the stylesheets, scripts and images of the pages",
     "core.set_language": "a redirect that switches the language for the session",
