@@ -10,9 +10,11 @@ from pathlib import Path
 import pytest
 
 from signage import create_app
+from signage.accounts.models import Role
 from signage.campaign import services as campaign
 
 from ..conftest import base_config
+from ..helpers import login
 
 _HEADER = re.compile(
     r'class="official"[^>]*>\s*(?:<div[^>]*>)?\s*<img src="([^"]+)".*?'
@@ -83,3 +85,24 @@ def test_error_pages_render_with_the_configured_header_while_the_database_is_dow
             header,
         )
         assert f'class="error-code">{status}<' in html
+
+
+def test_signed_in_staff_get_the_error_page_while_the_database_is_down(
+    app, client, make_user, tmp_path: Path
+):
+    """The layout asks who is signed in (a query): with the database down the
+    page is drawn as for a visitor instead of failing."""
+    login(client, make_user(Role.ADMIN))
+    cookie = client.get_cookie(app.config["SESSION_COOKIE_NAME"])
+    assert cookie is not None
+    cfg = base_config(tmp_path, "postgresql+psycopg://postgres@127.0.0.1:9/signage")
+    cfg["SECRET_KEY"] = app.config["SECRET_KEY"]
+    cfg["CAMPAIGN_AUTHORITY"] = "UBND tỉnh (cấu hình)"
+    down = create_app(cfg).test_client()
+    down.set_cookie(cookie.key, cookie.value)
+    for path in ("/no-such-page", "/admin/orgs"):
+        resp = down.get(path)
+        html = resp.get_data(as_text=True)
+        assert resp.status_code in (404, 503), (path, resp.status_code)
+        assert f'class="error-code">{resp.status_code}<' in html
+        assert "UBND tỉnh (cấu hình)" in _header(html)
