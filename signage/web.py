@@ -10,15 +10,16 @@ from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
-from flask import Flask, Response, current_app, jsonify, render_template, request
+from flask import Flask, Response, current_app, g, jsonify, render_template, request
 from flask import Request as FlaskRequest
 from flask.json.provider import DefaultJSONProvider
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_login import AnonymousUserMixin
 from flask_wtf.csrf import CSRFError
 from markupsafe import Markup
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from werkzeug.exceptions import BadRequest, HTTPException
 from werkzeug.formparser import FormDataParser
 
@@ -67,12 +68,21 @@ def error_page(status: int, detail: str | None = None) -> tuple[Any, int]:
         return jsonify(error=status, message=detail or _(message)), status
     if wants_json():
         return jsonify(error=_(title), message=detail or _(message)), status
-    return (
-        render_template(
-            "error.html", status=status, title=_(title), message=detail or _(message)
-        ),
-        status,
+    page = partial(
+        render_template,
+        "error.html",
+        status=status,
+        title=_(title),
+        message=detail or _(message),
     )
+    try:
+        return page(), status
+    except SQLAlchemyError:
+        # The database cannot answer (what the page is probably about) and the
+        # layout asked who is signed in: draw the page as for a visitor (the
+        # campaign header falls back to the configured values by itself).
+        g._login_user = AnonymousUserMixin()
+        return page(), status
 
 
 def init_app(app: Flask) -> None:
