@@ -19,7 +19,10 @@ SIGNAGE_THREADS are passed through to compare), then runs wrk on 127.0.0.1 again
   number and submission id on every request, so each one writes a row (the bare
   INSERT gets the very same requests), against the bare INSERT;
 - ``bare INSERT NORMAL`` and ``POST NORMAL``: the same two with
-  ``synchronous=NORMAL`` instead of the default FULL, for the cost of durability.
+  ``synchronous=NORMAL`` instead of the default FULL, for the cost of durability;
+- ``POST clear``: the same POST to the app without encryption at rest
+  (bench/clear.py, its own copy of the database), for what encrypting names and
+  phone numbers costs (bound: 10 % of the POST's CPU).
 
 Each is measured against a freshly started server (2 s warm-up, then the run), so
 gunicorn's worker recycling (max_requests) never falls inside a measurement; with
@@ -260,6 +263,8 @@ ENDPOINTS: dict[str, Endpoint] = {
     # The same two writers with synchronous=NORMAL: what durability costs.
     "bare INSERT NORMAL": Endpoint("bench.bare:insert", "post", env=NORMAL),
     "POST NORMAL": Endpoint("wsgi:app", "post", "bare INSERT NORMAL", env=NORMAL),
+    # The real app with encryption at rest taken out (bench/clear.py): what it costs.
+    "POST clear": Endpoint("bench.clear:app", "post"),
 }
 TARGETS = {"GET /healthz": 0.8, "GET /C/<TOKEN>": 0.7, "POST /C/<TOKEN>": 0.5}
 
@@ -400,6 +405,22 @@ def durability_cost(rounds: list[dict[str, dict]]) -> tuple[float, float, float]
     )
 
 
+def encryption_cost(rounds: list[dict[str, dict]]) -> tuple[float, float]:
+    """The POST against the same app without encryption at rest, within each round,
+    median: (CPU ms per request encrypted - clear, CPU growth as a fraction)."""
+    pairs = [
+        (r["POST /C/<TOKEN>"]["cpu_ms"], r["POST clear"]["cpu_ms"])
+        for r in rounds
+        if r["POST /C/<TOKEN>"].get("cpu_ms") and r["POST clear"].get("cpu_ms")
+    ]
+    if not pairs:
+        return float("nan"), float("nan")
+    return (
+        statistics.median(a - b for a, b in pairs),
+        statistics.median(a / b - 1 for a, b in pairs),
+    )
+
+
 def _load(avg: tuple[float, float, float]) -> str:
     return "/".join(f"{x:.2f}" for x in avg)
 
@@ -447,6 +468,12 @@ def main() -> None:
     ):
         src.backup(dst)
     env["BENCH_BARE_DB"] = str(tmp / "bare.db")
+    with (
+        contextlib.closing(sqlite3.connect(tmp / "bench.db")) as src,
+        contextlib.closing(sqlite3.connect(tmp / "clear.db")) as dst,
+    ):
+        src.backup(dst)
+    env["BENCH_CLEAR_DB"] = str(tmp / "clear.db")
     env["BENCH_BARE_VENUE"] = str(
         sqlite3.connect(tmp / "bench.db")
         .execute("select id from venues where token = ?", (token,))
@@ -504,6 +531,11 @@ def main() -> None:
         "durability (synchronous=FULL, the default) on the POST against NORMAL: "
         f"{cpu_cost:+.2f} CPU ms/req, req/s x{rps_share:.2f}, p99 {p99_cost:+.1f} ms"
     )
+    enc_cost, enc_growth = encryption_cost(rounds)
+    print(
+        "encryption at rest (names, phones) on the POST against the same app without "
+        f"it: {enc_cost:+.2f} CPU ms/req ({enc_growth:+.1%})"
+    )
     print(
         f"rows written by the POST runs: {rows}; 'database is locked' in log: {locked}"
     )
@@ -513,6 +545,7 @@ def main() -> None:
         )
         for name, goal in TARGETS.items()
     }
+    targets["encryption at rest adds <= 10 % to the POST's CPU"] = enc_growth <= 0.10
     targets["p99 <= 25 ms"] = all(r["p99_ms"] <= 25 for r in summary.values())
     targets["zero non-2xx/3xx"] = all(r["bad"] == 0 for r in summary.values())
     for name, ok in targets.items():

@@ -146,6 +146,10 @@ SCREENS_UPLOAD_MAX_PIXELS = 40_000_000
 # Video slides: the upload's limits (the request may be this large on that form only).
 SCREENS_VIDEO_MAX_BYTES = 200 * 1024 * 1024
 SCREENS_VIDEO_MAX_SECONDS = 10 * 60
+# What a player keeps of its videos for offline play (Cache Storage), at most; and
+# never more than half the browser's quota. Videos beyond it stream while online and
+# are skipped offline. 1 GB: five full-size (200 MB) films on a cheap TV stick.
+SCREENS_PLAYER_VIDEO_CACHE_MB = 1024
 # Uploaded images (empty: the storage's media/ folder, shared by every app host) and
 # cached renders (empty: instance/renders, each host's own).
 SCREENS_MEDIA_DIR = ""
@@ -170,6 +174,9 @@ JOBS_STALE_SECONDS = 60.0
 JOBS_MAX_ATTEMPTS = 2
 # A job's file (batch PDF, export) is kept this many hours, then deleted.
 JOB_FILES_HOURS = 24
+# A job's row (its title, state, who asked) is deleted this many days after it ended
+# (its personal parameters already went when it ended; signage/jobs/models.py).
+JOB_ROWS_DAYS = 28
 # Check-in log exports with more rows than this run as a job; smaller ones stream.
 EXPORT_JOB_ROWS = 10_000
 # Venue CSV imports with more rows than this run as a job.

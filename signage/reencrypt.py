@@ -58,13 +58,19 @@ def read_batch(
     name: str,
     columns: Sequence[str],
     *,
-    after: int,
+    after: Any,
     limit: int,
     types: TypeEngine[Any] | None = None,
+    key_type: TypeEngine[Any] | None = None,
 ) -> list[tuple[Any, ...]]:
-    """Up to ``limit`` rows ``(id, *columns)`` with id > ``after``, raw (as stored)."""
-    t = table(name, column("id", Integer), *(column(c, types) for c in columns))
-    q = select(t.c.id, *(t.c[c] for c in columns)).where(t.c.id > after)
+    """Up to ``limit`` rows ``(id, *columns)`` with id > ``after`` (None: from the
+    first), raw (as stored). ``key_type``: the id's type (Integer unless given: the
+    jobs table's ids are text)."""
+    key = column("id", key_type if key_type is not None else Integer())
+    t = table(name, key, *(column(c, types) for c in columns))
+    q = select(t.c.id, *(t.c[c] for c in columns))
+    if after is not None:
+        q = q.where(t.c.id > after)
     return [tuple(r) for r in conn.execute(q.order_by(t.c.id).limit(limit))]
 
 
@@ -97,6 +103,7 @@ def write_batch(
     *,
     into: dict[str, str] | None = None,
     types: TypeEngine[Any] | None = None,
+    key_type: TypeEngine[Any] | None = None,
 ) -> int:
     """Write the planned values: into ``into[column]`` when given (a migration
     filling a new column), else in place, guarded by the old value. Returns the
@@ -104,7 +111,8 @@ def write_batch(
     written = 0
     for col, params in planned.items():
         target = into[col] if into else col
-        t = table(name, column("id", Integer), column(col, types), column(target))
+        key = column("id", key_type if key_type is not None else Integer())
+        t = table(name, key, column(col, types), column(target))
         where = t.c.id == bindparam("_id")
         if not into:
             where = and_(where, t.c[col] == bindparam("_old", type_=types))
@@ -155,11 +163,18 @@ def rotate(
             ring,
             {c.name: cast(Encrypted, c.type).context.encode() for c in cols},
         )
-        done, after = Rotated(name), 0
+        key_type = cols[0].table.c.id.type  # Integer, or text (jobs)
+        done, after = Rotated(name), None
         while True:
             with engine.connect() as conn:  # a read: no write lock
                 rows = read_batch(
-                    conn, name, names, after=after, limit=batch, types=LargeBinary()
+                    conn,
+                    name,
+                    names,
+                    after=after,
+                    limit=batch,
+                    types=LargeBinary(),
+                    key_type=key_type,
                 )
                 conn.rollback()
             if not rows:
@@ -168,7 +183,9 @@ def rotate(
             start = time.perf_counter()
             if planned:
                 with write.begin() as conn:
-                    done.values += write_batch(conn, name, planned, types=LargeBinary())
+                    done.values += write_batch(
+                        conn, name, planned, types=LargeBinary(), key_type=key_type
+                    )
             ms = (time.perf_counter() - start) * 1000
             done.longest_write_ms = max(done.longest_write_ms, ms)
             done.rows += len(rows)
@@ -177,3 +194,153 @@ def rotate(
             if progress is not None:
                 progress(done)
         yield done
+
+
+# Migrations that encrypt a table's clear columns ------------------------------------
+
+Derive = Callable[[dict[str, Any]], dict[str, Any]]  # clear values -> extra columns
+
+
+def encrypt_in_place(
+    ring: KeyRing,
+    name: str,
+    columns: Sequence[str],
+    *,
+    nullable: bool = False,
+    derived: Sequence[tuple[str, TypeEngine[Any]]] = (),
+    derive: Derive | None = None,
+    batch: int = 1000,
+) -> None:
+    """Inside a migration: encrypt ``name``'s clear ``columns`` with ``ring``'s
+    current key, a batch of rows at a time, then drop the clear columns (zeroed on
+    SQLite: ``secure_delete`` is turned on first) and give the encrypted ones their
+    names. ``derived`` columns (a keyed hash for look-ups) are added first and
+    filled from ``derive(row's clear values)`` in the same batches.
+
+    Each value is authenticated with ``"table.column"``, as :class:`Encrypted`
+    columns declared with that context read them. On PostgreSQL the old row
+    versions stay in the heap until (auto)vacuum: run ``VACUUM`` on the table after
+    the upgrade when its clear values must be gone at once."""
+    from alembic import op  # only inside a migration
+
+    bind = op.get_bind()
+    if bind.dialect.name == "sqlite":
+        bind.exec_driver_sql("PRAGMA secure_delete=ON")
+    kw = _table_kwargs(bind, name)
+    with op.batch_alter_table(name, table_kwargs=kw) as b:
+        for col in columns:
+            b.add_column(Column(f"{col}_enc", LargeBinary(), nullable=True))
+        for extra, type_ in derived:
+            b.add_column(Column(extra, type_, nullable=True))
+
+    def encrypt(col: str, value: Any) -> bytes:
+        return ring.encrypt(str(value), f"{name}.{col}".encode())
+
+    after = 0
+    while True:
+        rows = read_batch(bind, name, columns, after=after, limit=batch)
+        if not rows:
+            break
+        planned = changes(rows, columns, encrypt)
+        write_batch(bind, name, planned, into={c: f"{c}_enc" for c in columns})
+        if derive is not None:
+            _write_derived(bind, name, rows, columns, derive)
+        after = rows[-1][0]
+    with op.batch_alter_table(name, table_kwargs=kw) as b:
+        for col in columns:
+            b.drop_column(col)
+    with op.batch_alter_table(name, table_kwargs=kw) as b:
+        for col in columns:
+            b.alter_column(
+                f"{col}_enc",
+                new_column_name=col,
+                existing_type=LargeBinary(),
+                nullable=nullable,
+            )
+
+
+def decrypt_in_place(
+    ring: KeyRing,
+    name: str,
+    types: dict[str, TypeEngine[Any]],
+    *,
+    nullable: bool = False,
+    batch: int = 1000,
+) -> None:
+    """The reverse of :func:`encrypt_in_place` for a downgrade: the columns of
+    ``types`` decrypted back into clear columns of those types (derived columns are
+    the caller's to drop)."""
+    from alembic import op
+
+    bind = op.get_bind()
+    columns = list(types)
+    kw = _table_kwargs(bind, name)
+    with op.batch_alter_table(name, table_kwargs=kw) as b:
+        for col in columns:
+            b.add_column(Column(f"{col}_clear", types[col], nullable=True))
+    after = 0
+    while True:
+        rows = read_batch(bind, name, columns, after=after, limit=batch)
+        if not rows:
+            break
+        for i, col in enumerate(columns, start=1):
+            t = table(name, column("id", Integer), column(f"{col}_clear"))
+            params = [
+                {"_id": r[0], "_v": ring.decrypt(bytes(r[i]), f"{name}.{col}".encode())}
+                for r in rows
+                if r[i] is not None
+            ]
+            if params:
+                bind.execute(
+                    update(t)
+                    .where(t.c.id == bindparam("_id"))
+                    .values({f"{col}_clear": bindparam("_v")}),
+                    params,
+                )
+        after = rows[-1][0]
+    with op.batch_alter_table(name, table_kwargs=kw) as b:
+        for col in columns:
+            b.drop_column(col)
+    with op.batch_alter_table(name, table_kwargs=kw) as b:
+        for col in columns:
+            b.alter_column(
+                f"{col}_clear",
+                new_column_name=col,
+                existing_type=types[col],
+                nullable=nullable,
+            )
+
+
+def _table_kwargs(bind: Connection, name: str) -> dict[str, Any]:
+    """SQLite's batch mode copies a table without its AUTOINCREMENT (not reflected):
+    keep it, or ids of personal rows would be reused (0901_personal_ids)."""
+    if bind.dialect.name != "sqlite":
+        return {}
+    sql = bind.exec_driver_sql(
+        "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)
+    ).scalar()
+    return {"sqlite_autoincrement": True} if "AUTOINCREMENT" in (sql or "") else {}
+
+
+def _write_derived(
+    bind: Connection,
+    name: str,
+    rows: list[tuple[Any, ...]],
+    columns: Sequence[str],
+    derive: Derive,
+) -> None:
+    params = []
+    for row in rows:
+        values = derive(dict(zip(columns, row[1:], strict=True)))
+        if values:
+            params.append({"_id": row[0], **{f"_{k}": v for k, v in values.items()}})
+    if not params:
+        return
+    keys = [k[1:] for k in params[0] if k != "_id"]
+    t = table(name, column("id", Integer), *(column(k) for k in keys))
+    bind.execute(
+        update(t)
+        .where(t.c.id == bindparam("_id"))
+        .values({k: bindparam(f"_{k}") for k in keys}),
+        params,
+    )

@@ -134,6 +134,8 @@ ARGS: dict[str, Callable[[World], Any]] = {
     "override_id": lambda w: _override(w),
     "name": lambda w: "0" * 32 + ".mp4",
     "mail_id": lambda w: _outbox_mail(w),
+    "invitation_id": lambda w: _invitation(w, w.org),
+    "member_id": lambda w: _member(w),
 }
 # Endpoints whose page needs something of organisation A to exist first (built once
 # per test, before the walk): endpoint -> builder.
@@ -153,6 +155,8 @@ ORG_OWNED = {"loop_id", "slide_id", "screen_id"}
 OTHER_ARGS: dict[str, Callable[[World], Any]] = {
     "org_id": lambda w: w.other_org.id,
     "venue_id": lambda w: w.other_venue.id,
+    "invitation_id": lambda w: _invitation(w, w.other_org),
+    "member_id": lambda w: w.users["other_door"].id,
 }
 
 
@@ -188,6 +192,7 @@ def _erasure_request(w: World) -> int:
         due_days=20,
         user_id=w.users["admin"].id,
         today=date(2026, 1, 6),
+        secret="isolation",
     )
     s.commit()
     return req.id
@@ -216,6 +221,51 @@ def _registration(w: World) -> int:
     s.add(reg)
     s.commit()
     return reg.id
+
+
+def _invitation(w: World, org: Organisation) -> int:
+    """A pending invitation of a door-staff member into ``org``."""
+    from datetime import timedelta
+
+    from sqlalchemy.orm import object_session
+
+    from signage.accounts import links
+    from signage.accounts.models import Invitation
+    from signage.db import utcnow
+
+    s = object_session(org)
+    _token, hashed = links.new_token()
+    row = Invitation(
+        email=f"moi{hashed[:8]}@example.vn",
+        role=Role.DOOR,
+        organisation_id=org.id,
+        token_hash=hashed,
+        created_at=utcnow(),
+        expires_at=utcnow() + timedelta(days=7),
+    )
+    s.add(row)
+    s.commit()
+    return row.id
+
+
+def _member(w: World) -> int:
+    """A door-staff member of organisation A (whose role the owner may change)."""
+    from sqlalchemy.orm import object_session
+
+    from signage.accounts import services
+
+    s = object_session(w.org)
+    user = services.create_user(
+        s,
+        email=f"member{len(w.__dict__.setdefault('_members', []))}@example.vn",
+        password="a long enough password",
+        role=Role.DOOR,
+        organisation_id=w.org.id,
+        policy=services.HashPolicy(1, 1024),
+    )
+    w.__dict__["_members"].append(user.id)
+    s.commit()
+    return user.id
 
 
 def _api_client(w: World) -> int:

@@ -11,6 +11,7 @@ from typing import Any
 
 from flask import (
     Blueprint,
+    abort,
     current_app,
     flash,
     redirect,
@@ -24,7 +25,7 @@ from flask_login import current_user, login_user
 
 from .. import db, ratelimit
 from ..auth import org_or_404, roles_required
-from ..errors import DomainError
+from ..errors import DomainError, NotFound
 from ..extensions import limiter
 from ..forms import apply_domain_error
 from . import links, services
@@ -137,7 +138,69 @@ def team(org_id: int) -> Any:
         members=sorted(org.users, key=lambda u: (u.role.value, u.email)),
         pending=links.pending_invitations(s, org.id),
         roles=ROLE_LABELS,
+        team_roles=TEAM_ROLES,
     )
+
+
+def _invitation_step(org_id: int, invitation_id: int, step: Any, done: str) -> Any:
+    """Withdraw or resend one of the organisation's invitations (the team page)."""
+    org = org_or_404(org_id)
+    try:
+        step(
+            db.session(),
+            invitation_id,
+            by=current_user,
+            organisation_id=org.id,
+            ip=request.remote_addr or "",
+        )
+    except NotFound:
+        abort(404)
+    except DomainError as e:
+        flash(_(e.message), "error")
+    else:
+        flash(done, "success")
+    return redirect(url_for("account.team", org_id=org.id), 303)
+
+
+@bp.post("/orgs/<int:org_id>/team/invitations/<int:invitation_id>/withdraw")
+@roles_required(Role.MANAGER, Role.ADMIN)
+def invitation_withdraw(org_id: int, invitation_id: int) -> Any:
+    return _invitation_step(
+        org_id, invitation_id, links.withdraw, _("Đã thu hồi lời mời.")
+    )
+
+
+@bp.post("/orgs/<int:org_id>/team/invitations/<int:invitation_id>/resend")
+@roles_required(Role.MANAGER, Role.ADMIN)
+def invitation_resend(org_id: int, invitation_id: int) -> Any:
+    return _invitation_step(
+        org_id, invitation_id, links.resend, _("Đã gửi lại lời mời với liên kết mới.")
+    )
+
+
+@bp.post("/orgs/<int:org_id>/team/<int:member_id>/role")
+@roles_required(Role.MANAGER, Role.ADMIN)
+def member_role(org_id: int, member_id: int) -> Any:
+    """Give a member another of the organisation's roles (the team page)."""
+    org = org_or_404(org_id)
+    raw = request.form.get("role", "")
+    role = next((r for r in TEAM_ROLES if r.value == raw), None)
+    try:
+        links.grant(
+            db.session(),
+            member_id,
+            role,
+            by=current_user,
+            organisation_id=org.id,
+            ip=request.remote_addr or "",
+        )
+    except NotFound:
+        abort(404)
+    except DomainError as e:
+        flash(_(e.message), "error")
+    else:
+        flash(_("Đã đổi vai trò."), "success")
+    return redirect(url_for("account.team", org_id=org.id), 303)
 
 
 # Forgotten password -------------------------------------------------------------------

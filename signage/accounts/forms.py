@@ -26,8 +26,9 @@ ROLE_LABELS = {
     Role.SCREENS: _l("Vận hành màn hình (của tổ chức)"),
     Role.DOOR: _l("Nhân viên quét thẻ tại cửa"),
 }
-# What a manager may invite into its own organisation.
-TEAM_ROLES = (Role.MANAGER, Role.DOOR)
+# What a manager may invite into its own organisation (links.ORG_ROLES, in the
+# order the form offers them).
+TEAM_ROLES = (Role.MANAGER, Role.SCREENS, Role.DOOR)
 
 
 class LoginForm(CleanForm):

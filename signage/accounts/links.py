@@ -24,6 +24,7 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import CursorResult, delete, select, update
 from sqlalchemy.orm import Session
 
+from .. import audit
 from ..db import utcnow
 from ..errors import N_, Conflict, Gone, Invalid, NotFound
 from . import mails
@@ -49,13 +50,19 @@ INVITE_VALID = timedelta(days=7)
 KEEP_EXPIRED = timedelta(days=30)
 RESET_VALID = timedelta(hours=1)
 EMAIL_CHANGE_VALID = timedelta(hours=24)
-# Roles that belong to one organisation.
-ORG_ROLES = frozenset({Role.MANAGER, Role.DOOR})
+# Roles that belong to one organisation; a manager may invite (grant) any of them
+# into its own organisation, never a role above its own (admin, supervisor, health
+# officer, the association's editor).
+ORG_ROLES = frozenset({Role.MANAGER, Role.SCREENS, Role.DOOR})
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{20,100}")
 
 UNKNOWN = N_("Liên kết không đúng hoặc không còn tồn tại. Hãy kiểm tra lại thư.")
 USED = N_("Liên kết này đã được dùng rồi. Mỗi liên kết chỉ dùng được một lần.")
 EXPIRED = N_("Liên kết này đã hết hạn. Hãy yêu cầu một liên kết mới.")
+WITHDRAWN = N_(
+    "Lời mời này đã bị thu hồi. "
+    "Nếu bạn vẫn cần tài khoản, hãy liên hệ người đã mời bạn."
+)
 
 
 def new_token() -> tuple[str, str]:
@@ -86,8 +93,8 @@ def _email_taken(session: Session, email: str) -> bool:
 
 
 def can_invite(inviter: User, role: Role, organisation_id: int | None) -> bool:
-    """The admin invites anyone; a manager invites managers and door staff into
-    its own organisation."""
+    """The admin invites anyone; a manager invites managers, screen operators and
+    door staff into its own organisation."""
     if inviter.role is Role.ADMIN:
         return True
     return (
@@ -174,6 +181,8 @@ def open_invitation(
         raise NotFound(UNKNOWN)
     if invitation.accepted_at is not None:
         raise Gone(USED)
+    if invitation.withdrawn_at is not None:
+        raise Gone(WITHDRAWN)
     if invitation.revoked_at is not None:
         raise Gone(
             "Lời mời này đã được thay bằng một lời mời mới. Hãy mở thư mới nhất."
@@ -220,6 +229,129 @@ def pending_invitations(
     if organisation_id is not None:
         query = query.where(Invitation.organisation_id == organisation_id)
     return list(session.scalars(query))
+
+
+def _managed_invitation(
+    session: Session, invitation_id: int, by: User, organisation_id: int | None
+) -> Invitation:
+    """An invitation ``by`` may act on: in ``organisation_id`` when given (a team
+    page), of a role ``by`` may invite. NotFound otherwise, as for one that does not
+    exist; Conflict when it was accepted or withdrawn already."""
+    invitation = session.get(Invitation, invitation_id)
+    if (
+        invitation is None
+        or (
+            organisation_id is not None
+            and invitation.organisation_id != organisation_id
+        )
+        or not can_invite(by, invitation.role, invitation.organisation_id)
+    ):
+        raise NotFound("Không tìm thấy lời mời này.")
+    if invitation.accepted_at is not None:
+        raise Conflict("Lời mời này đã được dùng để tạo tài khoản.")
+    if invitation.withdrawn_at is not None or invitation.revoked_at is not None:
+        raise Conflict("Lời mời này đã bị thu hồi hoặc đã được gửi lại.")
+    return invitation
+
+
+def withdraw(
+    session: Session,
+    invitation_id: int,
+    *,
+    by: User,
+    organisation_id: int | None = None,
+    ip: str = "",
+) -> Invitation:
+    """Cancel a pending (or expired, unused) invitation: its link then says it was
+    withdrawn. Audited. Raises NotFound / Conflict (see :func:`_managed_invitation`)."""
+    invitation = _managed_invitation(session, invitation_id, by, organisation_id)
+    now = utcnow()
+    invitation.withdrawn_at = now
+    invitation.revoked_at = now
+    session.flush()
+    audit.record(
+        session,
+        user_id=by.id,
+        action="account.invitation.withdraw",
+        target=f"invitation:{invitation.id}",
+        ip=ip,
+        role=invitation.role.value,
+        organisation_id=invitation.organisation_id,
+    )
+    return invitation
+
+
+def resend(
+    session: Session,
+    invitation_id: int,
+    *,
+    by: User,
+    organisation_id: int | None = None,
+    ip: str = "",
+) -> Invitation:
+    """Send a pending (or expired, unused) invitation again: a new link valid 7
+    days replaces the old one (which then says so), mailed to the same address
+    with the same role. Audited. Returns the new invitation."""
+    old = _managed_invitation(session, invitation_id, by, organisation_id)
+    new = invite(
+        session,
+        email=old.email,
+        role=old.role,
+        organisation_id=old.organisation_id,
+        invited_by=by,
+    )
+    audit.record(
+        session,
+        user_id=by.id,
+        action="account.invitation.resend",
+        target=f"invitation:{old.id}",
+        ip=ip,
+        new=f"invitation:{new.id}",
+    )
+    return new
+
+
+def grant(
+    session: Session,
+    member_id: int,
+    role: Role | None,
+    *,
+    by: User,
+    organisation_id: int,
+    ip: str = "",
+) -> User:
+    """Give a member of ``organisation_id`` another of the organisation's roles
+    (manager, screen operator, door staff): what ``by`` could invite them as, never
+    their own account. Audited; the member's sessions end (the new role applies at
+    their next sign-in). NotFound for someone outside the organisation, Invalid for
+    a role ``by`` may not grant (None: not a role the form offers)."""
+    member = session.get(User, member_id)
+    if (
+        member is None
+        or member.organisation_id != organisation_id
+        or member.role not in ORG_ROLES
+    ):
+        raise NotFound("Không tìm thấy người dùng này trong tổ chức.")
+    if role is None or not can_invite(by, role, organisation_id):
+        raise Invalid(N_("Bạn không thể giao vai trò này."), field="role")
+    if member.id == by.id:
+        raise Conflict("Bạn không thể tự đổi vai trò của mình.")
+    if member.role is role:
+        return member
+    before = member.role
+    member.role = role
+    session.flush()
+    end_all_sessions(session, member.id)
+    audit.record(
+        session,
+        user_id=by.id,
+        action="account.role.grant",
+        target=f"user:{member.id}",
+        ip=ip,
+        before=before.value,
+        after=role.value,
+    )
+    return member
 
 
 # Password reset and e-mail change ----------------------------------------------------

@@ -151,6 +151,8 @@ class Invitation(Base):
     accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # A newer invitation to the same address replaces this one.
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Withdrawn by a manager or the admin (revoked_at is set too): the link says so.
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     organisation: Mapped[Organisation | None] = relationship()
     invited_by: Mapped[User | None] = relationship()

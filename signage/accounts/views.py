@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import (
     Blueprint,
+    abort,
     current_app,
     flash,
     make_response,
@@ -23,7 +24,7 @@ from flask_login import current_user, login_user, logout_user
 
 from .. import db, ratelimit
 from ..auth import roles_required
-from ..errors import DomainError
+from ..errors import DomainError, NotFound
 from ..extensions import limiter
 from ..forms import apply_domain_error, choices
 from ..venues import services as venues
@@ -268,6 +269,37 @@ def user_invite() -> Any:
             flash(_("Đã gửi lời mời tới %(email)s.", email=invitation.email), "success")
             return redirect(url_for("accounts.users"))
     return _form_page("accounts/invite.html", form=form)
+
+
+def _invitation_step(invitation_id: int, step: Any, done: str) -> Any:
+    try:
+        step(
+            db.session(),
+            invitation_id,
+            by=current_user,
+            ip=request.remote_addr or "",
+        )
+    except NotFound:
+        abort(404)
+    except DomainError as e:
+        flash(_(e.message), "error")
+    else:
+        flash(done, "success")
+    return redirect(url_for("accounts.users"), 303)
+
+
+@bp.post("/admin/users/invitations/<int:invitation_id>/withdraw")
+@roles_required(Role.ADMIN)
+def invitation_withdraw(invitation_id: int) -> Any:
+    return _invitation_step(invitation_id, links.withdraw, _("Đã thu hồi lời mời."))
+
+
+@bp.post("/admin/users/invitations/<int:invitation_id>/resend")
+@roles_required(Role.ADMIN)
+def invitation_resend(invitation_id: int) -> Any:
+    return _invitation_step(
+        invitation_id, links.resend, _("Đã gửi lại lời mời với liên kết mới.")
+    )
 
 
 @bp.post("/admin/users/<int:user_id>/reset")

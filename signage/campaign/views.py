@@ -7,6 +7,7 @@ saved; the frame first shows the board as saved.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import hashlib
 import io
@@ -220,4 +221,8 @@ def preview_form() -> Any:
         )
     )
     campaign = posters.board_campaign(identity, current_app.config, logo=logo)
-    return _png(board_preview.sample_png(campaign, _size()))
+    # Into the page's preview frame: a page with the image and its text alternative.
+    body = board_preview.sample_png(campaign, _size())
+    src = "data:image/png;base64," + base64.b64encode(body).decode("ascii")
+    page = render_template("campaign/preview_frame.html", src=src, size=_size())
+    return Response(page, headers=FRAMED)

@@ -23,7 +23,7 @@ from .people import N_
 from .services import Visitor
 
 CATEGORY_LABELS = {
-    "hygiene": N_("Vệ sinh, phòng dịch (5K)"),
+    "hygiene": N_("Vệ sinh, an toàn"),
     "service": N_("Phục vụ"),
     "other": N_("Khác"),
 }
@@ -111,9 +111,8 @@ def checked(typed: Typed) -> Visitor | None:
     except Invalid as e:
         typed.errors["phone"] = _(e.message)
     if not typed.consent:
-        typed.errors["consent"] = _(
-            "Hãy đánh dấu đồng ý để khai báo (thông tin chỉ dùng cho phòng dịch)."
-        )
+        # The purpose is the campaign's consent line beside the box (its settings).
+        typed.errors["consent"] = _("Hãy đánh dấu đồng ý để khai báo.")
     return None if typed.errors else Visitor(name, phone)
 
 

@@ -19,13 +19,19 @@ MIMETYPES = {
 
 
 def filter_params(f: logs.LogFilter) -> dict[str, Any]:
+    """The filter's plain parameters; the search text (a name or number) goes in
+    :func:`private_params`."""
     return {
         "org_id": f.org_id,
         "venue_id": f.venue_id,
         "date_from": f.date_from.isoformat() if f.date_from else None,
         "date_to": f.date_to.isoformat() if f.date_to else None,
-        "search": f.search,
     }
+
+
+def private_params(f: logs.LogFilter) -> dict[str, Any]:
+    """The search text, for the job's encrypted parameters (JobRequest.private)."""
+    return {"search": f.search} if f.search else {}
 
 
 def _filter(p: dict[str, Any]) -> logs.LogFilter:

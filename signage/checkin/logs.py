@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -89,7 +90,7 @@ def filtered(f: LogFilter, tz: ZoneInfo) -> Select[CheckIn]:
 
 def _matching(
     session: Session, f: LogFilter, tz: ZoneInfo, match: Match
-) -> Iterator[int]:
+) -> Generator[int, None, None]:
     """Ids of the searched rows, newest first, decrypted in batches as they come."""
     q = (
         filtered(f, tz)
@@ -97,9 +98,12 @@ def _matching(
         .order_by(CheckIn.checked_in_at.desc(), CheckIn.id.desc())
         .execution_options(yield_per=2000)
     )
-    for id_, name, phone in session.execute(q):
-        if match(name, phone):
-            yield id_
+    # Closed with the generator: a caller that stops early (count_upto) must not
+    # leave PostgreSQL's server-side cursor open.
+    with session.execute(q) as result:
+        for id_, name, phone in result:
+            if match(name, phone):
+                yield id_
 
 
 def count_upto(session: Session, f: LogFilter, tz: ZoneInfo, limit: int) -> int:
@@ -107,7 +111,8 @@ def count_upto(session: Session, f: LogFilter, tz: ZoneInfo, limit: int) -> int:
     choose between streaming an export and running it as a job, cheaply)."""
     match = matcher(f.search)
     if match is not None:
-        return sum(1 for _ in itertools.islice(_matching(session, f, tz, match), limit))
+        with closing(_matching(session, f, tz, match)) as ids:
+            return sum(1 for _ in itertools.islice(ids, limit))
     capped = filtered(f, tz).with_only_columns(CheckIn.id).limit(limit).subquery()
     return int(session.scalar(select(func.count()).select_from(capped)) or 0)
 

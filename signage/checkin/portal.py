@@ -78,7 +78,8 @@ def _audit(
         venue_id=f.venue_id,
         date_from=f.date_from,
         date_to=f.date_to,
-        search=f.search,
+        # A searched name or number is personal: its keyed digest, never the text.
+        search=audit.search_digest(current_app.config["SECRET_KEY"], f.search),
         **detail,
     )
 
@@ -222,6 +223,7 @@ def _export(org: Organisation, venue: Venue | None, fmt: str) -> Any:
             "fmt": fmt,
             "filename": f"{name}.{fmt}",
         }
+        private = export_jobs.private_params(f)
         job = queue.submit(
             app,
             s,
@@ -229,13 +231,17 @@ def _export(org: Organisation, venue: Venue | None, fmt: str) -> Any:
                 kind=export_jobs.EXPORT,
                 owner_id=current_user.id,
                 params=params,
+                private=private,
                 title=_(
                     "Xuất nhật ký khai báo (%(fmt)s) – %(where)s",
                     fmt=fmt.upper(),
                     where=venue.name if venue else org.name,
                 ),
                 dedupe_key=dedupe_key(
-                    export_jobs.EXPORT, current_user.id, sorted(params.items())
+                    export_jobs.EXPORT,
+                    current_user.id,
+                    sorted(params.items()),
+                    sorted(private.items()),
                 ),
             ),
         )

@@ -120,6 +120,33 @@ def purge_job_files(app: Flask) -> int:
     return len(keys) + storage.sweep("jobs", PART_GRACE_S)
 
 
+JOB_ROWS_BATCH = 500
+
+
+def purge_job_rows(app: Flask) -> int:
+    """Delete the rows of jobs that ended more than JOB_ROWS_DAYS ago, with any file
+    still stored, in short batches; then scrub (their titles name organisations
+    and venues, and a row once held a search text)."""
+    from . import services
+
+    before = db.utcnow() - timedelta(days=float(app.config["JOB_ROWS_DAYS"]))
+    storage = get_storage(app)
+    deleted = 0
+    while True:
+        with db.get_db(app).write() as s:
+            old = services.old_jobs(s, before, JOB_ROWS_BATCH)
+            if not old:
+                break
+            deleted += services.delete_jobs(s, [job_id for job_id, _key in old])
+            s.commit()
+        for _job_id, key in old:
+            if key:
+                storage.delete(key)
+    if deleted:
+        erase.scrub(db.get_db(app).engine, ("jobs",))
+    return deleted
+
+
 def refresh_rollups(app: Flask) -> int:
     """Count new check-ins into the reports' rollups (signage/reports/rollups.py)."""
     from .. import timefmt
@@ -209,6 +236,7 @@ PERIODIC: list[Periodic] = [
         "screens.purge_orphans", {"hour": "20", "minute": "10"}, purge_orphan_uploads
     ),
     Periodic("jobs.purge_files", {"minute": "*/15"}, purge_job_files),
+    Periodic("jobs.purge_rows", {"hour": "20", "minute": "50"}, purge_job_rows),
     Periodic("adoption.purge", {"hour": "20", "minute": "25"}, purge_rosters),
     Periodic(
         "reports.purge_photos", {"hour": "20", "minute": "40"}, purge_orphan_photos

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import JSON, Enum, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from ..crypto import Encrypted
 from ..db import Base, UTCDateTime, created_ts
 
 
@@ -34,7 +35,12 @@ class Job(Base):
     owner_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="CASCADE")
     )
+    # What the task needs that names no one (ids, dates, a format): plain JSON.
     params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # What may name someone (a log search, an uploaded CSV's text): JSON encrypted
+    # at rest (signage/crypto.py), merged into the task's params, and cleared as
+    # soon as the job ends (done, failed, cancelled). Never shown on a page.
+    private: Mapped[str | None] = mapped_column(Encrypted("jobs.private"))
     # What the list shows ("Bảng QR – Công ty A"): set when queued, plain text.
     title: Mapped[str] = mapped_column(String(255), default="")
     state: Mapped[JobState] = mapped_column(
@@ -68,6 +74,7 @@ class Job(Base):
         Index("ix_jobs_owner_created", "owner_id", "created_at"),
         Index("ix_jobs_state_heartbeat", "state", "heartbeat_at"),
         Index("ix_jobs_file_expires", "file_expires_at"),
+        Index("ix_jobs_finished", "finished_at"),
         Index(
             "uq_jobs_active_dedupe",
             "dedupe_key",

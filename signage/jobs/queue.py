@@ -17,6 +17,7 @@ queues nothing.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -126,7 +127,10 @@ def submit(app: Flask, session: Session, req: services.JobRequest) -> Job:
     """Create the job (or find its running twin) in ``session`` and queue it once
     that session commits (the request boundary, or the caller). A rollback, such as
     the boundary re-running a view that lost a race, forgets it. Returns the job to
-    redirect to."""
+    redirect to. Its dedupe key is keyed with the app secret (services.seal)."""
+    if req.dedupe_key:
+        secret = str(app.config["SECRET_KEY"])
+        req = replace(req, dedupe_key=services.seal(secret, req.dedupe_key))
     job, created = services.create_job(session, req)
     if created:
         pending: list[str] | None = session.info.get(_PENDING)

@@ -142,7 +142,8 @@ def execute(app: Flask, job_id: str) -> str:
         s.commit()
         if job is None:
             return "skipped"
-        kind, params, owner = job.kind, dict(job.params or {}), job.owner_id
+        kind, owner = job.kind, job.owner_id
+        params = {**(job.params or {}), **services.private_params(job)}
     fn = TASKS.get(kind)
     ctx = JobContext(app, job_id, params, owner)
     beat = _Heartbeat(ctx, float(app.config["JOBS_HEARTBEAT_SECONDS"]))

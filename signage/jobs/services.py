@@ -7,12 +7,14 @@ the task runner once per short step, so progress never holds a lock for long).
 from __future__ import annotations
 
 import hashlib
+import hmac
+import json
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Result, func, or_, select, update
+from sqlalchemy import CursorResult, Result, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, defer
 
@@ -48,13 +50,25 @@ class JobRequest:
     # Two requests with the same key while the first is queued or running give one
     # job; include the owner in it (callers build it with dedupe_key()).
     dedupe_key: str | None = None
+    # Parameters that may name someone (a search text, a CSV's content): stored
+    # encrypted, given to the task with ``params``, forgotten when the job ends.
+    private: dict[str, Any] = field(default_factory=dict)
 
 
 def dedupe_key(kind: str, owner_id: int | None, *parts: Any) -> str:
-    """``kind:owner:digest`` of what was asked (hashed: the parts may hold a search
-    text, and the key has a fixed length whatever they are)."""
-    digest = hashlib.sha256(repr(parts).encode()).hexdigest()[:40]
+    """``kind:owner:digest`` of what was asked (hashed: the key has a fixed length
+    whatever the parts are). The parts may hold a search text: ``queue.submit``
+    keys the digest with the app secret (:func:`seal`) before it is stored."""
+    digest = hashlib.sha256(repr(parts).encode()).hexdigest()
     return f"{kind}:{owner_id}:{digest}"
+
+
+def seal(secret: str, key: str) -> str:
+    """``key`` with its digest replaced by an HMAC of the app secret: a plain hash
+    of a phone number searched for is reversed by trying every number."""
+    prefix, _sep, digest = key.rpartition(":")
+    mac = hmac.new(secret.encode(), b"job\0" + digest.encode(), hashlib.sha256)
+    return f"{prefix}:{mac.hexdigest()[:40]}"[:255]
 
 
 def active_duplicate(session: Session, key: str) -> Job | None:
@@ -78,6 +92,7 @@ def create_job(session: Session, req: JobRequest) -> tuple[Job, bool]:
         kind=req.kind,
         owner_id=req.owner_id,
         params=req.params,
+        private=json.dumps(req.private, ensure_ascii=False) if req.private else None,
         title=req.title[:255],
         total=req.total,
         state=JobState.QUEUED,
@@ -131,6 +146,11 @@ def file_available(job: Job, now: datetime | None = None) -> bool:
     )
 
 
+def private_params(job: Job) -> dict[str, Any]:
+    """The job's encrypted parameters (empty once it ended)."""
+    return dict(json.loads(job.private)) if job.private else {}
+
+
 def cancel(session: Session, job: Job) -> bool:
     """Cancel a queued or running job; a running task notices at its next progress
     step (its updates only apply while the state is running). False if it had
@@ -138,7 +158,7 @@ def cancel(session: Session, job: Job) -> bool:
     result = session.execute(
         update(Job)
         .where(Job.id == job.id, Job.state.in_(ACTIVE))
-        .values(state=JobState.CANCELLED, finished_at=utcnow())
+        .values(state=JobState.CANCELLED, finished_at=utcnow(), private=None)
         .execution_options(synchronize_session=False)
     )
     session.flush()
@@ -208,6 +228,7 @@ def finish(
     values: dict[str, Any] = {
         "state": JobState.DONE,
         "finished_at": now,
+        "private": None,
         "file_key": file_key,
         "file_name": file_name,
         "file_mime": file_mime,
@@ -221,7 +242,12 @@ def finish(
 
 def fail(session: Session, job_id: str, message: str) -> bool:
     return _while_running(
-        session, job_id, state=JobState.FAILED, finished_at=utcnow(), error=message
+        session,
+        job_id,
+        state=JobState.FAILED,
+        finished_at=utcnow(),
+        error=message,
+        private=None,
     )
 
 
@@ -256,7 +282,12 @@ def reap(
         values: dict[str, Any] = (
             {"state": JobState.QUEUED, "heartbeat_at": now}
             if retry
-            else {"state": JobState.FAILED, "finished_at": now, "error": LOST_MESSAGE}
+            else {
+                "state": JobState.FAILED,
+                "finished_at": now,
+                "error": LOST_MESSAGE,
+                "private": None,
+            }
         )
         # Conditional on the heartbeat we read: a job that just woke up is left alone.
         result = session.execute(
@@ -276,7 +307,12 @@ def reap(
     result = session.execute(
         update(Job)
         .where(Job.state == JobState.QUEUED, Job.created_at < now - starved)
-        .values(state=JobState.FAILED, finished_at=now, error=STARVED_MESSAGE)
+        .values(
+            state=JobState.FAILED,
+            finished_at=now,
+            error=STARVED_MESSAGE,
+            private=None,
+        )
         .returning(Job.id)
         .execution_options(synchronize_session=False)
     )
@@ -314,3 +350,24 @@ def expired_files(session: Session, now: datetime | None = None) -> list[str]:
         )
         session.flush()
     return [r.file_key for r in rows]
+
+
+def old_jobs(
+    session: Session, before: datetime, limit: int
+) -> list[tuple[str, str | None]]:
+    """Up to ``limit`` jobs that ended before ``before``: (id, file key)."""
+    rows = session.execute(
+        select(Job.id, Job.file_key)
+        .where(Job.state.not_in(ACTIVE), Job.finished_at < before)
+        .order_by(Job.finished_at)
+        .limit(limit)
+    ).all()
+    return [(r.id, r.file_key) for r in rows]
+
+
+def delete_jobs(session: Session, ids: list[str]) -> int:
+    result = session.execute(
+        delete(Job).where(Job.id.in_(ids)).execution_options(synchronize_session=False)
+    )
+    session.flush()
+    return max(cast(CursorResult[Any], result).rowcount, 0)

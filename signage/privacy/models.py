@@ -2,8 +2,10 @@
 their data be deleted; the law gives the province 20 days (Decree 356/2025).
 
 While a request is open it holds the phone number it is about (needed to find the
-data); when it is closed (erased or refused) the number is cleared and only its
-masked form stays, with the counts of what was deleted.
+data), encrypted at rest (signage/crypto.py) with a keyed hash beside it (an open
+request for the same number is found by it); when it is closed (erased or refused)
+both are cleared and only what the record needs stays: the masked form (to answer
+the person), the dates, who closed it and the counts of what was deleted.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from datetime import date, datetime
 from sqlalchemy import Date, Enum, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from ..crypto import Encrypted
 from ..db import Base, UTCDateTime, created_ts, intpk
 
 
@@ -40,7 +43,9 @@ class ErasureRequest(Base):
         default=RequestState.OPEN,
     )
     # E.164 while open, None once closed; the masked form stays for the record.
-    phone: Mapped[str | None] = mapped_column(String(20))
+    phone: Mapped[str | None] = mapped_column(Encrypted("erasure_requests.phone"))
+    # HMAC of the app secret (checkin.people.phone_hash) while open, None once closed.
+    phone_hash: Mapped[str | None] = mapped_column(String(64), index=True)
     phone_masked: Mapped[str] = mapped_column(String(20))
     note: Mapped[str] = mapped_column(Text, default="")  # how it came in; no data
     created_by: Mapped[int | None] = mapped_column(

@@ -4,7 +4,7 @@ The queue puts open requests first, overdue ones at the top, then by due date. A
 request holds its phone number only while open. Finding lists where and when the
 number checked in (no names) and how many cards, feedback and other entries
 (rosters, through :mod:`signals`) it has; erasing deletes them all in the one
-transaction and closes the request.
+transaction and closes the request, which then keeps only its mask.
 """
 
 from __future__ import annotations
@@ -39,11 +39,15 @@ def create(
     due_days: int,
     user_id: int,
     today: date,
+    secret: str,
     ip: str = "",
 ) -> ErasureRequest:
     """Record a request received on ``received_on`` (not in the future, not more
-    than a year back); raises Invalid with the field at fault."""
+    than a year back); raises Invalid with the field at fault, Conflict when the
+    number already has an open request (found by its keyed hash: the number itself
+    is encrypted)."""
     phone = people.clean_phone(phone_raw)
+    digest = people.phone_hash(secret, phone)
     if received_on > today:
         raise Invalid(N_("Ngày nhận không được ở tương lai."), field="received_on")
     if received_on < today - timedelta(days=366):
@@ -51,11 +55,23 @@ def create(
     note = " ".join(note.split())
     if len(note) > NOTE_MAX:
         raise Invalid(N_("Ghi chú tối đa 300 ký tự."), field="note")
+    twin = session.scalar(
+        select(ErasureRequest.id).where(
+            ErasureRequest.phone_hash == digest,
+            ErasureRequest.state == RequestState.OPEN,
+        )
+    )
+    if twin is not None:
+        raise Conflict(
+            N_("Số điện thoại này đã có một yêu cầu đang mở: hãy xử lý yêu cầu đó."),
+            field="phone",
+        )
     req = ErasureRequest(
         received_on=received_on,
         due_on=received_on + timedelta(days=due_days),
         state=RequestState.OPEN,
         phone=phone,
+        phone_hash=digest,
         phone_masked=people.mask(phone),
         note=note,
         created_by=user_id,
@@ -179,7 +195,8 @@ def _close(
     req: ErasureRequest, state: RequestState, user_id: int, outcome: str
 ) -> None:
     req.state = state
-    req.phone = None
+    req.phone = None  # the ciphertext goes too: nothing of the number but its mask
+    req.phone_hash = None
     req.closed_at = utcnow()
     req.closed_by = user_id
     req.outcome = outcome

@@ -70,6 +70,7 @@ def create() -> Any:
             due_days=int(current_app.config["ERASURE_DUE_DAYS"]),
             user_id=current_user.id,
             today=timefmt.today_local(),
+            secret=current_app.config["SECRET_KEY"],
             ip=_ip(),
         )
     except DomainError as e:

@@ -30,6 +30,7 @@ from flask import (
 from flask_babel import gettext as _
 
 from .. import caches, db
+from ..campaign import pages as campaign_pages
 from ..errors import DomainError
 from ..extensions import csrf, limiter, this_app
 from . import devices, overrides
@@ -105,24 +106,25 @@ def pair_status() -> Any:
 
 
 def _fingerprint(app: Flask) -> str:
-    """Settings that change every manifest (poll interval, fallback slide text)."""
-    fp = app.extensions.get("screens.fingerprint")
-    if fp is None:
-        cfg = app.config
-        raw = json.dumps(
-            [
-                cfg["SCREENS_POLL_SECONDS"],
-                cfg["SCREENS_ALERT_POLL_SECONDS"],
-                cfg["CAMPAIGN_TITLE"],
-                cfg["CAMPAIGN_AUTHORITY"],
-                cfg["CAMPAIGN_PRIMARY_COLOR"],
-                cfg["BABEL_DEFAULT_TIMEZONE"],
-                RENDERER_VERSION,
-            ]
-        )
-        fp = hashlib.sha256(raw.encode()).hexdigest()[:8]
-        app.extensions["screens.fingerprint"] = fp
-    return str(fp)
+    """Settings that change every manifest (poll interval, the fallback slide's
+    campaign title, authority and colour): part of the manifest's ETag, so a screen
+    fetches a new manifest when the province edits the campaign. The identity comes
+    from caches.campaign (no query on most polls); hashing these few values costs
+    about 5 microseconds, next to a poll's 2 ms."""
+    cfg = app.config
+    identity = campaign_pages.identity()
+    raw = json.dumps(
+        [
+            cfg["SCREENS_POLL_SECONDS"],
+            cfg["SCREENS_ALERT_POLL_SECONDS"],
+            identity.title,
+            identity.authority,
+            identity.color,
+            cfg["BABEL_DEFAULT_TIMEZONE"],
+            RENDERER_VERSION,
+        ]
+    )
+    return hashlib.sha256(raw.encode()).hexdigest()[:8]
 
 
 @bp.get("/play/api/manifest")
@@ -154,10 +156,10 @@ def _manifest_body(etag: str, hb: devices.Heartbeat) -> bytes:
 
 
 def _fallback(w: int, h: int) -> Any:
-    cfg = current_app.config
-    return fallback_spec(
-        cfg["CAMPAIGN_TITLE"], cfg["CAMPAIGN_AUTHORITY"], cfg["CAMPAIGN_PRIMARY_COLOR"]
-    )
+    """What a screen shows when nothing is scheduled: the campaign as the province
+    set it (campaign settings), on its colour."""
+    identity = campaign_pages.identity()
+    return fallback_spec(identity.title, identity.authority, identity.color)
 
 
 def _build_manifest(hb: devices.Heartbeat) -> dict[str, Any]:
@@ -176,6 +178,8 @@ def _build_manifest(hb: devices.Heartbeat) -> dict[str, Any]:
                 extra = {
                     "type": "video",
                     "video": url_for("screens_player.video_file", name=snap["video"]),
+                    # The player's offline budget counts it (0: unknown, not kept).
+                    "video_bytes": _file_size(media / snap["video"]),
                 }
             slides.append(
                 {
@@ -209,8 +213,16 @@ def _build_manifest(hb: devices.Heartbeat) -> dict[str, Any]:
         "alert_seconds": int(cfg["SCREENS_ALERT_POLL_SECONDS"]),
         "timezone": cfg["BABEL_DEFAULT_TIMEZONE"],
         "fallback": url_for("screens_player.fallback_image", size=size, key=fb_key),
+        "video_cache_bytes": int(cfg["SCREENS_PLAYER_VIDEO_CACHE_MB"]) * 1024 * 1024,
         "slides": slides,
     }
+
+
+def _file_size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
 
 
 def _immutable(path: Path) -> Response:

@@ -39,6 +39,7 @@ from ..jobs import queue
 from ..jobs.services import JobRequest, dedupe_key
 from ..venues import signals as venue_signals
 from ..venues.models import Venue
+from ..web import body_limit
 from . import feeds, services, video
 from . import jobs as screen_jobs
 from .forms import KIND_LABELS, SIZE_LABELS, WEEKDAY_LABELS, LoopForm, SlideForm
@@ -62,34 +63,23 @@ def _follow_rotated_token(app: Flask, *, session: Session, old: str, new: str) -
 @bp.record_once
 def _subscribe(state: BlueprintSetupState) -> None:
     venue_signals.venue_token_rotated.connect(_follow_rotated_token, sender=state.app)
-    # First of the app's before-request functions: the CSRF check reads the form,
-    # so the larger limit must be set before anything parses the body.
-    state.app.before_request_funcs.setdefault(None, []).insert(0, _allow_video_upload)
 
 
-VIDEO_FORMS = ("screens.slide_new", "screens.slide_edit")
-
-
-def _allow_video_upload() -> None:
+def _video_upload_limit() -> int | None:
     """The slide form of a signed-in user may send a video up to
     SCREENS_VIDEO_MAX_BYTES; MAX_CONTENT_LENGTH stays small for every other
     request (and for anonymous ones)."""
-    if not (
-        request.endpoint in VIDEO_FORMS
-        and request.method == "POST"
-        and current_user.is_authenticated
-    ):
-        return
+    if request.method != "POST" or not current_user.is_authenticated:
+        return None
     args = request.view_args or {}
     if request.endpoint == "screens.slide_new":
         video_form = request.args.get("kind") == SlideKind.VIDEO.value
     else:
         slide = db.session().get(Slide, int(args.get("slide_id", 0)))
         video_form = slide is not None and slide.kind is SlideKind.VIDEO
-    if video_form:
-        request.max_content_length = (
-            int(current_app.config["SCREENS_VIDEO_MAX_BYTES"]) + 1024 * 1024
-        )
+    if not video_form:
+        return None
+    return int(current_app.config["SCREENS_VIDEO_MAX_BYTES"]) + 1024 * 1024
 
 
 def _loop(loop_id: int) -> Loop:
@@ -505,6 +495,7 @@ def _slide_form(lp: Loop, slide: Slide | None, kind: SlideKind) -> Any:
 
 
 @bp.route("/loops/<int:loop_id>/slides/new", methods=["GET", "POST"])
+@body_limit(_video_upload_limit)
 @roles_required(*OPERATORS)
 def slide_new(loop_id: int) -> Any:
     lp = _loop(loop_id)
@@ -516,6 +507,7 @@ def slide_new(loop_id: int) -> Any:
 
 
 @bp.route("/loops/<int:loop_id>/slides/<int:slide_id>", methods=["GET", "POST"])
+@body_limit(_video_upload_limit)
 @roles_required(*OPERATORS)
 def slide_edit(loop_id: int, slide_id: int) -> Any:
     lp = _loop(loop_id)

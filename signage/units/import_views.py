@@ -118,7 +118,8 @@ def confirm() -> Any:
             JobRequest(
                 kind=unit_jobs.IMPORT,
                 owner_id=current_user.id,
-                params={"province_code": _province(), "text": staged["text"]},
+                params={"province_code": _province()},
+                private={"text": staged["text"]},  # contacts: encrypted
                 title=_("Nhập tổ chức từ tệp CSV"),
                 dedupe_key=dedupe_key(
                     unit_jobs.IMPORT, current_user.id, staged["text"]

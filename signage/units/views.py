@@ -21,7 +21,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from .. import audit, db, geo, timefmt
+from .. import audit, campaign, db, geo, timefmt
 from ..accounts.forms import ORG_KIND_LABELS
 from ..accounts.models import Organisation, Role
 from ..auth import roles_required
@@ -488,9 +488,9 @@ def remind(unit_id: int | None) -> Any:
         s, board.laggards(), chosen=chosen, now=utcnow(), every_days=every
     )
     unit_name = unit.name if unit else str(_("Sở Thông tin và Truyền thông"))
-    deadline = reminder_run.deadline_text(
-        str(current_app.config["CAMPAIGN_DEADLINE"] or "")
-    )
+    # The deadline the province set in the campaign settings (config as fallback).
+    when = campaign.current(s, current_app.config).deadline
+    deadline = reminder_run.deadline_text(when.isoformat() if when else "")
     target = f"organisation:{unit.id}" if unit else "province"
     if len(todo.send) > reminder_run.IN_REQUEST:
         ids = [r.id for r in todo.send]

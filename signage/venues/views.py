@@ -247,7 +247,8 @@ def _import_job(org: Organisation, text: str) -> Any:
         JobRequest(
             kind=venue_jobs.IMPORT,
             owner_id=current_user.id,
-            params={"org_id": org.id, "text": text},
+            params={"org_id": org.id},
+            private={"text": text},  # contacts' names and numbers: encrypted
             title=_("Nhập địa điểm từ tệp CSV – %(org)s", org=org.name),
             dedupe_key=dedupe_key(venue_jobs.IMPORT, current_user.id, org.id, text),
         ),

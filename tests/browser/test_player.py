@@ -341,3 +341,107 @@ def test_soak_1000_transitions_heap_stays_flat(page, live_server, session, app):
     print(
         f"soak: 1000 transitions in {elapsed:.1f} s, heap {base:.0f} -> {end:.0f} bytes"
     )
+
+
+def _video_loop(session, app, tmp_path):
+    """A published loop: a poster (0.8 s), then a 2-second film (transcoded as the
+    upload job does)."""
+    from signage.screens import video
+    from signage.screens.models import Media
+    from signage.screens.renders import media_dir
+
+    from ..screens.test_video import make_video
+
+    name = "b" * 32 + ".mp4"
+    folder = media_dir(app)
+    folder.mkdir(parents=True, exist_ok=True)
+    video.transcode(make_video(tmp_path / "clip.mov", 2.0), folder / name, 2.0)
+    media = Media(
+        sha256="b" * 64,
+        filename=name,
+        mime="video/mp4",
+        width=320,
+        height=240,
+        size_bytes=(folder / name).stat().st_size,
+        duration_ms=2000,
+    )
+    session.add(media)
+    session.flush()
+    loop = services.create_loop(session, "Có video", None)
+    services.add_slide(
+        session,
+        loop,
+        services.SlideData(
+            SlideKind.POSTER, title="Trước video", duration_ms=800, limits=(10, 10**7)
+        ),
+    )
+    services.add_slide(
+        session,
+        loop,
+        services.SlideData(
+            SlideKind.VIDEO,
+            title="Phim",
+            media_id=media.id,
+            duration_ms=2000,
+            limits=(10, 10**7),
+        ),
+    )
+    session.expire(loop, ["slides"])
+    services.publish(session, loop, app.config["PUBLIC_BASE_URL"])
+    session.commit()
+    return loop, (folder / name).stat().st_size
+
+
+def test_a_video_slide_plays_from_the_cache_with_the_network_cut(
+    page, live_server, session, app, tmp_path
+):
+    loop, size = _video_loop(session, app, tmp_path)
+    poster_id, video_id = (str(s.id) for s in loop.slides)
+    page.goto(f"{live_server.url}/play")
+    _pair(page, session, loop)
+    page.wait_for_function(
+        "() => navigator.serviceWorker.controller !== null", timeout=10_000
+    )
+    # (wait_for_function would take an async function's promise as true at once)
+    cached = """async () => (await (await caches.open('signage-media-v1')).keys())
+                 .map(r => new URL(r.url).pathname)"""
+    deadline = time.monotonic() + 15
+    while not any("/play/video/" in u for u in page.evaluate(cached)):
+        assert time.monotonic() < deadline, page.evaluate(cached)
+        page.wait_for_timeout(200)
+    # Bounded: the manifest gives the film's size and the budget; a film larger
+    # than what is left of the budget is not kept.
+    manifest = page.evaluate("window.signagePlayer.state.manifest")
+    (film,) = [s for s in manifest["slides"] if s.get("type") == "video"]
+    assert film["video_bytes"] == size > 0
+    assert manifest["video_cache_bytes"] == 1024 * 1024 * 1024
+    pick = "([m, b]) => window.signagePlayer.videoUrls(m, b)"
+    assert page.evaluate(pick, [manifest, size]) == [film["video"]]
+    assert page.evaluate(pick, [manifest, size - 1]) == []
+
+    # The network goes: the page is reloaded (nothing in memory) and the film still
+    # plays, from Cache Storage through the worker's byte ranges, then the loop goes on.
+    # The browser's HTTP cache (which a TV stick evicts first) is emptied, so only
+    # Cache Storage can answer.
+    page.context.new_cdp_session(page).send("Network.clearBrowserCache")
+    live_server.stop()
+    try:
+        page.reload()
+        page.wait_for_function(
+            f"() => document.body.dataset.slide === '{video_id}'", timeout=15_000
+        )
+        page.wait_for_function(
+            """() => { const v = document.getElementById('video');
+                       return v.classList.contains('on') && !v.paused
+                              && v.currentTime > 0.5; }""",
+            timeout=5_000,
+        )
+        page.wait_for_function(
+            f"() => document.body.dataset.slide === '{poster_id}'", timeout=5_000
+        )
+        history = page.evaluate("window.signagePlayer.state.history")
+        at = max(i for i, h in enumerate(history) if str(h["id"]) == video_id)
+        shown = (history[at + 1]["at"] - history[at]["at"]) / 1000
+        assert 1.8 <= shown <= 2.6, shown  # the whole film, not a skip
+    finally:
+        live_server.start()

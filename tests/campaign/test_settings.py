@@ -3,6 +3,7 @@ pages follow it, and production refuses to print a placeholder."""
 
 from __future__ import annotations
 
+import base64
 import io
 
 import pypdfium2 as pdfium
@@ -85,13 +86,18 @@ def test_saved_settings_reach_the_board_and_the_scan_page(admin, session, make_v
 def test_the_settings_page_previews_without_saving(admin, session):
     page = admin.get("/admin/campaign").get_data(as_text=True)
     assert 'formtarget="board-preview"' in page
+    assert 'srcdoc="&lt;!doctype html&gt;' in page and "preview.png?size=a4" in page
     saved = admin.get("/admin/campaign/preview.png?size=a5")
     assert saved.status_code == 200 and saved.mimetype == "image/png"
     assert saved.headers["X-Frame-Options"] == "SAMEORIGIN"
     data = {**HUE, "csrf_token": csrf_token(admin, "/admin/campaign"), "size": "a4"}
     resp = admin.post("/admin/campaign/preview", data=data)
-    assert resp.status_code == 200 and resp.mimetype == "image/png"
-    image = Image.open(io.BytesIO(resp.data))
+    # Into the frame: a page with the board image and its text alternative.
+    assert resp.status_code == 200 and resp.mimetype == "text/html"
+    frame = resp.get_data(as_text=True)
+    assert 'alt="Bảng mẫu khổ A4' in frame
+    png = frame.split('src="data:image/png;base64,', 1)[1].split('"', 1)[0]
+    image = Image.open(io.BytesIO(base64.b64decode(png)))
     assert image.width == 620 and abs(image.height / image.width - 297 / 210) < 0.01
     assert current(session).authority == campaign.PLACEHOLDER_AUTHORITY
 

@@ -28,16 +28,45 @@ def photo(
     sticker: float = 0.10,
     modules: int = 29,
     centre: bool = False,
+    finders: bool = False,
 ) -> np.ndarray:
     """One photo of ``board`` (grey page raster); ``symbol`` is the code's box
     (x0, y0, x1, y1) in that raster, without its quiet zone. The sticker covers
-    ``sticker`` of the symbol's area at a random place inside it that leaves the
-    three finder patterns visible (``centre``: in the middle, where owners put a
-    logo). A sticker over a finder pattern defeats every error level alike: no
-    decoder finds the symbol (see :func:`covers_finder`)."""
+    ``sticker`` of the symbol's area at a random place inside it (see
+    :func:`stick`), then the phone takes its picture (:func:`shoot`)."""
+    stuck, _rect = stick(
+        board,
+        symbol,
+        rng,
+        sticker=sticker,
+        modules=modules,
+        centre=centre,
+        finders=finders,
+    )
+    return shoot(stuck, rng)
+
+
+def stick(
+    board: np.ndarray,
+    symbol: tuple[int, int, int, int],
+    rng: np.random.Generator,
+    *,
+    sticker: float = 0.10,
+    modules: int = 29,
+    centre: bool = False,
+    finders: bool = False,
+) -> tuple[np.ndarray, tuple[int, int, int, int]]:
+    """``board`` with a sticker (white, light, dark or black) over ``sticker`` of
+    the symbol's area, a rectangle of aspect 1:2 to 2:1 anywhere inside the symbol
+    (``finders``: uniformly, the finder patterns included), or at a place that
+    leaves the three finder patterns visible (the default), or in the middle
+    (``centre``: where owners put a logo). A sticker over a finder pattern defeats
+    every error level alike: no decoder finds the symbol (see
+    :func:`covers_finder`). Returns the image and the sticker's (x, y, w, h)."""
     img = board.copy()
     x0, y0, x1, y1 = symbol
     side = x1 - x0
+    sx = sy = w = h = 0
     if sticker:
         area = sticker * side * (y1 - y0)
         while True:
@@ -49,9 +78,15 @@ def photo(
             else:
                 sx = int(rng.integers(x0, x1 - w + 1))
                 sy = int(rng.integers(y0, y1 - h + 1))
-            if centre or not covers_finder(symbol, modules, (sx, sy, w, h)):
+            if centre or finders or not covers_finder(symbol, modules, (sx, sy, w, h)):
                 break
         img[sy : sy + h, sx : sx + w] = int(rng.choice([255, 235, 60, 20]))
+    return img, (sx, sy, w, h)
+
+
+def shoot(board: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """A phone's picture of ``board``: tilted, unevenly lit, out of focus, noisy."""
+    img = board
     # Perspective: each corner moved by up to 8 % of the page, the phone tilted.
     hgt, wid = img.shape
     src = np.float32([[0, 0], [wid, 0], [wid, hgt], [0, hgt]])

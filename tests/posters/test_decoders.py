@@ -13,7 +13,7 @@ from signage import qr
 from signage.posters import layout, pdf
 
 from .conftest import BASE_URL, make_board
-from .photos import photo, raster, symbol_box
+from .photos import photo, raster, shoot, stick, symbol_box
 
 PAYLOAD = qr.payload(BASE_URL, "7KQ2M9XW3D")
 FACES = {"a4": 1, "a3": 1, "a5": 2}
@@ -88,8 +88,51 @@ def _photos(
 
 
 def test_a4_photos_with_a_10_percent_sticker_mostly_decode(boards):
+    """A sticker over 10 % of the symbol that leaves the finder patterns visible
+    (anywhere in the data, the timing or the alignment pattern): level Q decodes
+    at least 85 % of the photos (200 photos: 94 %). See the next test for a sticker
+    placed uniformly at random, finders included."""
     rate = _photos(boards["a4"], layout.A4, 40, 0.10)
     assert rate >= 0.85, rate
+
+
+def test_a4_with_a_uniformly_random_10_percent_sticker(boards):
+    """A sticker over 10 % of the symbol placed uniformly at random (finders
+    included), as a phone scans it: the sticker stays where it is while the phone
+    takes frames, and the code counts as read when one of 3 frames decodes (a
+    phone decodes its camera preview many times a second: 3 frames is a tenth of
+    a second).
+
+    Measured on 200 placements (``python -m tests.posters.sticker_study 200 5``):
+    zxing-cpp reads 73.5 % on the first frame and 76.5 % within 5 frames (zbar
+    66 %, OpenCV 37 % on one frame). That is not the issue's 85 %, and the limit is
+    geometry, not this board's error level, print size or the simulation's blur
+    and tilt: a sticker 0.32 of the symbol's side lands on a finder pattern or its
+    separator in half the placements on version 3 (29 modules), and no decoder
+    here finds a symbol with one finder hidden. Clear of the finder cores (60 % of
+    placements): 119 of 120 read; over less than a quarter of a core (26 %): 34 of
+    52; over more (14 %): none, at any error level (finders carry no data). The
+    issue's "about 9 in 10" at level Q matches stickers that leave the finders
+    visible (previous test; 94 % on 200 photos). A denser symbol at the same
+    printed size makes the finders a smaller target (``sticker_study 200 5 6``:
+    version 6, 3.0 mm modules instead of 4.0 mm, about 84 %), for a quarter less
+    reading range: a trade for the province to make, not made here.
+
+    The floor is what this board reaches on these 40 seeded placements (72 %),
+    less one placement's margin (decoders' builds differ slightly), so a board that
+    gets worse fails."""
+    dpi, n, frames = 100, 40, 3
+    img = raster(boards["a4"], dpi)
+    modules = qr.make(PAYLOAD, "q").symbol_size(border=0)[0]
+    spec = layout.A4
+    box = symbol_box(spec.zone_x, spec.zone_top, spec.zone, modules, dpi)
+    rng = np.random.default_rng(14)
+    read = 0
+    for _ in range(n):
+        stuck, _rect = stick(img, box, rng, sticker=0.10, modules=modules, finders=True)
+        read += any(zxing(shoot(stuck, rng)) == [PAYLOAD] for _ in range(frames))
+    print(f"uniform 10 % sticker: {read / n:.0%} of {n} placements")
+    assert read / n >= 0.675, read / n
 
 
 def test_a4_photos_without_a_sticker_all_decode(boards):

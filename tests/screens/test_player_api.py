@@ -213,3 +213,38 @@ def test_garbage_plays_are_rejected_and_acknowledged(
         == 422
     )
     assert client.post("/play/api/plays", json={"plays": []}).status_code == 401
+
+
+def test_the_fallback_follows_the_campaign_settings_not_the_config(
+    app, client, session, pair_screen
+):
+    import io
+
+    from PIL import Image
+
+    from signage import caches
+    from signage.campaign import services as campaign
+
+    _screen, key = pair_screen(None)
+    before = _get(client, "/play/api/manifest", headers=_auth(key))
+    values = {name: "" for name in campaign.FORM_FIELDS}
+    values.update(
+        authority="UBND tỉnh Thừa Thiên Huế", title="Huế an toàn", color="#7a1f5c"
+    )
+    campaign.save(session, campaign.clean(values))
+    session.commit()
+    with app.app_context():
+        caches.forget_campaign()  # as saving in the portal does
+    after = client.get(
+        "/play/api/manifest",
+        headers={**_auth(key), "If-None-Match": before.headers["ETag"]},
+    )
+    assert after.status_code == 200 and after.headers["ETag"] != before.headers["ETag"]
+    fallback = after.get_json()["fallback"]
+    assert fallback != before.get_json()["fallback"]
+    image = Image.open(io.BytesIO(_get(client, fallback).data)).convert("RGB")
+    r, g, b = image.getpixel((5, 5))
+    assert abs(r - 0x7A) < 12 and abs(g - 0x1F) < 12 and abs(b - 0x5C) < 12
+    page = client.get("/play").get_data(as_text=True)
+    assert "Huế an toàn" in page and "UBND tỉnh Thừa Thiên Huế" in page
+    assert app.config["CAMPAIGN_AUTHORITY"] not in page

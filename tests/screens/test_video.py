@@ -146,3 +146,26 @@ def test_the_usb_export_carries_the_film_in_its_folder_and_in_loop_mp4(app, tmp_
     info = probe(out)
     assert abs(info["duration"] - 3.0) <= 0.1, info["raw"][-500:]
     assert (info["width"], info["height"]) == (640, 360)
+
+
+def test_only_a_signed_in_video_form_may_send_a_body_over_the_limit(
+    app, client, editor_loop
+):
+    """MAX_CONTENT_LENGTH stays the limit for every request but the video slide
+    form (web.body_limit): the same body is refused with 413 from an image form
+    and from someone signed out, and reaches the video form's own checks."""
+    app.config["MAX_CONTENT_LENGTH"] = 4096
+    body = b"\x00\x00\x00\x18ftypmp42" + b"x" * 8000
+    video = _upload(client, editor_loop, body)
+    assert video.status_code == 422  # read in full, then refused as a broken film
+    assert "bị hỏng" in video.get_data(as_text=True)
+    url = f"/screens/loops/{editor_loop.id}/slides/new?kind=image"
+    image = post_form(
+        client, url, {"title": "Ảnh", "image": (io.BytesIO(body), "a.jpg")}
+    )
+    assert image.status_code == 413
+    anonymous = app.test_client().post(
+        f"/screens/loops/{editor_loop.id}/slides/new?kind=video",
+        data={"video": (io.BytesIO(body), "clip.mov")},
+    )
+    assert anonymous.status_code == 413

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from signage.audit import AuditEvent
+from signage.campaign import services as campaign
 from signage.units.models import Reminder
 
 from ..helpers import csrf_token, login
@@ -18,6 +19,9 @@ def test_supervisor_reminds_chosen_laggards_with_their_own_items(
 ):
     hue.orgs["cafe"].contact_email = "cafe@example.vn"
     session.add(hue.orgs["cafe"])
+    # The deadline as the province set it in the campaign settings (not the config).
+    values = dict.fromkeys(campaign.FORM_FIELDS, "")
+    campaign.save(session, campaign.clean({**values, "deadline": "2026-12-31"}))
     session.commit()
     login(client, hue.users["sup_a"])
     resp = _remind(
@@ -32,6 +36,7 @@ def test_supervisor_reminds_chosen_laggards_with_their_own_items(
     assert "1 / 2 địa điểm đã có bảng" in body and "Hồ bơi" in body
     assert "Sảnh khách sạn" not in body  # it has its board
     assert "Chưa gửi báo cáo triển khai" in body
+    assert "Hạn hoàn thành: 31/12/2026." in body, body
     assert smtp_server.to("cafe@example.vn") == []  # not chosen
     # all: the café now; the hotel was reminded moments ago (throttled)
     _remind(client, "/units/remind", {"scope": "all"})

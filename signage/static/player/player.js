@@ -5,7 +5,9 @@
  * - Manifest: polled every poll_seconds (+-15 % jitter) with If-None-Match; a 304
  *   costs the server one indexed read. The last manifest is kept in localStorage and
  *   every image in Cache Storage (the service worker serves them), so the screen
- *   keeps playing with the server or the network down, and after a reload.
+ *   keeps playing with the server or the network down, and after a reload. Videos
+ *   too, within the manifest's video_cache_bytes (see videoUrls); the worker answers
+ *   the <video>'s byte-range requests from the cached file.
  * - Playback: two stacked <img> layers; the next slide is decoded (img.decode())
  *   behind the current one and swapped in only when ready: never a black frame. Slide
  *   ends are planned on the wall clock from the previous planned end, so timer
@@ -227,32 +229,70 @@
     return urls;
   }
 
+  /* Which videos to keep for offline play: in the loop's order, each once, while
+   * their sizes (from the manifest) add up to no more than the budget; one that
+   * does not fit is skipped (a smaller one after it may still fit). The others
+   * stream while online and are skipped offline (never a blank screen). */
+  function videoUrls(m, budget) {
+    var seen = {}, total = 0, out = [];
+    m.slides.forEach(function (s) {
+      if (s.type !== "video" || !s.video || seen[s.video]) return;
+      seen[s.video] = true;
+      var size = s.video_bytes || 0;
+      if (size <= 0 || total + size > budget) return;
+      total += size;
+      out.push(s.video);
+    });
+    return out;
+  }
+
+  // The server's budget for cached videos (video_cache_bytes), and never more than
+  // half of what the browser grants this origin (the images and shell need room).
+  function videoBudget(m) {
+    var budget = m.video_cache_bytes || 0;
+    if (!budget || !navigator.storage || !navigator.storage.estimate) {
+      return Promise.resolve(budget);
+    }
+    return navigator.storage.estimate().then(function (e) {
+      return e && e.quota ? Math.min(budget, Math.floor(e.quota / 2)) : budget;
+    }, function () { return budget; });
+  }
+
   function cacheMedia(m) {
     if (!("caches" in window)) return;
-    var wanted = mediaUrls(m);
-    caches.open(MEDIA_CACHE).then(function (cache) {
-      var chain = Promise.resolve();
-      wanted.forEach(function (url) {
-        chain = chain.then(function () {
-          return cache.match(url).then(function (hit) {
-            if (hit) return null;
-            return fetch(url).then(function (r) {
-              if (r.ok) return cache.put(url, r);
-              return null;
+    if (state.caching) { state.cacheAgain = m; return; } // one download at a time
+    state.caching = true;
+    videoBudget(m).then(function (budget) {
+      var wanted = mediaUrls(m).concat(videoUrls(m, budget));
+      return caches.open(MEDIA_CACHE).then(function (cache) {
+        var chain = Promise.resolve();
+        wanted.forEach(function (url) {
+          chain = chain.then(function () {
+            return cache.match(url).then(function (hit) {
+              if (hit) return null;
+              return fetch(url).then(function (r) {
+                if (r.ok) return cache.put(url, r);
+                return null;
+              });
             });
+          }).catch(function () { /* offline: try again with the next manifest */ });
+        });
+        return chain.then(function () {
+          // Keep the cache to what this version needs (and the budget allows).
+          return cache.keys().then(function (keys) {
+            var keep = {};
+            wanted.forEach(function (u) { keep[new URL(u, location.href).href] = true; });
+            return Promise.all(keys.filter(function (req) { return !keep[req.url]; })
+              .map(function (req) { return cache.delete(req); }));
           });
-        }).catch(function () { /* offline: try again with the next manifest */ });
-      });
-      return chain.then(function () {
-        // Keep the cache to what this version needs.
-        return cache.keys().then(function (keys) {
-          var keep = {};
-          wanted.forEach(function (u) { keep[new URL(u, location.href).href] = true; });
-          return Promise.all(keys.filter(function (req) { return !keep[req.url]; })
-            .map(function (req) { return cache.delete(req); }));
         });
       });
-    }).catch(function () {});
+    }).catch(function () {}).then(function () {
+      state.caching = false;
+      var again = state.cacheAgain;
+      state.cacheAgain = null;
+      if (again) cacheMedia(again);
+    });
   }
 
   /* Schedules ----------------------------------------------------------------- */
@@ -639,7 +679,8 @@
   if ("serviceWorker" in navigator) {
     navigator.serviceWorker.register("/play/sw.js", { scope: "/play" }).catch(function () {});
   }
-  window.signagePlayer = { state: state, flush: flush, poll: poll, alertPoll: alertPoll };
+  window.signagePlayer = { state: state, flush: flush, poll: poll, alertPoll: alertPoll,
+                           videoUrls: videoUrls };
   if (state.key) start();
   else pair();
 })();

@@ -1,7 +1,10 @@
 /* signage player service worker (scope /play): the page and script network-first
  * with a cached copy for offline reloads; rendered slides cache-first (their URLs
- * are content hashes, so a cached copy is never stale). The API is never cached
- * here: the page keeps its own last manifest. */
+ * are content hashes, so a cached copy is never stale). Videos: the page decides
+ * which to cache (within the manifest's budget, player.js videoUrls); a cached one
+ * is answered from the cache, byte ranges included (a <video> asks for ranges and
+ * the cache holds the whole file), the others go to the network. The API is never
+ * cached here: the page keeps its own last manifest. */
 "use strict";
 var SHELL = "signage-shell-v1";
 var MEDIA = "signage-media-v1";
@@ -41,6 +44,16 @@ self.addEventListener("fetch", function (event) {
     );
     return;
   }
+  if (path.indexOf("/play/video/") === 0) {
+    event.respondWith(
+      caches.open(MEDIA).then(function (cache) {
+        return cache.match(url.href).then(function (hit) {
+          return hit ? ranged(req, hit) : fetch(req);
+        });
+      })
+    );
+    return;
+  }
   if (SHELL_PATHS.indexOf(path) >= 0) {
     event.respondWith(
       fetch(req).then(function (resp) {
@@ -57,3 +70,33 @@ self.addEventListener("fetch", function (event) {
     );
   }
 });
+
+/* A cached whole file answered to a Range request: 206 with that slice (RFC 9110:
+ * "bytes=a-b", "bytes=a-", "bytes=-n"); 416 for a range outside the file. */
+function ranged(req, whole) {
+  var range = req.headers.get("Range");
+  if (!range) return whole;
+  return whole.blob().then(function (blob) {
+    var size = blob.size;
+    var m = /^bytes=(\d*)-(\d*)$/.exec(range.trim());
+    var start = -1, end = size - 1;
+    if (m && m[1] !== "") {
+      start = Number(m[1]);
+      if (m[2] !== "") end = Math.min(Number(m[2]), size - 1);
+    } else if (m && m[2] !== "") {
+      start = Math.max(0, size - Number(m[2]));
+    }
+    if (start < 0 || start > end) {
+      return new Response(null, { status: 416, headers: { "Content-Range": "bytes */" + size } });
+    }
+    return new Response(blob.slice(start, end + 1), {
+      status: 206,
+      headers: {
+        "Content-Type": whole.headers.get("Content-Type") || "video/mp4",
+        "Content-Range": "bytes " + start + "-" + end + "/" + size,
+        "Content-Length": String(end - start + 1),
+        "Accept-Ranges": "bytes"
+      }
+    });
+  });
+}
