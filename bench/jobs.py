@@ -70,6 +70,15 @@ def prepare(env: dict[str, str], args: argparse.Namespace) -> dict:
     out: dict = {"managers": [], "orgs": []}
     with app.app_context():
         s = db.session(write=True)
+        # Production prints no board while the campaign is a placeholder: the
+        # demo's province settings, with a logo in the instance's storage.
+        from signage.campaign import services as campaign
+        from signage.demo import CAMPAIGN
+        from signage.posters.services import default_logo
+        from signage.storage import get_storage
+
+        get_storage(app).put("campaign/logo-bench.png", default_logo())
+        campaign.save(s, campaign.clean(CAMPAIGN), logo_key="campaign/logo-bench.png")
         for n in range(4):
             org = accounts.create_org(
                 s,
@@ -369,8 +378,9 @@ def main() -> None:
             (
                 "usb zip+mp4",
                 editor,
-                f"/screens/loops/{data['loop']}/export?size=1920x1080",
-                "",
+                f"/screens/loops/{data['loop']}/export",
+                # The export form's POST (never a link a prefetch could follow).
+                f"/screens/loops/{data['loop']}/export",
             )
         )
         busy_start = time.monotonic()
@@ -378,9 +388,11 @@ def main() -> None:
         for name, c, path, form_page in requests:
             t = time.perf_counter()
             if form_page:  # a button in a form: POST with the page's CSRF token
-                fields = (
+                fields: dict[str, str] = (
                     {"reason": "bench/jobs.py"}
                     if path.endswith(".xlsx")
+                    else {"size": "1920x1080", "video": "1"}
+                    if path.endswith("/export")
                     else {"size": "a4"}
                 )
                 status, location, _b = c.post_form(path, form_page, fields)
@@ -441,6 +453,8 @@ def main() -> None:
     for name, st in states.items():
         took = f"{finished[name]:.0f} s" if name in finished else "not finished"
         print(f"  {name:<22}{st['state']:<10}{st['done']:>8}/{st['total']:<8} {took}")
+        if st.get("error"):
+            print(f"    {st['error']}")
     shutil.rmtree(tmp, ignore_errors=True)
 
 
