@@ -246,16 +246,28 @@ def encrypt_in_place(
         if derive is not None:
             _write_derived(bind, name, rows, columns, derive)
         after = rows[-1][0]
+    _replace_columns(
+        name, kw, {c: (f"{c}_enc", LargeBinary()) for c in columns}, nullable
+    )
+
+
+def _replace_columns(
+    name: str,
+    kw: dict[str, Any],
+    new: dict[str, tuple[str, TypeEngine[Any]]],
+    nullable: bool,
+) -> None:
+    """Drop each column of ``new`` and give its name to the column that replaces
+    it (``new[col]``: that column's name and type)."""
+    from alembic import op
+
     with op.batch_alter_table(name, table_kwargs=kw) as b:
-        for col in columns:
+        for col in new:
             b.drop_column(col)
     with op.batch_alter_table(name, table_kwargs=kw) as b:
-        for col in columns:
+        for col, (replacement, type_) in new.items():
             b.alter_column(
-                f"{col}_enc",
-                new_column_name=col,
-                existing_type=LargeBinary(),
-                nullable=nullable,
+                replacement, new_column_name=col, existing_type=type_, nullable=nullable
             )
 
 
@@ -298,17 +310,7 @@ def decrypt_in_place(
                     params,
                 )
         after = rows[-1][0]
-    with op.batch_alter_table(name, table_kwargs=kw) as b:
-        for col in columns:
-            b.drop_column(col)
-    with op.batch_alter_table(name, table_kwargs=kw) as b:
-        for col in columns:
-            b.alter_column(
-                f"{col}_clear",
-                new_column_name=col,
-                existing_type=types[col],
-                nullable=nullable,
-            )
+    _replace_columns(name, kw, {c: (f"{c}_clear", types[c]) for c in columns}, nullable)
 
 
 def _table_kwargs(bind: Connection, name: str) -> dict[str, Any]:
