@@ -92,3 +92,33 @@ def test_csp_allows_no_inline_script_but_the_hashed_clock(app, client):
     clock = (Path(app.static_folder) / "js/clock.js").read_bytes()
     digest = base64.b64encode(hashlib.sha256(clock).digest()).decode()
     assert script_src.split() == ["script-src", "'self'", f"'sha256-{digest}'"]
+
+
+def test_cookies_query_and_form_answer_as_werkzeug_does(app):
+    """web.Request's values (web._Values) answer get() as Werkzeug's MultiDict: the
+    first value, the default when absent, a failed conversion as the default; and
+    indexing an absent key is still a 400."""
+    import pytest
+    from werkzeug.exceptions import BadRequestKeyError
+
+    with app.test_request_context(
+        "/x?n=5&n=6&w=abc",
+        method="POST",
+        data={"name": "Hoa", "age": "x"},
+        headers={"Cookie": "lang=en; k=1"},
+    ):
+        from flask import request
+
+        for values in (request.args, request.form, request.cookies):
+            assert type(values).__name__ == "_Values"
+            assert values.get("absent") is None
+            assert values.get("absent", "") == ""
+        assert request.args.get("n") == "5" and request.args.getlist("n") == ["5", "6"]
+        assert request.args.get("n", type=int) == 5
+        assert request.args.get("w", -1, type=int) == -1
+        assert (
+            request.form.get("name") == "Hoa" and request.form.get("age", 0, int) == 0
+        )
+        assert request.cookies.get("lang") == "en"
+        with pytest.raises(BadRequestKeyError):
+            request.form["absent"]
