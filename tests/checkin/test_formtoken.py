@@ -8,6 +8,7 @@ import time
 from datetime import timedelta
 from unittest import mock
 
+from flask import Response
 from sqlalchemy import select
 
 from signage.checkin import formtoken
@@ -45,6 +46,28 @@ def test_scan_page_gives_a_key_cookie_and_no_session(client, make_venue):
     # A second scan in the same browser keeps the key (and still sets no session).
     again = client.get(f"/C/{venue.token}")
     assert again.headers.getlist("Set-Cookie") == []
+
+
+def test_key_cookie_is_the_header_set_cookie_would_write(app, make_venue):
+    """The key cookie's header is cut once from Werkzeug's (formtoken._cookie): the
+    very bytes Response.set_cookie writes for that key, over HTTP and HTTPS."""
+    venue = make_venue()
+    for secure in (False, True):
+        app.config["SESSION_COOKIE_SECURE"] = secure
+        header = app.test_client().get(f"/C/{venue.token}").headers["Set-Cookie"]
+        key = header.split(";", 1)[0].split("=", 1)[1]
+        assert re.fullmatch(r"[A-Za-z0-9_-]{22}", key)
+        expected = Response()
+        expected.set_cookie(
+            formtoken.COOKIE,
+            key,
+            path="/C",
+            httponly=True,
+            samesite="Lax",
+            secure=secure,
+        )
+        assert header == expected.headers["Set-Cookie"]
+        assert ("Secure" in header) is secure
 
 
 def test_token_of_another_browser_is_refused(app, client, session, make_venue):
