@@ -47,6 +47,29 @@ def test_an_english_phone_gets_english_and_the_switch_is_remembered(client, make
     assert 'lang="vi"' in page
 
 
+def test_the_language_a_phone_asks_for_is_werkzeugs_best_match(app):
+    """select_locale keeps Werkzeug's answer per header (extensions._best_language):
+    the same answer as request.accept_languages, for real phones and odd headers."""
+    from signage.extensions import select_locale
+
+    headers = [
+        "",
+        "en-GB,en;q=0.9",
+        "vi-VN,vi;q=0.9,en-US;q=0.8,en;q=0.7",
+        "fr-FR,fr;q=0.9",
+        "*",
+        "en;q=0,vi;q=0.1",
+        "zh-CN,zh;q=0.9,en;q=0.8",
+        "en-US;q=abc,,;;",
+    ]
+    for header in headers * 2:  # the second time from what was kept
+        with app.test_request_context(headers={"Accept-Language": header}):
+            from flask import request
+
+            expected = request.accept_languages.best_match(["vi", "en"]) or "vi"
+            assert select_locale() == expected, header
+
+
 def test_every_public_page_shows_the_official_header(client, make_venue):
     venue = make_venue()
     for path in (f"/C/{venue.token}", "/C", "/C/ZZZZZZZZZZ"):
