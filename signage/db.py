@@ -117,7 +117,11 @@ SYNCHRONOUS = ("FULL", "NORMAL", "EXTRA")
 
 
 def make_engine(
-    url: str, *, busy_timeout_ms: int = 15_000, synchronous: str = "FULL"
+    url: str,
+    *,
+    busy_timeout_ms: int = 15_000,
+    synchronous: str = "FULL",
+    autocommit_only: bool = False,
 ) -> Engine:
     """Create (but do not connect) an engine; SQLite gets its pragmas and BEGIN.
 
@@ -134,6 +138,12 @@ def make_engine(
     check-in is gone). ``SQLITE_SYNCHRONOUS`` can trade this back for speed;
     bench/checkin.py prints the check-in POST's cost of FULL. Either way the disk
     must honour flushes (no volatile write cache that lies).
+
+    ``autocommit_only`` (SQLite): an engine whose connections only ever run
+    statements that commit on their own (checkin/gate.py) has no transaction to end
+    when a connection goes back to the pool, so the pool does not roll back there
+    (SQLAlchemy's ``pool_reset_on_return=None``, meant for this): about 1 % of the
+    scan page (bench/instructions.py).
     """
     if url.startswith(("postgresql://", "postgres://")):
         # The driver we ship is psycopg 3, not SQLAlchemy's default psycopg2.
@@ -154,7 +164,12 @@ def make_engine(
     if synchronous not in SYNCHRONOUS:
         raise ValueError(f"SQLITE_SYNCHRONOUS must be one of {SYNCHRONOUS}")
 
-    engine = create_engine(url, module=sqlite_driver, hide_parameters=True)
+    engine = create_engine(
+        url,
+        module=sqlite_driver,
+        hide_parameters=True,
+        pool_reset_on_return=None if autocommit_only else "rollback",
+    )
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:

@@ -51,6 +51,7 @@ def _writer_engine(app: Flask) -> Engine:
             db.database_url(app),
             busy_timeout_ms=0,
             synchronous=str(app.config["SQLITE_SYNCHRONOUS"]),
+            autocommit_only=True,
         )
         crypto.attach(writer, app)
     return writer

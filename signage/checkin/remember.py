@@ -38,7 +38,10 @@ def _secret() -> str:
 
 def visitor() -> Visitor | None:
     """The remembered visitor of this request, or None (absent, forged, invalid)."""
-    data = sealed.unseal(_secret(), COOKIE, request.cookies.get(COOKIE, ""))
+    token = request.cookies.get(COOKIE, "")
+    if not token:  # a first visit, or a browser that does not keep cookies
+        return None
+    data = sealed.unseal(_secret(), COOKIE, token)
     if not isinstance(data, dict):
         return None
     try:
