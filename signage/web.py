@@ -344,7 +344,10 @@ class SessionWhenUsed(SecureCookieSessionInterface):
     """
 
     def open_session(self, app: Flask, request: Any) -> SecureCookieSession | None:
-        if not request.cookies.get(app.config["SESSION_COOKIE_NAME"]):
+        # No Cookie header at all (a first scan, a health probe): nothing to parse.
+        if not request.environ.get("HTTP_COOKIE") or not request.cookies.get(
+            app.config["SESSION_COOKIE_NAME"]
+        ):
             return self.session_class()
         return super().open_session(app, request)
 
