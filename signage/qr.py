@@ -1,7 +1,7 @@
 """The one QR policy: payload URL, segno encoding, vector runs, PNG and SVG.
 
 Every code the system makes (boards, screens, exports) comes from here, so a printed
-board and a screen slide for the same venue always carry the same symbol.
+board and a screen slide for the same venue always carry the same address.
 """
 
 from __future__ import annotations
@@ -50,35 +50,51 @@ def display_domain(base_url: str) -> str:
     return (parts.netloc + parts.path).lower() if parts.netloc else base_url
 
 
-def make(data: str, error: str = ERROR_LEVEL) -> segno.QRCode:
+def make(
+    data: str, error: str = ERROR_LEVEL, min_version: int | None = None
+) -> segno.QRCode:
     """Encode with the policy: always a full QR (never Micro QR), level M unless the
     caller asks for another (printed wall boards use Q, see posters.pdf), no
-    automatic error-level boost (so the version depends only on the payload)."""
-    return segno.make_qr(data, error=error, boost_error=False)
+    automatic error-level boost (so the version depends only on the payload), and
+    the smallest version that holds the data unless ``min_version`` asks for a
+    denser symbol (posted boards, :data:`BOARD_VERSION`)."""
+    code = segno.make_qr(data, error=error, boost_error=False)
+    if min_version is not None and int(code.version) < min_version:
+        code = segno.make_qr(data, error=error, version=min_version, boost_error=False)
+    return code
 
 
 BOARD_ERROR = "q"
-# The smallest symbol a board's payload can have: version 3 at level Q holds 47
-# alphanumeric characters, i.e. a base URL of up to 34 ("https://" included) with
-# "/C/" and the 10-character token.
-BOARD_VERSION = 3
+# Posted boards (A4, A3) print version 8 (49 modules) at least, whatever the payload
+# needs (version 3 for the usual base URL). A sticker or tape over 10 % of the symbol,
+# anywhere on it, as people put them on boards in the street, hides part of a finder
+# pattern whenever it lands on one, and no decoder finds a symbol with a finder
+# hidden, at any error level: the finders are a smaller share of a denser symbol.
+# Measured on simulated phone photos of the A4 board (python -m
+# tests.posters.sticker_study 400 3 <version>, zxing-cpp within 3 frames): version 3
+# 76 %, 6 84 %, 7 88 %, 8 91 %. The price is smaller modules (A4 2.6 mm instead of
+# 4.0, A3 3.9 instead of 5.9): a phone reads them from about 1.3 m instead of 2 m,
+# and people scan a board from an arm's length. tests/posters/test_decoders.py
+# holds both figures.
+BOARD_VERSION = 8
 
 
 def board_version(base_url: str) -> int:
-    """The version of a printed board's symbol for this base URL (level Q)."""
-    return int(make(payload(base_url, "0" * 10), BOARD_ERROR).version)
+    """The version of a posted board's symbol for this base URL (level Q)."""
+    return int(make(payload(base_url, "0" * 10), BOARD_ERROR, BOARD_VERSION).version)
 
 
 def base_url_warning(base_url: str) -> str:
-    """A sentence for the admin when the base URL makes every board's code denser
-    than it needs to be (smaller modules: scanned from less far), else ''."""
+    """A sentence for the admin when the base URL makes every posted board's code
+    denser than :data:`BOARD_VERSION` (smaller modules: scanned from less far), else
+    ''."""
     version = board_version(base_url)
     if version <= BOARD_VERSION:
         return ""
     return (
         f"Địa chỉ công khai {base_url} làm mã QR trên bảng lên phiên bản {version} "
         f"(ô nhỏ hơn, quét được từ gần hơn) thay vì {BOARD_VERSION}: hãy dùng một "
-        "địa chỉ ngắn hơn (tối đa 34 ký tự, không có đường dẫn phía sau tên miền)."
+        "địa chỉ ngắn hơn (tối đa 144 ký tự, không có đường dẫn phía sau tên miền)."
     )
 
 

@@ -51,6 +51,8 @@ class Code:
     modules: int  # symbol width without the quiet zone
 
     @classmethod
-    def of(cls, payload: str, error: str = qr.ERROR_LEVEL) -> Code:
-        code = qr.make(payload, error)
+    def of(
+        cls, payload: str, error: str = qr.ERROR_LEVEL, min_version: int | None = None
+    ) -> Code:
+        code = qr.make(payload, error, min_version)
         return cls(qr.pdf_path(code), int(code.symbol_size(border=0)[0]))

@@ -70,13 +70,19 @@ def register_fonts() -> None:
 
 _PAGE_MM = {"a4": layout.A4_MM, "a3": layout.A3_MM, "a5": layout.A4_MM}
 _FORM = "board"
-# Error correction per size, measured on simulated phone photos of a posted A4
-# board (tests/posters/test_decoders.py, 100 dpi frames, tilt, blur, noise, a
-# sticker over 10 % of the symbol away from the finder patterns): level Q 39 of 40,
-# M about a third; with the sticker in the centre Q 8 of 12, M none. The tent has
-# the same payload at the same version whichever level (3-Q and 2-M modules
-# differ by 14 %) and no photo case where M did better, so it prints Q as well.
-ERROR_LEVELS = {"a4": "q", "a3": "q", "a5": "q"}
+# Error correction and smallest version per size, measured on simulated phone photos
+# of a posted A4 board (tests/posters/test_decoders.py: 100 dpi frames, tilt, blur,
+# noise). Level Q: with a sticker over 10 % of the symbol away from the finder
+# patterns Q read 39 of 40 photos and M about a third; with the sticker in the centre
+# Q 8 of 12, M none. Version 8 at least on the posted sizes: a sticker anywhere,
+# finders included (see qr.BOARD_VERSION). The tent stands on a table, read from a
+# chair, not taped over: it keeps the smallest version, so the biggest modules its
+# small face allows, and prints Q as well (no photo case where M did better).
+SYMBOLS: dict[str, tuple[str, int | None]] = {
+    "a4": ("q", qr.BOARD_VERSION),
+    "a3": ("q", qr.BOARD_VERSION),
+    "a5": ("q", None),
+}
 BLEED_MM = 3.0
 SLUG_MM = 10.0  # room outside the bleed for crop marks
 MARK_MM = 6.0
@@ -124,7 +130,7 @@ class BoardWriter:
         self.print_shop, self.instructions = print_shop, instructions
         self.pal = layout.Palette.of(campaign, print_shop)
         self.offset = (BLEED_MM + SLUG_MM) if print_shop else 0.0
-        self.error = ERROR_LEVELS[size]
+        self.error, self.min_version = SYMBOLS[size]
         self.generated = ""
 
     def _open_chunk(self) -> Canvas:
@@ -209,7 +215,9 @@ class BoardWriter:
         c = self.c or self._open_chunk()
         campaign, pal = self.campaign, self.pal
         self.generated = self.generated or f"{board.generated:%d/%m/%Y}"
-        code = Code.of(qr.payload(campaign.base_url, board.token), self.error)
+        code = Code.of(
+            qr.payload(campaign.base_url, board.token), self.error, self.min_version
+        )
         c.saveState()
         self._begin_page(c)
         if self.size == "a5":

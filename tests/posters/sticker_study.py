@@ -6,8 +6,8 @@ and why: the figures behind test_decoders.py's sticker tests (not a test itself)
 For each placement (seeded), up to ``frames`` photos with the sticker fixed and the
 phone moving; prints the share read on the first frame per decoder, the share read
 within ``frames`` frames by zxing-cpp, and that share by how much of a finder
-pattern's 7x7 core the sticker covers. ``version`` forces a denser symbol at the
-same printed size (level Q), to see what a denser board would gain.
+pattern's 7x7 core the sticker covers. ``version`` forces another version at the
+same printed size (level Q; posted boards print qr.BOARD_VERSION), to compare.
 """
 
 from __future__ import annotations
@@ -43,12 +43,12 @@ def finder_core_cover(
 
 def main(placements: int = 200, frames: int = 5, version: int | None = None) -> None:
     if version is not None:
-        qr.make = lambda data, error="q": segno.make_qr(  # type: ignore[assignment]
+        qr.make = lambda data, error="q", min_version=None: segno.make_qr(  # type: ignore[assignment]
             data, error="q", version=version, boost_error=False
         )
     dpi = 100
     img = raster(pdf.render_one(make_board(), "a4", _campaign()), dpi)
-    modules = qr.make(PAYLOAD, "q").symbol_size(border=0)[0]
+    modules = qr.make(PAYLOAD, "q", qr.BOARD_VERSION).symbol_size(border=0)[0]
     spec = layout.A4
     box = symbol_box(spec.zone_x, spec.zone_top, spec.zone, modules, dpi)
     rng = np.random.default_rng(14)

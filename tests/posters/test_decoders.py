@@ -66,18 +66,25 @@ def test_every_size_scans_with_three_decoders(boards, size, dpi):
         assert decode(img) == [PAYLOAD] * FACES[size], (name, size, dpi)
 
 
+def _modules(size: str, error: str | None = None) -> int:
+    """The width in modules of ``size``'s symbol (at ``error``, default the size's)."""
+    level, min_version = pdf.SYMBOLS[size]
+    code = qr.make(PAYLOAD, error or level, min_version)
+    return int(code.symbol_size(border=0)[0])
+
+
 def _photos(
     data: bytes,
     spec: layout.PortraitSpec,
     n: int,
     sticker: float,
-    error: str = "q",
+    error: str | None = None,
     centre: bool = False,
 ) -> float:
     # 100 dpi: a phone frame with the A4 board filling about two thirds of it.
     dpi = 100
     img = raster(data, dpi)
-    modules = qr.make(PAYLOAD, error).symbol_size(border=0)[0]
+    modules = _modules("a4", error)
     box = symbol_box(spec.zone_x, spec.zone_top, spec.zone, modules, dpi)
     rng = np.random.default_rng(14)
     shots = (
@@ -101,29 +108,20 @@ def test_a4_with_a_uniformly_random_10_percent_sticker(boards):
     included), as a phone scans it: the sticker stays where it is while the phone
     takes frames, and the code counts as read when one of 3 frames decodes (a
     phone decodes its camera preview many times a second: 3 frames is a tenth of
-    a second).
+    a second). At least 85 % of the placements read.
 
-    Measured on 200 placements (``python -m tests.posters.sticker_study 200 5``):
-    zxing-cpp reads 73.5 % on the first frame and 76.5 % within 5 frames (zbar
-    66 %, OpenCV 37 % on one frame). That is not the issue's 85 %, and the limit is
-    geometry, not this board's error level, print size or the simulation's blur
-    and tilt: a sticker 0.32 of the symbol's side lands on a finder pattern or its
-    separator in half the placements on version 3 (29 modules), and no decoder
-    here finds a symbol with one finder hidden. Clear of the finder cores (60 % of
-    placements): 119 of 120 read; over less than a quarter of a core (26 %): 34 of
-    52; over more (14 %): none, at any error level (finders carry no data). The
-    issue's "about 9 in 10" at level Q matches stickers that leave the finders
-    visible (previous test; 94 % on 200 photos). A denser symbol at the same
-    printed size makes the finders a smaller target (``sticker_study 200 5 6``:
-    version 6, 3.0 mm modules instead of 4.0 mm, about 84 %), for a quarter less
-    reading range: a trade for the province to make, not made here.
-
-    The floor is what this board reaches on these 40 seeded placements (72 %),
-    less one placement's margin (decoders' builds differ slightly), so a board that
-    gets worse fails."""
+    The limit is the finder patterns: no decoder here finds a symbol with one of
+    them hidden, at any error level (they carry no data), and a sticker 0.32 of the
+    symbol's side lands on one in half the placements on version 3 (29 modules).
+    So posted boards print version 8 (qr.BOARD_VERSION), where the finders are a
+    smaller target. Measured on 400 placements (``python -m
+    tests.posters.sticker_study 400 3 <version>``): version 3 76 %, 7 88 %, 8 91 %
+    (zbar 89 % on the first frame); with the sticker clear of the finder cores,
+    353 of 354 read."""
     dpi, n, frames = 100, 40, 3
     img = raster(boards["a4"], dpi)
-    modules = qr.make(PAYLOAD, "q").symbol_size(border=0)[0]
+    modules = _modules("a4")
+    assert modules == 17 + 4 * qr.BOARD_VERSION
     spec = layout.A4
     box = symbol_box(spec.zone_x, spec.zone_top, spec.zone, modules, dpi)
     rng = np.random.default_rng(14)
@@ -132,7 +130,7 @@ def test_a4_with_a_uniformly_random_10_percent_sticker(boards):
         stuck, _rect = stick(img, box, rng, sticker=0.10, modules=modules, finders=True)
         read += any(zxing(shoot(stuck, rng)) == [PAYLOAD] for _ in range(frames))
     print(f"uniform 10 % sticker: {read / n:.0%} of {n} placements")
-    assert read / n >= 0.675, read / n
+    assert read / n >= 0.85, read / n
 
 
 def test_a4_photos_without_a_sticker_all_decode(boards):
@@ -140,9 +138,12 @@ def test_a4_photos_without_a_sticker_all_decode(boards):
 
 
 def test_level_q_beats_m_with_a_sticker_in_the_centre(boards, monkeypatch):
-    level_q = _photos(boards["a4"], layout.A4, 12, 0.10, centre=True)
-    monkeypatch.setitem(pdf.ERROR_LEVELS, "a4", "m")
+    """Where owners put their logo. At version 8 either level survives a 10 %
+    sticker there (24 photos: Q all, M 23); over 15 % of the symbol Q still reads
+    every photo and M none (Q gives up between 15 and 18 %)."""
+    level_q = _photos(boards["a4"], layout.A4, 12, 0.15, centre=True)
+    monkeypatch.setitem(pdf.SYMBOLS, "a4", ("m", qr.BOARD_VERSION))
     level_m = pdf.render_one(make_board(), "a4", _campaign())
-    m = _photos(level_m, layout.A4, 12, 0.10, "m", centre=True)
-    print(f"centre sticker: Q {level_q:.0%}, M {m:.0%}")
-    assert level_q >= m + 0.3, (level_q, m)
+    m = _photos(level_m, layout.A4, 12, 0.15, "m", centre=True)
+    print(f"centre sticker over 15 %: Q {level_q:.0%}, M {m:.0%}")
+    assert level_q >= 0.9 and m <= 0.2, (level_q, m)

@@ -36,7 +36,7 @@ def test_every_size_scans_to_the_exact_payload(campaign, size, dpi):
     doc.close()
 
 
-def test_page_sizes_and_modules_of_at_least_4_mm_on_a4(campaign):
+def test_page_sizes_and_module_sizes(campaign):
     for size, (w_mm, h_mm) in {"a4": (210, 297), "a3": (297, 420)}.items():
         doc = pdfium.PdfDocument(pdf.render_one(make_board(), size, campaign))
         w, h = doc[0].get_size()
@@ -44,9 +44,12 @@ def test_page_sizes_and_modules_of_at_least_4_mm_on_a4(campaign):
         found = decode_page(doc[0], 150)[0]
         pos = found.position
         side_px = abs(pos.top_right.x - pos.top_left.x)
-        # The finder corners span 29 modules (version 3); 150 dpi = 5.9 px per mm.
-        module_mm = side_px / (150 / 25.4) / 29
-        assert module_mm >= (4.0 if size == "a4" else 5.8) * 0.98, module_mm
+        # The finder corners span 49 modules (version 8, qr.BOARD_VERSION);
+        # 150 dpi = 5.9 px per mm.
+        assert int(found.extra["Version"]) == qr.BOARD_VERSION
+        assert found.ec_level == "Q"
+        module_mm = side_px / (150 / 25.4) / 49
+        assert module_mm >= (2.6 if size == "a4" else 3.86) * 0.98, module_mm
         doc.close()
 
 
@@ -153,7 +156,7 @@ def test_the_qr_is_one_filled_path_per_face(campaign, size):
     ops = operators(pages[0])
     fills = [op for op in ops if op in {b"f", b"F", b"f*", b"B", b"B*", b"b", b"b*"}]
     assert fills == [b"f"] * FACES[size]
-    runs = len(list(qr.dark_runs(qr.make(PAYLOAD, pdf.ERROR_LEVELS[size]))))
+    runs = len(list(qr.dark_runs(qr.make(PAYLOAD, *pdf.SYMBOLS[size]))))
     assert ops.count(b"re") == runs * FACES[size]
     assert ops.count(b"Do") == 1  # the constant artwork, placed once
 
