@@ -13,10 +13,26 @@ class DomainError(Exception):
 
     status = 422
 
-    def __init__(self, message: str = "", *, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
+    def __init__(
+        self,
+        message: str = "",
+        *,
+        field: str | None = None,
+        params: dict[str, object] | None = None,
+    ) -> None:
+        # With ``params`` the message is a template ("Tối đa %(limit)s ký tự."):
+        # ``message`` is it filled in, :meth:`translated` its translation filled in.
+        self.template = message
+        self.params = dict(params or {})
+        self.message = message % self.params if self.params else message
+        super().__init__(self.message)
         self.field = field
+
+    def translated(self) -> str:
+        """The message in the request's language (Flask-Babel), filled in."""
+        from flask_babel import gettext
+
+        return gettext(self.template, **self.params)
 
 
 class NotFound(DomainError):

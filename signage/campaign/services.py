@@ -18,7 +18,7 @@ from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
 from .. import fonts
-from ..errors import Invalid
+from ..errors import N_, Invalid
 from ..text import clean_text
 from .models import SINGLETON, CampaignSettings
 
@@ -190,25 +190,29 @@ def clean(data: Mapping[str, Any]) -> dict[str, Any]:
     for name, limit in _LIMITS.items():
         value = clean_text(data.get(name, ""))
         if len(value) > limit:
-            raise Invalid(f"Tối đa {limit} ký tự.", field=name)
+            raise Invalid(
+                "Tối đa %(limit)s ký tự.", field=name, params={"limit": limit}
+            )
         out[name] = value
     for name in _TEXT_FIELDS:
         lacking = fonts.missing_glyphs(out[name])
         if lacking:
             raise Invalid(
-                "Phông chữ của bảng không in được: " + " ".join(sorted(lacking)),
+                "Phông chữ của bảng không in được: %(chars)s",
                 field=name,
+                params={"chars": " ".join(sorted(lacking))},
             )
     for name, white_text in (("color", True), ("accent", False)):
         value = clean_text(data.get(name, "")).lower()
         if value and not _HEX.match(value):
             raise Invalid("Màu phải có dạng #rrggbb.", field=name)
         if value and contrast(value, "#ffffff") < 4.5:
-            what = (
-                "chữ trắng trên màu này" if white_text else "chữ màu này trên nền trắng"
-            )
             raise Invalid(
-                f"Màu quá nhạt: {what} khó đọc (độ tương phản cần ≥ 4,5:1).",
+                N_("Màu quá nhạt: chữ trắng trên màu này khó đọc (cần ≥ 4,5:1).")
+                if white_text
+                else N_(
+                    "Màu quá nhạt: chữ màu này trên nền trắng khó đọc (cần ≥ 4,5:1)."
+                ),
                 field=name,
             )
         out[name] = value

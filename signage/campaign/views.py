@@ -133,7 +133,7 @@ def _clean_logo() -> CleanImage | None:
     try:
         return clean_image(raw, UploadPolicy(LOGO_MAX_BYTES, LOGO_MAX_PIXELS))
     except Invalid as e:
-        raise Invalid(e.message, field="logo") from e
+        raise Invalid(e.template, field="logo", params=e.params) from e
 
 
 def _store_logo(image: CleanImage) -> str:
@@ -158,7 +158,7 @@ def save() -> Any:
         values = services.clean(form)
         logo = _clean_logo()
     except Invalid as e:
-        return _page(dict(form), {e.field or "": _(e.message)}, 422)
+        return _page(dict(form), {e.field or "": e.translated()}, 422)
     services.save(
         db.session(),
         values,
@@ -209,7 +209,7 @@ def preview_form() -> Any:
         values = services.clean(request.form)
         image = _clean_logo()
     except Invalid as e:
-        page = render_template("campaign/preview_error.html", message=_(e.message))
+        page = render_template("campaign/preview_error.html", message=e.translated())
         return Response(page, 422, headers=FRAMED)
     identity = services.preview(base, values)
     logo = (

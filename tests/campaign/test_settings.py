@@ -255,3 +255,16 @@ def test_a_mail_drawn_outside_a_request_reads_the_saved_identity_at_once(app, se
         s.commit()
     assert got.authority == HUE["authority"]
     assert took < 5, took
+
+
+def test_refusals_read_in_the_admins_language_with_what_was_wrong(admin):
+    arabic = {**HUE, "authority": "بلدية هوي"}
+    page = _save(admin, arabic).get_data(as_text=True)
+    assert "Phông chữ của bảng không in được: " in page and "ب" in page
+    admin.get("/lang/en?next=/admin/campaign")
+    page = _save(admin, arabic).get_data(as_text=True)
+    assert "The board&#39;s font cannot print: " in page and "ب" in page
+    page = _save(admin, {**HUE, "color": "#ffff00"}).get_data(as_text=True)
+    assert "white text on this colour is hard to read" in page
+    page = _save(admin, {**HUE, "title": "X" * 500}).get_data(as_text=True)
+    assert "At most " in page and " characters." in page
