@@ -97,6 +97,7 @@ CAMPAIGN = {
     "retention_en": "Your details are used only for contact tracing, seen only by "
     "the health authorities and the venue's manager, and deleted automatically "
     "after {days} days.",
+    "start": "2026-11-01",
     "deadline": "2026-12-31",
 }
 

@@ -34,6 +34,7 @@ class CampaignSettings(Base):
     retention_en: Mapped[str] = mapped_column(
         String(300), default="", server_default=""
     )
+    start: Mapped[date | None] = mapped_column(Date, nullable=True)
     deadline: Mapped[date | None] = mapped_column(Date, nullable=True)
     updated_at: Mapped[datetime] = mapped_column(
         UTCDateTime(timezone=True), default=utcnow, onupdate=utcnow

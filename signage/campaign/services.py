@@ -61,6 +61,7 @@ class Identity:
     privacy_en: str = DEFAULT_PRIVACY_EN
     retention: str = DEFAULT_RETENTION
     retention_en: str = DEFAULT_RETENTION_EN
+    start: date | None = None
     deadline: date | None = None
 
     def missing(self) -> list[str]:
@@ -120,26 +121,28 @@ _LIMITS = {
     "retention_en": 300,
 }
 
-FORM_FIELDS = (*_LIMITS, "color", "accent", "deadline")
+FORM_FIELDS = (*_LIMITS, "color", "accent", "start", "deadline")
+DATE_FIELDS = ("start", "deadline")
 
 
 def _fallback(config: Mapping[str, Any] | None) -> Identity:
     """The shipped defaults, overridden by the deployment's CAMPAIGN_* settings."""
     if not config:
         return Identity()
-    deadline = None
-    raw = str(config.get("CAMPAIGN_DEADLINE") or "")
-    if raw:
+    dates: dict[str, date | None] = {}
+    for name in DATE_FIELDS:
+        raw = str(config.get(f"CAMPAIGN_{name.upper()}") or "")
         try:
-            deadline = date.fromisoformat(raw)
+            dates[name] = date.fromisoformat(raw) if raw else None
         except ValueError:
-            deadline = None
+            dates[name] = None
     return Identity(
         authority=str(config.get("CAMPAIGN_AUTHORITY") or PLACEHOLDER_AUTHORITY),
         title=str(config.get("CAMPAIGN_TITLE") or DEFAULT_TITLE),
         color=str(config.get("CAMPAIGN_PRIMARY_COLOR") or DEFAULT_COLOR),
         accent=str(config.get("CAMPAIGN_ACCENT_COLOR") or DEFAULT_ACCENT),
-        deadline=deadline,
+        start=dates["start"],
+        deadline=dates["deadline"],
     )
 
 
@@ -228,13 +231,16 @@ def clean(data: Mapping[str, Any]) -> dict[str, Any]:
             raise Invalid(
                 "Hãy giữ {days} ở chỗ số ngày lưu trữ (hệ thống tự điền).", field=name
             )
-    raw = clean_text(data.get("deadline", ""))
-    out["deadline"] = None
-    if raw:
-        try:
-            out["deadline"] = date.fromisoformat(raw)
-        except ValueError as e:
-            raise Invalid("Ngày phải có dạng YYYY-MM-DD.", field="deadline") from e
+    for name in DATE_FIELDS:
+        raw = clean_text(data.get(name, ""))
+        out[name] = None
+        if raw:
+            try:
+                out[name] = date.fromisoformat(raw)
+            except ValueError as e:
+                raise Invalid("Ngày phải có dạng YYYY-MM-DD.", field=name) from e
+    if out["start"] and out["deadline"] and out["start"] > out["deadline"]:
+        raise Invalid("Ngày bắt đầu phải trước hạn hoàn thành.", field="start")
     return out
 
 

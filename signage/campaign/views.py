@@ -114,7 +114,9 @@ def _page(values: dict[str, Any], errors: dict[str, str], status: int = 200) -> 
 def _saved_values() -> dict[str, Any]:
     identity = services.current(db.session(), current_app.config)
     values = {k: getattr(identity, k) for k in services.FORM_FIELDS}
-    values["deadline"] = identity.deadline.isoformat() if identity.deadline else ""
+    for name in services.DATE_FIELDS:
+        day = getattr(identity, name)
+        values[name] = day.isoformat() if day else ""
     return values
 
 

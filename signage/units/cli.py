@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from flask import Blueprint, Flask, current_app
 
-from .. import db, timefmt
+from .. import campaign, db, timefmt
 from . import progress
 
 bp = Blueprint("units_cli", __name__, cli_group="units")
@@ -21,9 +21,11 @@ def progress_cmd() -> None:
 
 def fill_progress(app: Flask) -> int:
     today = timefmt.today_local()
+    with db.get_db(app).read() as s:
+        start = campaign.current(s, app.config).start
     return progress.fill(
         db.get_db(app).write,
-        start=progress.campaign_start(str(app.config["CAMPAIGN_START"] or ""), today),
+        start=progress.campaign_start(start, today),
         today=today,
         province_code=int(app.config["DEFAULT_PROVINCE_CODE"]),
         zone=timefmt.zone(),

@@ -28,12 +28,9 @@ MAX_DAYS = 400  # the chart covers at most this many days back
 DEFAULT_SPAN = 30  # days shown when no campaign start is set
 
 
-def campaign_start(raw: str, today: date) -> date:
-    """The first day of the charts: CAMPAIGN_START (ISO date), else 30 days back."""
-    try:
-        start = date.fromisoformat(raw) if raw else None
-    except ValueError:
-        start = None
+def campaign_start(start: date | None, today: date) -> date:
+    """The first day of the charts: the campaign's start (its settings in the
+    portal, else CAMPAIGN_START), else 30 days back."""
     return min(start, today) if start else today - timedelta(days=DEFAULT_SPAN)
 
 

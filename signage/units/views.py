@@ -61,8 +61,8 @@ def province_code() -> int:
 
 
 def campaign_start(today: date) -> date:
-    raw = str(current_app.config.get("CAMPAIGN_START") or "")
-    return progress.campaign_start(raw, today)
+    start = campaign.current(db.session(), current_app.config).start
+    return progress.campaign_start(start, today)
 
 
 def scoped_unit(unit_id: int | None) -> Organisation | None:

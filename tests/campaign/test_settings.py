@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import io
+from datetime import date
 
 import pypdfium2 as pdfium
 import pytest
@@ -268,3 +269,11 @@ def test_refusals_read_in_the_admins_language_with_what_was_wrong(admin):
     assert "white text on this colour is hard to read" in page
     page = _save(admin, {**HUE, "title": "X" * 500}).get_data(as_text=True)
     assert "At most " in page and " characters." in page
+
+
+def test_the_campaign_start_is_saved_and_must_come_before_the_deadline(admin, session):
+    page = _save(admin, {**HUE, "start": "2027-01-05"}).get_data(as_text=True)
+    assert "Ngày bắt đầu phải trước hạn hoàn thành." in page
+    assert _save(admin, {**HUE, "start": "2026-11-01"}).status_code == 303
+    assert current(session).start == date(2026, 11, 1)
+    assert 'value="2026-11-01"' in admin.get("/admin/campaign").get_data(as_text=True)

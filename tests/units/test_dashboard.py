@@ -262,3 +262,18 @@ def test_boards_confirmed_posted_count_in_the_subtree_and_previews_do_not(
     page = client.get("/units/").get_data(as_text=True)
     assert _kpi(page, "venues_posted") == "1"
     assert _kpi(page, "venues_boarded") == "1"
+
+
+def test_the_charts_begin_on_the_campaign_start_set_in_the_portal(app, session, hue):
+    from datetime import timedelta
+
+    from signage import timefmt
+    from signage.campaign import services as campaign
+    from signage.units.cli import fill_progress
+
+    with app.app_context():
+        today = timefmt.today_local()
+    campaign.save(session, {"start": today - timedelta(days=2)})
+    session.commit()
+    with app.app_context():
+        assert fill_progress(app) == 2  # the two days before today

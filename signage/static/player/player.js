@@ -100,10 +100,13 @@
 
   /* Pairing ------------------------------------------------------------------- */
 
-  function showPairing(code, note) {
+  // The notes live in the page (play.html), in both languages.
+  var note = document.getElementById("pair-note");
+
+  function showPairing(code, text) {
     pairingPanel.classList.add("show");
     document.getElementById("code").textContent = code || "······";
-    document.getElementById("pair-note").textContent = note || "";
+    note.textContent = text || "";
   }
 
   function pair() {
@@ -119,10 +122,10 @@
         return data;
       });
     fresh.then(function (data) {
-      showPairing(data.code, "Đang chờ ghép nối…");
+      showPairing(data.code, note.dataset.waiting);
       waitForPairing(data);
     }).catch(function () {
-      showPairing("", "Không kết nối được máy chủ. Đang thử lại…");
+      showPairing("", note.dataset.offline);
       setTimeout(pair, 5000);
     });
   }
