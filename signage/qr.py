@@ -58,10 +58,16 @@ def make(
     automatic error-level boost (so the version depends only on the payload), and
     the smallest version that holds the data unless ``min_version`` asks for a
     denser symbol (posted boards, :data:`BOARD_VERSION`)."""
-    code = segno.make_qr(data, error=error, boost_error=False)
-    if min_version is not None and int(code.version) < min_version:
-        code = segno.make_qr(data, error=error, version=min_version, boost_error=False)
-    return code
+    if min_version is not None:
+        # Encoding twice (the smallest version, then the asked one) would choose the
+        # mask twice: segno scores all eight in Python, most of a board's time.
+        try:
+            return segno.make_qr(
+                data, error=error, version=min_version, boost_error=False
+            )
+        except segno.DataOverflowError:
+            pass  # longer than min_version holds: the smallest version that does
+    return segno.make_qr(data, error=error, boost_error=False)
 
 
 BOARD_ERROR = "q"
