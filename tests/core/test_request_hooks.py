@@ -122,3 +122,32 @@ def test_cookies_query_and_form_answer_as_werkzeug_does(app):
         assert request.cookies.get("lang") == "en"
         with pytest.raises(BadRequestKeyError):
             request.form["absent"]
+
+
+def test_cookies_are_werkzeugs_own_parse(app):
+    """web.Request.cookies parses the environ's HTTP_COOKIE (werkzeug.http's WSGI
+    parser): the same values as Werkzeug's Request.cookies for ASCII cookies (all of
+    ours), quoting and repeated names included, and UTF-8 decoded where Werkzeug's
+    sans-IO path leaves the latin-1 of WSGI."""
+    from werkzeug.wrappers import Request as WerkzeugRequest
+
+    from signage.web import Request
+
+    def environ(header: str | None) -> dict:
+        env = {"REQUEST_METHOD": "GET", "PATH_INFO": "/", "wsgi.url_scheme": "http"}
+        if header is not None:  # WSGI carries it as latin-1 (PEP 3333)
+            env["HTTP_COOKIE"] = header.encode().decode("latin-1")
+        return env
+
+    for header in (
+        None,
+        "",
+        "lang=en",
+        "a=1; b=2; a=3",
+        'ci_k=abc_-9; q="x y"; v=L%C3%AA; w="a\\"b"',
+        "broken; =nokey; x=",
+    ):
+        ours = Request(environ(header)).cookies
+        theirs = WerkzeugRequest(environ(header)).cookies
+        assert list(ours.items(multi=True)) == list(theirs.items(multi=True)), header
+    assert Request(environ("name=Lê_Hoa")).cookies["name"] == "Lê_Hoa"
