@@ -100,6 +100,21 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def production_env(tmp: Path) -> dict[str, str]:
+    """The settings every bench serves the app with: production, throwaway secrets,
+    an SQLite database in ``tmp``, check-in limits high enough for a run."""
+    return {
+        "SIGNAGE_ENV": "production",
+        "SIGNAGE_SECRET_KEY": "bench-secret-key-0123456789abcdef0123",
+        "SIGNAGE_DATA_KEY": "ATQiCCxIvvxi0Yf_H09kKAQABSTb-n7Smv4eM2mVUz4=",
+        "SIGNAGE_PUBLIC_BASE_URL": "https://qr.example.vn",
+        "SIGNAGE_SMTP_URL": "smtp://127.0.0.1:25",
+        "SIGNAGE_DATABASE_URL": f"sqlite:///{tmp / 'bench.db'}",
+        "SIGNAGE_CHECKIN_LIMIT_PER_IP": "10000000 per minute",
+        "SIGNAGE_CHECKIN_LIMIT_PER_VENUE": "10000000 per minute",
+    }
+
+
 def prepare(env: dict[str, str]) -> str:
     """Migrate the database and create one venue; returns its token."""
     subprocess.run(
@@ -446,16 +461,9 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="signage-bench-"))
     env = {
         **os.environ,
-        "SIGNAGE_ENV": "production",
-        "SIGNAGE_SECRET_KEY": "bench-secret-key-0123456789abcdef0123",
-        "SIGNAGE_DATA_KEY": "ATQiCCxIvvxi0Yf_H09kKAQABSTb-n7Smv4eM2mVUz4=",
-        "SIGNAGE_PUBLIC_BASE_URL": "https://qr.example.vn",
-        "SIGNAGE_SMTP_URL": "smtp://127.0.0.1:25",
-        "SIGNAGE_DATABASE_URL": f"sqlite:///{tmp / 'bench.db'}",
+        **production_env(tmp),
         "SIGNAGE_BIND": f"127.0.0.1:{free_port()}",
         "SIGNAGE_WORKERS": str(args.workers),
-        "SIGNAGE_CHECKIN_LIMIT_PER_IP": "10000000 per minute",
-        "SIGNAGE_CHECKIN_LIMIT_PER_VENUE": "10000000 per minute",
     }
     token = prepare(env)
     # The bare INSERT writes into a copy of the freshly migrated database: same table,

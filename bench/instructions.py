@@ -153,16 +153,7 @@ def main() -> None:
 
     tmp = Path(tempfile.mkdtemp(prefix="signage-instructions-"))
     try:
-        env = {
-            "SIGNAGE_ENV": "production",
-            "SIGNAGE_SECRET_KEY": "bench-secret-key-0123456789abcdef0123",
-            "SIGNAGE_DATA_KEY": "ATQiCCxIvvxi0Yf_H09kKAQABSTb-n7Smv4eM2mVUz4=",
-            "SIGNAGE_PUBLIC_BASE_URL": "https://qr.example.vn",
-            "SIGNAGE_SMTP_URL": "smtp://127.0.0.1:25",
-            "SIGNAGE_DATABASE_URL": f"sqlite:///{tmp / 'bench.db'}",
-            "SIGNAGE_CHECKIN_LIMIT_PER_IP": "10000000 per minute",
-            "SIGNAGE_CHECKIN_LIMIT_PER_VENUE": "10000000 per minute",
-        }
+        env = checkin.production_env(tmp)
         full_env = {**os.environ, **env}
         token = checkin.prepare(full_env)
         # Through SQLite's backup API: the venue may still be in the WAL.
