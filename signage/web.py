@@ -10,7 +10,18 @@ from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
-from flask import Flask, Response, current_app, g, jsonify, render_template, request
+from flask import (
+    Flask,
+    Response,
+    abort,
+    current_app,
+    flash,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+)
 from flask import Request as FlaskRequest
 from flask.json.provider import DefaultJSONProvider
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
@@ -27,7 +38,7 @@ from werkzeug.http import parse_cookie
 from werkzeug.utils import cached_property
 
 from . import caches, csvout, geo, timefmt
-from .errors import N_, DomainError, database_unavailable
+from .errors import N_, DomainError, NotFound, database_unavailable
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -461,6 +472,22 @@ def _init_request_hooks(app: Flask) -> None:
     app.before_request(before_request)
     app.after_request(after_request)
     app.teardown_request(teardown_request)
+
+
+def flashed_step(step: Callable[[], object], done: str, back: str) -> Any:
+    """Run one portal action from a list page's button (withdraw an invitation,
+    change a member's role...) and go back to ``back`` (303): 404 when the service
+    finds nothing the user may touch, its refusal flashed as an error, else ``done``
+    flashed as a success."""
+    try:
+        step()
+    except NotFound:
+        abort(404)
+    except DomainError as e:
+        flash(e.translated(), "error")
+    else:
+        flash(done, "success")
+    return redirect(back, 303)
 
 
 def csv_download(rows: Iterable[csvout.Row], filename: str) -> Response:

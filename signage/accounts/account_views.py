@@ -11,7 +11,6 @@ from typing import Any
 
 from flask import (
     Blueprint,
-    abort,
     current_app,
     flash,
     redirect,
@@ -25,9 +24,10 @@ from flask_login import current_user, login_user
 
 from .. import db, ratelimit
 from ..auth import org_or_404, roles_required
-from ..errors import DomainError, NotFound
+from ..errors import DomainError
 from ..extensions import limiter
 from ..forms import apply_domain_error
+from ..web import flashed_step
 from . import links, services
 from .forms import (
     ROLE_LABELS,
@@ -145,21 +145,17 @@ def team(org_id: int) -> Any:
 def _invitation_step(org_id: int, invitation_id: int, step: Any, done: str) -> Any:
     """Withdraw or resend one of the organisation's invitations (the team page)."""
     org = org_or_404(org_id)
-    try:
-        step(
+    return flashed_step(
+        lambda: step(
             db.session(),
             invitation_id,
             by=current_user,
             organisation_id=org.id,
             ip=request.remote_addr or "",
-        )
-    except NotFound:
-        abort(404)
-    except DomainError as e:
-        flash(_(e.message), "error")
-    else:
-        flash(done, "success")
-    return redirect(url_for("account.team", org_id=org.id), 303)
+        ),
+        done,
+        url_for("account.team", org_id=org.id),
+    )
 
 
 @bp.post("/orgs/<int:org_id>/team/invitations/<int:invitation_id>/withdraw")
@@ -185,22 +181,18 @@ def member_role(org_id: int, member_id: int) -> Any:
     org = org_or_404(org_id)
     raw = request.form.get("role", "")
     role = next((r for r in TEAM_ROLES if r.value == raw), None)
-    try:
-        links.grant(
+    return flashed_step(
+        lambda: links.grant(
             db.session(),
             member_id,
             role,
             by=current_user,
             organisation_id=org.id,
             ip=request.remote_addr or "",
-        )
-    except NotFound:
-        abort(404)
-    except DomainError as e:
-        flash(_(e.message), "error")
-    else:
-        flash(_("Đã đổi vai trò."), "success")
-    return redirect(url_for("account.team", org_id=org.id), 303)
+        ),
+        _("Đã đổi vai trò."),
+        url_for("account.team", org_id=org.id),
+    )
 
 
 # Forgotten password -------------------------------------------------------------------

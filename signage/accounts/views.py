@@ -7,7 +7,6 @@ from typing import Any
 
 from flask import (
     Blueprint,
-    abort,
     current_app,
     flash,
     make_response,
@@ -24,11 +23,11 @@ from flask_login import current_user, login_user, logout_user
 
 from .. import db, ratelimit
 from ..auth import roles_required
-from ..errors import DomainError, NotFound
+from ..errors import DomainError
 from ..extensions import limiter
 from ..forms import apply_domain_error, choices
 from ..venues import services as venues
-from ..web import error_page
+from ..web import error_page, flashed_step
 from . import links, services
 from .forms import (
     ORG_KIND_LABELS,
@@ -272,20 +271,13 @@ def user_invite() -> Any:
 
 
 def _invitation_step(invitation_id: int, step: Any, done: str) -> Any:
-    try:
-        step(
-            db.session(),
-            invitation_id,
-            by=current_user,
-            ip=request.remote_addr or "",
-        )
-    except NotFound:
-        abort(404)
-    except DomainError as e:
-        flash(_(e.message), "error")
-    else:
-        flash(done, "success")
-    return redirect(url_for("accounts.users"), 303)
+    return flashed_step(
+        lambda: step(
+            db.session(), invitation_id, by=current_user, ip=request.remote_addr or ""
+        ),
+        done,
+        url_for("accounts.users"),
+    )
 
 
 @bp.post("/admin/users/invitations/<int:invitation_id>/withdraw")
