@@ -116,7 +116,7 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(DomainError)
     def _domain(e: DomainError) -> Any:
-        return error_page(e.status, _(e.message) if e.message else None)
+        return error_page(e.status, e.translated() if e.message else None)
 
     @app.errorhandler(HTTPException)
     def _http(e: HTTPException) -> Any:

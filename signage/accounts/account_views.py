@@ -59,12 +59,12 @@ def _page(template: str, form: Any, **ctx: Any) -> Any:
 
 def _link_error(e: DomainError) -> Any:
     """An unknown (404), used or expired (410) link: say so, offer a way on."""
-    page = render_template("accounts/link_error.html", message=_(e.message))
+    page = render_template("accounts/link_error.html", message=e.translated())
     return page, e.status, PRIVATE
 
 
 def _fail(form: Any, e: DomainError) -> None:
-    apply_domain_error(form, e.field, _(e.message))
+    apply_domain_error(form, e.field, e.translated())
 
 
 # Invitations --------------------------------------------------------------------------

@@ -224,7 +224,7 @@ def user_new() -> Any:
                 policy=services.HashPolicy.from_config(current_app.config),
             )
         except DomainError as e:
-            apply_domain_error(form, e.field, _(e.message))
+            apply_domain_error(form, e.field, e.translated())
         else:
             flash(_("Đã tạo tài khoản %(email)s.", email=user.email), "success")
             return redirect(url_for("accounts.users"))
@@ -263,7 +263,7 @@ def user_invite() -> Any:
                 invited_by=current_user,
             )
         except DomainError as e:
-            apply_domain_error(form, e.field, _(e.message))
+            apply_domain_error(form, e.field, e.translated())
         else:
             flash(_("Đã gửi lời mời tới %(email)s.", email=invitation.email), "success")
             return redirect(url_for("accounts.users"))
@@ -302,7 +302,7 @@ def user_reset(user_id: int) -> Any:
     try:
         links.send_reset(s, user)
     except DomainError as e:
-        flash(_(e.message), "error")
+        flash(e.translated(), "error")
         return redirect(url_for("accounts.users"))
     flash(_("Đã gửi thư đặt lại mật khẩu tới %(email)s.", email=user.email), "success")
     return redirect(url_for("accounts.users"))

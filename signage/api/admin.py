@@ -87,7 +87,7 @@ def create() -> Any:
             s, form.name.data or "", scopes, form.organisation_id.data
         )
     except DomainError as e:
-        apply_domain_error(form, e.field, _(e.message))
+        apply_domain_error(form, e.field, e.translated())
         return _page(form, orgs, status=422)
     # The key is shown on this response only; it is never stored in clear.
     html, _status = _page(_form(orgs), orgs, key=key)

@@ -50,7 +50,7 @@ def _api_error(e: ApiError) -> ResponseReturnValue:
 def _domain_error(e: DomainError) -> ResponseReturnValue:
     if not e.message:
         return error_page(e.status)
-    message = _(e.message)
+    message = e.translated()
     fields = {e.field: message} if e.field else None
     return _api_error(ApiError(e.status, message, fields))
 

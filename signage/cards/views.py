@@ -61,11 +61,11 @@ def new_card() -> Any:
         try:
             name = people.clean_name(typed["name"])
         except Invalid as e:
-            errors["name"] = _(e.message)
+            errors["name"] = e.translated()
         try:
             phone = people.clean_phone(typed["phone"])
         except Invalid as e:
-            errors["phone"] = _(e.message)
+            errors["phone"] = e.translated()
         if request.form.get("consent") != "y":
             errors["consent"] = _("Hãy đồng ý để tạo thẻ.")
         if not errors:
@@ -89,7 +89,7 @@ def card(code: str) -> Any:
     try:
         c = services.get_card(db.session(), services.normalise(code) or "")
     except DomainError as e:
-        return _private(render_template("cards/gone.html", message=_(e.message)), 404)
+        return _private(render_template("cards/gone.html", message=e.translated()), 404)
     payload = qr.card_payload(current_app.config["PUBLIC_BASE_URL"], c.code)
     html = render_template(
         "cards/card.html",
@@ -175,7 +175,7 @@ def staff_scan(org_id: int, venue_id: int) -> Any:
                 "created": recorded.created,
             }
         except DomainError as e:
-            error, status = _(e.message), 422
+            error, status = e.translated(), 422
     html = render_template(
         "cards/staff_scan.html", org=org, venue=venue, result=result, error=error
     )

@@ -105,11 +105,11 @@ def checked(typed: Typed) -> Visitor | None:
     try:
         name = people.clean_name(typed.name)
     except Invalid as e:
-        typed.errors["name"] = _(e.message)
+        typed.errors["name"] = e.translated()
     try:
         phone = people.clean_phone(typed.phone)
     except Invalid as e:
-        typed.errors["phone"] = _(e.message)
+        typed.errors["phone"] = e.translated()
     if not typed.consent:
         # The purpose is the campaign's consent line beside the box (its settings).
         typed.errors["consent"] = _("Hãy đánh dấu đồng ý để khai báo.")
@@ -131,13 +131,13 @@ def checked_companions(typed: Typed, submitter: Visitor | None) -> list[Visitor]
         try:
             name = people.clean_name(row.name)
         except Invalid as e:
-            row.errors["name"] = _(e.message)
+            row.errors["name"] = e.translated()
         phone = submitter.phone if submitter else ""
         if row.phone.strip():
             try:
                 phone = people.clean_phone(row.phone)
             except Invalid as e:
-                row.errors["phone"] = _(e.message)
+                row.errors["phone"] = e.translated()
         if not row.errors:
             found.append(Visitor(name, phone))
     if any(row.errors for row in rows):

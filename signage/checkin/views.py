@@ -434,7 +434,7 @@ def feedback(token: str, ref: str) -> Any:
             )
         except Invalid as e:
             field = getattr(form, e.field or "message")
-            field.errors = [_(e.message)]
+            field.errors = [e.translated()]
         else:
             return redirect(
                 url_for("checkin.confirmed", token=venue.token, ref=ref, fb=1) + "#fb",

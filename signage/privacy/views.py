@@ -74,7 +74,7 @@ def create() -> Any:
             ip=_ip(),
         )
     except DomainError as e:
-        apply_domain_error(form, e.field, _(e.message))
+        apply_domain_error(form, e.field, e.translated())
         return _queue_page(form, 422)
     return redirect(url_for("privacy.show", request_id=req.id), 303)
 
@@ -135,7 +135,7 @@ def erase(request_id: int) -> Any:
             ip=_ip(),
         )
     except DomainError as e:
-        flash(_(e.message), "error")
+        flash(e.translated(), "error")
         return redirect(url_for("privacy.show", request_id=req.id), 303)
     flash(
         _(
@@ -165,5 +165,5 @@ def refuse(request_id: int) -> Any:
             ip=_ip(),
         )
     except DomainError as e:
-        flash(_(e.message), "error")
+        flash(e.translated(), "error")
     return redirect(url_for("privacy.show", request_id=req.id), 303)

@@ -129,7 +129,7 @@ def org_report(org_id: int) -> Any:
         try:
             services.submit_report(s, org.id, data, current_user.id)
         except DomainError as e:
-            apply_domain_error(form, e.field, _(e.message))
+            apply_domain_error(form, e.field, e.translated())
         else:
             flash(_("Đã gửi báo cáo cho Sở."), "success")
             return redirect(url_for("reports.org_report", org_id=org.id))
@@ -175,7 +175,7 @@ def confirm_posted(org_id: int, venue_id: int) -> Any:
         raise  # another organisation's venue: the same 404 as a missing one
     except DomainError as e:
         form_ = OrgReportForm(formdata=None)
-        return _page(org, form_, posting_error=(venue_id, _(e.message)), status=422)
+        return _page(org, form_, posting_error=(venue_id, e.translated()), status=422)
     flash(_("Đã xác nhận bảng QR đã được dán."), "success")
     return redirect(url_for("reports.org_report", org_id=org.id) + "#posted")
 

@@ -108,7 +108,7 @@ def override_create() -> Any:
             row = overrides.create(s, data, current_user.id)
         except DomainError as e:
             field = {"target": "target"}.get(e.field or "", e.field)
-            apply_domain_error(form, field, _(e.message))
+            apply_domain_error(form, field, e.translated())
         else:
             count = overrides.reach(s, row)
             audit.record(

@@ -363,7 +363,7 @@ def plays() -> Any:
     try:
         result = devices.record_plays(s, hb.screen_id, items)
     except DomainError as e:
-        return jsonify(error="invalid", message=_(e.message)), 422
+        return jsonify(error="invalid", message=e.translated()), 422
     if isinstance(payload, dict) and "status" in payload:
         devices.report_status(s, hb.screen_id, payload["status"])
     return jsonify(

@@ -199,7 +199,7 @@ def devices_assign() -> Any:
             added = feeds.add_feed(s, rows, int(feed_text))
             parts.append(_("kênh chiến dịch cho %(n)s màn hình", n=added))
     except DomainError as e:
-        flash(_(e.message), "error")
+        flash(e.translated(), "error")
         return redirect(back)
     if not parts:
         flash(_("Hãy chọn vòng chiếu hoặc kênh chiến dịch để gán."), "error")
@@ -243,7 +243,7 @@ def pair() -> Any:
             )
             feeds.set_screen_feeds(s, screen, _feed_ids(form))
         except DomainError as e:
-            apply_domain_error(form, e.field, _(e.message))
+            apply_domain_error(form, e.field, e.translated())
         else:
             audit.record(
                 s,
@@ -287,7 +287,7 @@ def device(screen_id: int) -> Any:
             devices.update_screen(s, screen, _screen_data(form))
             feeds.set_screen_feeds(s, screen, _feed_ids(form))
         except DomainError as e:
-            apply_domain_error(form, e.field, _(e.message))
+            apply_domain_error(form, e.field, e.translated())
         else:
             flash(_("Đã lưu."), "success")
             return redirect(url_for("screens_admin.devices_list"))
@@ -388,7 +388,7 @@ def settings() -> Any:
                 int(form.offline_alert_minutes.data or 0),
             )
         except DomainError as e:
-            apply_domain_error(form, e.field, _(e.message))
+            apply_domain_error(form, e.field, e.translated())
         else:
             audit.record(
                 s,

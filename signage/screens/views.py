@@ -113,7 +113,7 @@ def loop_create() -> Any:
                 services.owner_of(current_user),
             )
         except DomainError as e:
-            apply_domain_error(form, e.field, _(e.message))
+            apply_domain_error(form, e.field, e.translated())
         else:
             flash(_("Đã tạo vòng chiếu %(name)s.", name=loop.name), "success")
             return redirect(url_for("screens.loop", loop_id=loop.id))
@@ -178,7 +178,7 @@ def loop_publish(loop_id: int) -> Any:
             s, lp, _base_url(), current_user.id, media_dir(current_app)
         )
     except DomainError as e:
-        flash(_(e.message), "error")
+        flash(e.translated(), "error")
         return redirect(url_for("screens.loop", loop_id=lp.id))
     audit.record(
         s,
@@ -212,7 +212,7 @@ def loop_feed(loop_id: int) -> Any:
     try:
         count = feeds.set_offered(s, lp, offered)
     except DomainError as e:
-        flash(_(e.message), "error")
+        flash(e.translated(), "error")
         return redirect(url_for("screens.loop", loop_id=lp.id))
     audit.record(
         s,
@@ -455,7 +455,7 @@ def _slide_form(lp: Loop, slide: Slide | None, kind: SlideKind) -> Any:
             else:
                 services.update_slide(s, slide, data)
         except DomainError as e:
-            apply_domain_error(form, e.field, _(e.message))
+            apply_domain_error(form, e.field, e.translated())
         else:
             bad = services.overflowing(
                 services.slide_snapshot(s, slide, _base_url()),
@@ -556,7 +556,7 @@ def draft_preview(loop_id: int) -> Any:
     try:
         data = _slide_data(form, kind, slide)
     except DomainError as e:
-        return {"errors": {e.field or "": [_(e.message)]}}, 422
+        return {"errors": {e.field or "": [e.translated()]}}, 422
     draft = Slide(id=0, **services.draft_fields(data))
     snap = services.slide_snapshot(s, draft, _base_url())
     media = media_dir(current_app)

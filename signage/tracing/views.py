@@ -129,7 +129,7 @@ def case() -> Any:
         result = services.case_exposures(s, digest, start, end, margin_minutes=margin)
     except DomainError as e:
         field = {"end": "end", "margin": "margin", "phone": "phone"}.get(e.field or "")
-        apply_domain_error(case_form, field, _(e.message))
+        apply_domain_error(case_form, field, e.translated())
         return _page(case_form, venue_form, 422)
     people_list = result.people
     _audit(
@@ -246,7 +246,7 @@ def venue() -> Any:
     try:
         services.check_window(start, end)
     except DomainError as e:
-        venue_form.end.errors = [_(e.message)]
+        venue_form.end.errors = [e.translated()]
         return _page(case_form, venue_form, 422, tab="venue")
     export = request.form.get("export") == "csv"
     threshold = int(current_app.config["EXPORT_JOB_ROWS"])

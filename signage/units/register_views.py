@@ -87,7 +87,7 @@ def register() -> Any:
                 province_code=_province(),
             )
         except DomainError as e:
-            apply_domain_error(form, e.field, _(e.message))
+            apply_domain_error(form, e.field, e.translated())
         else:
             # The same answer either way; only the mailbox's owner learns which.
             if reg is None:
@@ -130,7 +130,7 @@ def verify(token: str) -> Any:
             title=_("Liên kết đã được dùng")
             if e.status == 410
             else _("Không tìm thấy hồ sơ"),
-            message=_(e.message),
+            message=e.translated(),
         ), e.status
     mails.after_verify(s, reg)
     return render_template("units/register_verified.html", reg=reg)

@@ -404,7 +404,7 @@ def registration_approve(reg_id: int) -> Any:
     try:
         registration.approve(s, reg, decided_by=current_user.id)
     except DomainError as e:
-        flash(_(e.message), "error")
+        flash(e.translated(), "error")
         return redirect(url_for("units.registrations"))
     _decided(
         s, reg, "units.registration_approved", f"organisation:{reg.organisation_id}"
@@ -439,7 +439,7 @@ def registration_refuse(reg_id: int) -> Any:
             s, reg, reason=form.reason.data or "", decided_by=current_user.id
         )
     except DomainError as e:
-        flash(_(e.message), "error")
+        flash(e.translated(), "error")
         return redirect(url_for("units.registrations"))
     _decided(s, reg, "units.registration_refused", f"registration:{reg.id}")
     flash(_("Đã từ chối %(name)s; đã gửi lý do qua email.", name=reg.name), "success")
@@ -579,7 +579,7 @@ def set_parent(org_id: int) -> Any:
     try:
         tree.set_parent(s, org, parent_id)
     except DomainError as e:
-        flash(_(e.message), "error")
+        flash(e.translated(), "error")
         return redirect(url_for("units.org", org_id=org.id))
     audit.record(
         s,

@@ -89,7 +89,7 @@ def venue_new(org_id: int) -> Any:
         try:
             venue = services.create_venue(s, org, _data(form))
         except DomainError as e:
-            apply_domain_error(form, e.field, _(e.message))
+            apply_domain_error(form, e.field, e.translated())
         else:
             flash(_("Đã thêm địa điểm %(name)s.", name=venue.name), "success")
             return redirect(url_for("venues.venue", org_id=org.id, venue_id=venue.id))
@@ -127,7 +127,7 @@ def venue_edit(org_id: int, venue_id: int) -> Any:
         try:
             services.update_venue(s, v, _data(form))
         except DomainError as e:
-            apply_domain_error(form, e.field, _(e.message))
+            apply_domain_error(form, e.field, e.translated())
         else:
             flash(_("Đã lưu."), "success")
             return redirect(url_for("venues.venue", org_id=org.id, venue_id=v.id))
