@@ -33,7 +33,7 @@ from ..qr import make as make_qr
 from ..text import wrap
 
 # Bump when the layout changes: every cached render and its URL change with it.
-RENDERER_VERSION = 5
+RENDERER_VERSION = 6
 SIZES: dict[str, tuple[int, int]] = {
     "1920x1080": (1920, 1080),
     "1080x1920": (1080, 1920),
@@ -129,18 +129,26 @@ def _min_px(height: int) -> int:
 
 def fits(spec: SlideSpec, width: int, height: int) -> bool:
     """True when every word of the slide's text shows at this size (at or above the
-    3.5 % floor); False when the render would have to cut it."""
+    3.5 % floor), a QR's caption and typed code included; False when the render
+    would have to cut it."""
     box, min_px = _safe_area(width, height), _min_px(height)
     if spec.kind in ("image", "video"):
         return True
     if spec.kind == "qr":
-        if not spec.title:
-            return True
-        title = unicodedata.normalize("NFC", spec.title.strip())
-        budget, max_px = _qr_title_budget(box)
-        fit = _fit(title, "", Box(box.x, box.y, box.w, budget), min_px, 1.0, max_px)
-        return fit.height() <= budget
-    text_box, _media = _poster_boxes(spec, box, min_px)
+        qr_box = box
+        if spec.title:
+            title = _nfc(spec.title)
+            budget, max_px = _qr_title_budget(box)
+            fit = _fit(title, "", Box(box.x, box.y, box.w, budget), min_px, 1.0, max_px)
+            if fit.height() > budget:
+                return False
+            qr_box = _qr_rest(box, min(budget, fit.height()))
+        return not spec.qr_payload or _qr_block_fits(spec, qr_box, min_px)
+    text_box, media = _poster_boxes(spec, box, min_px)
+    if media is not None and spec.qr_payload:
+        _img_box, qr_box = _media_boxes(spec, box, media)
+        if not _qr_block_fits(spec, qr_box, min_px):
+            return False
     title, body = _nfc(spec.title), _nfc(spec.body)
     if not title and not body:
         return True
@@ -213,29 +221,42 @@ def _poster_boxes(spec: SlideSpec, box: Box, min_px: int) -> tuple[Box, Box | No
     return text_box, media
 
 
+def _media_boxes(spec: SlideSpec, box: Box, media: Box) -> tuple[Box, Box]:
+    """(image box, QR box) in a poster's media area: side by side or stacked when
+    it has both, else the whole area for the one it has."""
+    if not (spec.image_path and spec.qr_payload):
+        return media, media
+    gap = round(box.w * 0.04) if box.w > box.h else round(box.h * 0.03)
+    if media.w >= media.h:
+        half = (media.w - gap) // 2
+        return (
+            Box(media.x, media.y, half, media.h),
+            Box(media.x + half + gap, media.y, half, media.h),
+        )
+    half = (media.h - gap) // 2
+    return (
+        Box(media.x, media.y, media.w, half),
+        Box(media.x, media.y + half + gap, media.w, half),
+    )
+
+
 def _poster_layout(
     img: Image.Image, spec: SlideSpec, box: Box, fg: tuple[int, int, int], min_px: int
 ) -> None:
     text_box, media = _poster_boxes(spec, box, min_px)
     if media is not None:
-        has_image, has_qr = bool(spec.image_path), bool(spec.qr_payload)
-        gap = round(box.w * 0.04) if box.w > box.h else round(box.h * 0.03)
-        if has_image and has_qr:
-            if media.w >= media.h:
-                half = (media.w - gap) // 2
-                img_box = Box(media.x, media.y, half, media.h)
-                qr_box = Box(media.x + half + gap, media.y, half, media.h)
-            else:
-                half = (media.h - gap) // 2
-                img_box = Box(media.x, media.y, media.w, half)
-                qr_box = Box(media.x, media.y + half + gap, media.w, half)
+        img_box, qr_box = _media_boxes(spec, box, media)
+        if spec.image_path:
             _paste_contained(img, spec.image_path, img_box)
+        if spec.qr_payload:
             _draw_qr_block(img, spec, qr_box, fg, min_px)
-        elif has_image:
-            _paste_contained(img, spec.image_path, media)
-        else:
-            _draw_qr_block(img, spec, media, fg, min_px)
     _draw_text(img, spec.title, spec.body, text_box, fg, min_px, centre=False)
+
+
+def _qr_rest(box: Box, text_h: int) -> Box:
+    """What a QR slide leaves for the code and its caption under a headline."""
+    gap = round(box.h * 0.03)
+    return Box(box.x, box.y + text_h + gap, box.w, box.h - text_h - gap)
 
 
 def _qr_layout(
@@ -245,12 +266,12 @@ def _qr_layout(
     if not spec.title:
         _draw_qr_block(img, spec, box, fg, min_px)
         return
-    title = unicodedata.normalize("NFC", spec.title.strip())
+    title = _nfc(spec.title)
     budget, max_px = _qr_title_budget(box)
     fit = _fit(title, "", Box(box.x, box.y, box.w, budget), min_px, 1.0, max_px)
     text_h = min(budget, fit.height())
-    gap = round(box.h * 0.03)
-    rest = Box(box.x, box.y + text_h + gap, box.w, box.h - text_h - gap)
+    rest = _qr_rest(box, text_h)
+    gap = rest.y - box.y - text_h
     group_h = text_h + gap + _qr_block_height(spec, rest, min_px)
     top = box.y + max(0, (box.h - group_h) // 2)
     _draw_text(
@@ -267,21 +288,58 @@ def _qr_title_budget(box: Box) -> tuple[int, int]:
     return round(box.h * (0.16 if box.w >= box.h else 0.14)), round(box.h * 0.09)
 
 
-def _caption(spec: SlideSpec, box: Box, min_px: int) -> tuple[list[str], int, Any]:
-    """The lines under a QR: the caption (two lines at most) and the typed code."""
+CAPTION_LINES = 2  # a QR's free caption; the typed code is never cut
+
+
+@dataclass
+class _Caption:
+    """The lines under a QR: its caption (regular) and the check-in code to type
+    (the instruction, then the code alone in bold, read from across a lobby)."""
+
+    lines: list[tuple[str, bool]]  # (text, bold)
+    height: int
+    size: int
+    whole: bool  # False: the caption needed more than CAPTION_LINES lines
+
+
+def _caption(spec: SlideSpec, box: Box, min_px: int) -> _Caption:
     size = max(min_px, round(box.h * 0.05))
-    font = _font(False, size)
-    lines = wrap(spec.qr_caption, font.getlength, box.w)[:2] if spec.qr_caption else []
+    regular, bold = _font(False, size), _font(True, size)
+    lines: list[tuple[str, bool]] = []
+    whole = True
+    if spec.qr_caption:
+        text = wrap(_nfc(spec.qr_caption), regular.getlength, box.w)
+        whole = len(text) <= CAPTION_LINES
+        if not whole:
+            text = text[:CAPTION_LINES]
+            last = text[-1].rstrip(" .,;:")
+            while last and regular.getlength(last + "…") > box.w:
+                last = last[:-1]
+            text[-1] = last + "…"
+        lines += [(t, False) for t in text]
     if spec.qr_code:
-        lines += wrap(spec.qr_code, font.getlength, box.w)[:2]
+        # The code is the last word of its line ("... nhập mã ABCDEFGHJK").
+        words = _nfc(spec.qr_code).split()
+        lines += [
+            (t, False) for t in wrap(" ".join(words[:-1]), regular.getlength, box.w)
+        ]
+        lines += [(t, True) for t in wrap(words[-1], bold.getlength, box.w)]
     if not lines:
-        return [], 0, font
-    return lines, round(len(lines) * size * 1.3 + size * 0.4), font
+        return _Caption([], 0, size, True)
+    return _Caption(lines, round(len(lines) * size * 1.3 + size * 0.4), size, whole)
 
 
 def _qr_block_height(spec: SlideSpec, box: Box, min_px: int) -> int:
-    _lines, caption_h, _font_ = _caption(spec, box, min_px)
+    caption_h = _caption(spec, box, min_px).height
     return qr_side(spec.qr_payload, max(1, min(box.w, box.h - caption_h))) + caption_h
+
+
+def _qr_block_fits(spec: SlideSpec, box: Box, min_px: int) -> bool:
+    """The caption shows whole, and the code keeps room for at least 3 pixels a
+    module under the caption and the code to type."""
+    cap = _caption(spec, box, min_px)
+    n = _qr_base(spec.qr_payload).width
+    return cap.whole and min(box.w, box.h - cap.height) >= 3 * n
 
 
 def _draw_qr_block(
@@ -296,17 +354,18 @@ def _draw_qr_block(
     centred in the box (or at its top)."""
     if not spec.qr_payload:
         return
-    lines, caption_h, font = _caption(spec, box, min_px)
-    qr = qr_image(spec.qr_payload, max(1, min(box.w, box.h - caption_h)))
+    cap = _caption(spec, box, min_px)
+    qr = qr_image(spec.qr_payload, max(1, min(box.w, box.h - cap.height)))
     x = box.x + (box.w - qr.width) // 2
-    y = box.y if top else box.y + max(0, (box.h - caption_h - qr.height) // 2)
+    y = box.y if top else box.y + max(0, (box.h - cap.height - qr.height) // 2)
     img.paste(qr, (x, y))
     draw = ImageDraw.Draw(img)
-    ty = y + qr.height + round(font.size * 0.4)
-    for line in lines:
+    ty = y + qr.height + round(cap.size * 0.4)
+    for line, bold in cap.lines:
+        font = _font(bold, cap.size)
         tw = draw.textlength(line, font=font)
         draw.text((box.x + (box.w - tw) / 2, ty), line, font=font, fill=fg)
-        ty += round(font.size * 1.3)
+        ty += round(cap.size * 1.3)
 
 
 @lru_cache(maxsize=64)

@@ -57,9 +57,37 @@ def test_no_one_word_last_line_when_the_line_above_can_spare_one():
     assert _no_orphan(["Hai từ", "quà"], font.getlength, 800) == ["Hai từ", "quà"]
 
 
-def test_check_in_qr_slides_print_the_code_to_type(session, app, make_venue, make_loop):
-    venue = make_venue()
-    loop = make_loop([{"kind": "qr", "title": "Quét mã", "qr_venue_id": venue.id}])
+def _drawn_text(monkeypatch, spec, w, h):
+    """Every string the renderer draws on the slide, in order."""
+    from PIL import ImageDraw
+
+    drawn: list[str] = []
+    original = ImageDraw.ImageDraw.text
+
+    def text(self, xy, line, *args, **kwargs):
+        drawn.append(line)
+        return original(self, xy, line, *args, **kwargs)
+
+    monkeypatch.setattr(ImageDraw.ImageDraw, "text", text)
+    render(spec, w, h)
+    monkeypatch.undo()
+    return drawn
+
+
+def test_check_in_qr_slides_print_the_code_to_type(
+    session, app, make_venue, make_loop, monkeypatch
+):
+    venue = make_venue(name="Khách sạn Hương Giang")
+    loop = make_loop(
+        [
+            {
+                "kind": "qr",
+                "title": "Quét mã khi vào cửa",
+                "qr_venue_id": venue.id,
+                "qr_caption": venue.name,
+            }
+        ]
+    )
     snap = services.slide_snapshot(session, loop.slides[0], "https://qr.example.vn")
     assert snap["qr_code"] == (
         f"Không quét được? Vào qr.example.vn/C, nhập mã {venue.token}"
@@ -68,6 +96,34 @@ def test_check_in_qr_slides_print_the_code_to_type(session, app, make_venue, mak
     with_code = SlideSpec(**{**base.__dict__, "qr_code": snap["qr_code"]})
     a, b = render(base, 1080, 1920), render(with_code, 1080, 1920)
     assert _ink(b)[3] > _ink(a)[3]  # a line of text under the code
+    # The whole code, on a line of its own, at every size (the portrait slide
+    # used to drop it: the caption and the instruction took the two lines).
+    spec = SlideSpec(
+        kind="qr",
+        title=snap["title"],
+        qr_payload=snap["qr"],
+        qr_caption=snap["qr_caption"],
+        qr_code=snap["qr_code"],
+    )
+    for w, h in ((1080, 1920), (1920, 1080), (720, 1280), (1280, 720)):
+        drawn = _drawn_text(monkeypatch, spec, w, h)
+        assert venue.token in drawn and "Khách sạn Hương Giang" in drawn, (w, h)
+        assert fits(spec, w, h), (w, h)
+
+
+def test_a_qr_caption_longer_than_two_lines_is_reported_not_cut_silently(
+    monkeypatch,
+):
+    caption = ("Ưu đãi cho khách quét mã tại quầy lễ tân " * 5)[:200]  # the most
+    spec = SlideSpec(kind="qr", title="Quét mã", qr_payload="https://a.vn/x")
+    long = SlideSpec(**{**spec.__dict__, "qr_caption": caption})
+    poster = SlideSpec(kind="poster", title="Ưu đãi", qr_payload="https://a.vn/x")
+    long_poster = SlideSpec(**{**poster.__dict__, "qr_caption": caption})
+    for w, h in ((1080, 1920), (1920, 1080)):
+        assert fits(SlideSpec(**{**spec.__dict__, "qr_caption": "Sảnh A"}), w, h)
+        assert not fits(long, w, h) and not fits(long_poster, w, h), (w, h)
+        drawn = _drawn_text(monkeypatch, long, w, h)
+        assert drawn[-1].endswith("…")  # what the render shows is marked cut
 
 
 def test_publishing_refuses_text_that_does_not_fit_and_names_the_sizes(
