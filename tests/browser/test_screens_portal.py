@@ -3,6 +3,10 @@ by drag and drop."""
 
 from __future__ import annotations
 
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from signage.accounts.models import Role
@@ -10,6 +14,15 @@ from signage.screens import services
 from signage.screens.models import Loop, Screen, SlideKind
 
 from ..helpers import PASSWORD
+
+
+@pytest.fixture
+def config_overrides() -> dict[str, Any]:
+    # The screen tab asks whether it is paired every min(5, poll) seconds: at 2 s,
+    # the 10 s a paired screen gets to show its first slide is not half spent
+    # waiting for that question under a loaded CI (a production screen asks every
+    # 5 s; what is checked is the same).
+    return {"SCREENS_POLL_SECONDS": 2}
 
 
 def _sign_in(page, url, user) -> None:
@@ -52,9 +65,15 @@ def test_editor_pairs_a_screen_with_its_code(
     screen_tab.wait_for_function(
         "() => document.body.dataset.slide !== undefined", timeout=10_000
     )
-    page.reload()
-    row = page.inner_text("tbody tr")
-    assert "Thang máy A" in row and "Trực tuyến" in row and "1080×1920" in row
+    shown = screen_tab.evaluate(
+        "new URL(window.signagePlayer.state.current.item.src, location.href).pathname"
+    )
+    # No reload: the fleet list refreshes itself, the row turns online and shows a
+    # thumbnail of exactly the slide the player reports.
+    row = page.locator("tbody tr", has_text="Thang máy A")
+    expect(row).to_contain_text("Trực tuyến", timeout=15_000)
+    expect(row.locator(f'img[src="{shown}"]')).to_have_count(1, timeout=15_000)
+    assert "1080×1920" in row.inner_text()
     screen = session.scalar(select(Screen))
     assert (screen.width, screen.height) == (1080, 1920)
     screen_tab.context.close()
@@ -142,4 +161,11 @@ def test_business_manager_pairs_its_screen_subscribes_a_feed_and_sees_overflow(
     page.click("#slide-form button[type=submit]")
     page.wait_for_url("**/screens/loops/*")
     page.click("text=Phát hành thay đổi")
-    assert "Chưa phát hành: chữ không vừa" in page.inner_text("main")
+    # The refusal is the page the publish POST redirects to: wait for it to arrive
+    # (publishing checks every size first), rather than read the page it replaces.
+    expect(page.locator("main")).to_contain_text(
+        "Chưa phát hành: chữ không vừa", timeout=15_000
+    )
+    session.expire_all()
+    own = session.scalar(select(Loop).where(Loop.name == "Khuyến mãi"))
+    assert own.organisation_id == org.id and own.version == 0

@@ -141,3 +141,45 @@ def test_owners_are_emailed_once_when_a_screen_stays_offline(
     session.commit()
     assert alert_offline_screens(app) == 1
     assert len(smtp_server.messages) == 2
+
+
+def test_the_province_groups_screens_by_kind_ward_and_organisation(
+    client, session, make_user, make_org, make_loop, pair_screen
+):
+    from signage.accounts.models import OrgKind
+
+    school = make_org(name="Trường Quốc Học", kind=OrgKind.SCHOOL, ward_code=19815)
+    shop = make_org(name="Siêu thị Huế", kind=OrgKind.BUSINESS, ward_code=19909)
+    feed = make_loop([{"title": "Hue-S"}], name="Kênh Hue-S")
+    feed.feed = True
+    session.commit()
+    names = {}
+    for org, name in ((school, "TV trường"), (shop, "TV siêu thị")):
+        loop = make_loop([{"title": "Riêng"}], name=name, organisation_id=org.id)
+        names[org.id] = pair_screen(loop, name=name)[0].name
+    login(client, make_user(Role.ADMIN))
+
+    def shown(query: str) -> set[str]:
+        rows = client.get(f"/screens/devices?partial=1&{query}").get_data(True)
+        return {n for n in names.values() if n in rows}
+
+    assert shown("") == {"TV trường", "TV siêu thị"}
+    assert shown("kind=school") == {"TV trường"}
+    assert shown("ward=19909") == {"TV siêu thị"}
+    assert shown(f"org={shop.id}") == {"TV siêu thị"}
+    assert shown("kind=school&ward=19909") == set()
+    # The kind's group gets the feed in one step; the other screen does not.
+    resp = post_form(
+        client,
+        "/screens/devices/assign?kind=school",
+        {"feed_id": str(feed.id)},
+        "/screens/devices?kind=school",
+    )
+    assert "kênh chiến dịch cho 1 màn hình" in client.get(
+        resp.headers["Location"]
+    ).get_data(as_text=True)
+    session.expire_all()
+    carried = {
+        sc.name: [f.loop_id for f in sc.feeds] for sc in session.scalars(select(Screen))
+    }
+    assert carried == {"TV trường": [feed.id], "TV siêu thị": []}

@@ -221,8 +221,8 @@
       state.pos = {};
       state.next = null; // whatever was preloaded belongs to the old version
     }
+    if (!state.current) advance(); // first the slide to show, then the rest
     cacheMedia(m);
-    if (!state.current) advance();
   }
 
   function mediaUrls(m) {
@@ -261,6 +261,20 @@
     }, function () { return budget; });
   }
 
+  /* The slide being decoded for the screen is already on its way (the worker and
+   * the HTTP cache keep it): wait for it rather than ask the server for the same
+   * picture at the same moment, which renders a fresh version's slide twice. */
+  function preloaded(url) {
+    var n = state.next;
+    if (!n || n.item.type !== "image" || n.item.src !== url || n.ready || n.failed) {
+      return Promise.resolve();
+    }
+    return new Promise(function (done) {
+      n.waiters.push(done);
+      setTimeout(done, 10000); // a stalled download must not stop the caching
+    });
+  }
+
   function cacheMedia(m) {
     if (!("caches" in window)) return;
     if (state.caching) { state.cacheAgain = m; return; } // one download at a time
@@ -271,6 +285,8 @@
         var chain = Promise.resolve();
         wanted.forEach(function (url) {
           chain = chain.then(function () {
+            return preloaded(url);
+          }).then(function () {
             return cache.match(url).then(function (hit) {
               if (hit) return null;
               return fetch(url).then(function (r) {
