@@ -18,9 +18,9 @@ from sqlalchemy.orm import Session
 from .. import geo
 from ..accounts.models import Organisation
 from ..db import utcnow
-from ..errors import Invalid
+from ..errors import N_, Invalid
 from .models import Override, OverrideTarget, Screen
-from .screen import SlideSpec
+from .screen import SIZES, SlideSpec, fits
 
 _COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 _URL = re.compile(r"^https?://[^\s<>\"']{3,490}$")
@@ -108,6 +108,16 @@ def create(session: Session, data: OverrideData, user_id: int | None) -> Overrid
             "màn hình). Thông báo chưa được gửi.",
             field="target",
         )
+    bad = overflowing(session, data)
+    if bad:
+        raise Invalid(
+            N_(
+                "Chữ không vừa ở %(sizes)s: màn hình sẽ cắt bớt thông báo. Hãy rút "
+                "ngắn tiêu đề hoặc nội dung. Thông báo chưa được gửi."
+            ),
+            field="body",
+            params={"sizes": ", ".join(x.replace("x", "×") for x in bad)},
+        )
     row = Override(
         target=data.target,
         target_value=data.target_value,
@@ -123,6 +133,21 @@ def create(session: Session, data: OverrideData, user_id: int | None) -> Overrid
     session.add(row)
     session.flush()
     return row
+
+
+def overflowing(session: Session, data: OverrideData) -> list[str]:
+    """The sizes ("1080x1920") at which the override's text would be cut: the
+    standard sizes and those of every screen it reaches (an urgent notice is never
+    cut silently either)."""
+    found = session.execute(
+        select(Screen.width, Screen.height).where(_targeted(data)).distinct()
+    )
+    sizes = list(SIZES.values())
+    sizes += sorted({(w, h) for w, h in found} - set(sizes))
+    spec = SlideSpec(
+        kind="poster", title=data.title, body=data.body, qr_payload=data.qr_url
+    )
+    return [f"{w}x{h}" for w, h in sizes if not fits(spec, w, h)]
 
 
 def cancel(session: Session, override: Override) -> None:

@@ -124,6 +124,17 @@ def test_bad_overrides_are_refused_with_clear_messages(
     assert blank.status_code == 422
     assert session.scalar(select(Override)) is None
 
+    # Text that a screen would have to cut is refused, naming the sizes.
+    long = post_form(
+        client,
+        "/screens/overrides",
+        _form(body=("Hạn chế ra đường, tránh xa bờ sông và cây lớn. " * 22)[:1000]),
+    )
+    assert long.status_code == 422
+    text = long.get_data(as_text=True)
+    assert "Chữ không vừa ở 1080×1920" in text and "chưa được gửi" in text
+    assert session.scalar(select(Override)) is None
+
     until = post_form(
         client, "/screens/overrides", _form(ends_at="", until_cancelled="y")
     )
