@@ -234,3 +234,47 @@ def test_a_video_slide_plays_muted_inline_and_the_loop_advances_after_it(
     assert not page.evaluate(
         "document.getElementById('video').classList.contains('on')"
     )
+
+
+def test_an_override_whose_picture_cannot_load_leaves_the_loop_playing(
+    browser, live_server, session, app
+):
+    """Its picture unreachable (offline, not cached yet): no black cover, the loop
+    plays on and counts as played; the override shows once the picture loads."""
+    loop = _loop(session, app, ["Một", "Hai"], 300)
+    # No service worker: the route below then sees every request of the page.
+    context = browser.new_context(service_workers="block")
+    blocked = {"on": True}
+
+    def override_picture(route: Any) -> None:
+        if blocked["on"]:
+            route.abort()
+        else:
+            route.continue_()
+
+    context.route("**/play/override/**", override_picture)
+    page = context.new_page()
+    page.goto(f"{live_server.url}/play")
+    _pair(page, session, loop)
+    page.wait_for_function("() => document.body.dataset.slide !== undefined")
+    row = overrides.create(
+        session,
+        overrides.OverrideData(OverrideTarget.ALL, title="Bão", until_cancelled=True),
+        None,
+    )
+    session.commit()
+    page.wait_for_function(
+        "() => window.signagePlayer.state.alert !== null", timeout=10_000
+    )
+    before = page.evaluate("window.signagePlayer.state.recorded")
+    page.wait_for_timeout(1_500)
+    assert page.evaluate("document.body.dataset.alert") is None
+    assert not page.evaluate(
+        "document.getElementById('alert').classList.contains('show')"
+    )
+    assert page.evaluate("window.signagePlayer.state.recorded") >= before + 3
+    blocked["on"] = False
+    page.wait_for_function(
+        f"() => document.body.dataset.alert === '{row.id}'", timeout=10_000
+    )
+    context.close()

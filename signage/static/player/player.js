@@ -522,7 +522,7 @@
     // (the tab slept, the next slide took long to decode): then from now.
     var base = prev && now - prev.plannedEnd < 1000 ? prev.plannedEnd : now;
     state.current = { item: item, start: now, plannedEnd: base + item.duration,
-                      hidden: !!state.alert };
+                      hidden: alertImg.classList.contains("show") };
     if (item.index >= 0) {
       state.position = item.index;
       state.pos[item.pool] = item.index;
@@ -567,7 +567,15 @@
     if (a.ends_at) state.alertEnd = setTimeout(hideAlert, a.ends_at - Date.now());
     if (alertImg.getAttribute("src") !== a.src) {
       alertImg.src = a.src;
-      alertImg.decode().then(function () { reveal(a); }, function () { reveal(a); });
+      alertImg.decode().then(function () { reveal(a); }, function () {
+        // Not loaded (offline, its picture not cached yet): the loop plays on,
+        // never a blank cover, and the next ask fetches the override again.
+        if (state.alert !== a) return;
+        alertImg.classList.remove("show");
+        alertImg.removeAttribute("src");
+        delete document.body.dataset.alert;
+        state.alertEtag = null;
+      });
     } else {
       reveal(a);
     }
