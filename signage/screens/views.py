@@ -326,7 +326,11 @@ def _video_upload(form: SlideForm) -> Any:
     size = upload.stream.tell()
     upload.stream.seek(0)
     if size > limit:
-        raise Invalid(f"Video lớn hơn {limit // (1024 * 1024)} MB.", field="video")
+        raise Invalid(
+            "Video lớn hơn %(mb)s MB.",
+            field="video",
+            params={"mb": limit // (1024 * 1024)},
+        )
     if size == 0:
         raise Invalid("Tệp video trống.", field="video")
     return upload

@@ -82,6 +82,7 @@ def test_campaign_share_holds_over_100_transitions(
         "window.signagePlayer.state.history.slice(0, 100).map(h => h.pool)"
     )
     share = pools.count("campaign") / len(pools)
+    print(f"campaign share over 100 transitions: {share:.0%} (setting 70 %)")
     assert abs(share - 0.70) <= 0.10, pools
     assert set(pools) == {"campaign", "own"}
 
@@ -94,6 +95,7 @@ def test_campaign_share_holds_over_100_transitions(
                if (Date.now() - t0 < 3000) setTimeout(tick, 20); else done(most); };
              tick(); })"""
     )
+    print(f"proof of play: at most {most} plays queued on the screen (1 s poll)")
     assert most <= 1.15 * 1000 / 60 + 5, most
     # The fleet view's "now showing" is what the player itself reported.
     page.wait_for_function("() => window.signagePlayer.state.reported !== ''")

@@ -169,3 +169,36 @@ def test_only_a_signed_in_video_form_may_send_a_body_over_the_limit(
         data={"video": (io.BytesIO(body), "clip.mov")},
     )
     assert anonymous.status_code == 413
+
+
+def test_webm_is_taken_and_a_film_over_the_size_limit_is_refused(
+    app, client, session, editor_loop, tmp_path
+):
+    exe = imageio_ffmpeg.get_ffmpeg_exe()
+    webm = tmp_path / "clip.webm"
+    subprocess.run(
+        [
+            exe, "-hide_banner", "-loglevel", "error", "-y",
+            "-f", "lavfi", "-i", "testsrc=size=320x240:rate=25", "-t", "1.5",
+            "-c:v", "libvpx-vp9", "-deadline", "realtime", "-cpu-used", "8",
+            str(webm),
+        ],
+        check=True,
+    )  # fmt: skip
+    resp = _upload(client, editor_loop, webm.read_bytes(), "clip.webm")
+    assert resp.status_code == 302, resp.get_data(as_text=True)[-1500:]
+    slide = session.scalar(select(Slide))
+    assert abs(slide.duration_ms - 1500) <= 50
+    media = session.get(Media, slide.media_id)
+    session.refresh(media)
+    from signage.screens.renders import media_dir
+
+    out = probe(media_dir(app) / media.filename)
+    assert media.ready and (out["codec"], out["pix_fmt"]) == ("h264", "yuv420p")
+
+    app.config["SCREENS_VIDEO_MAX_BYTES"] = 1024 * 1024  # 200 MB in production
+    big = _upload(client, editor_loop, webm.read_bytes() * 40, "big.webm")
+    assert big.status_code == 422
+    assert "Video lớn hơn 1 MB." in big.get_data(as_text=True)
+    big.request.input_stream.close()  # the test client spooled the body to a file
+    assert session.scalar(select(Media.id).where(Media.id != media.id)) is None
