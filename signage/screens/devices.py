@@ -108,9 +108,17 @@ def pair(
         )
     if row.screen_id is not None:
         paired = session.get(Screen, row.screen_id)
+        if paired is not None and paired.organisation_id == organisation_id:
+            raise Invalid(
+                "Mã này đã được dùng để ghép màn hình “%(name)s”. Màn hình đó đang "
+                "chiếu; không cần ghép lại.",
+                field="code",
+                params={"name": paired.name},
+            )
+        # Another owner's screen: say so without naming it.
         raise Invalid(
-            f"Mã này đã được dùng để ghép màn hình “{paired.name if paired else ''}”. "
-            "Màn hình đó đang chiếu; không cần ghép lại.",
+            "Mã này đã được dùng để ghép một màn hình khác. Nếu đây là màn hình "
+            "của bạn, hãy mở lại trang /play trên màn hình để lấy mã mới.",
             field="code",
         )
     ward = _ward(session, data.ward_code, organisation_id)

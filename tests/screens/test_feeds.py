@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from signage.accounts.models import Role
 from signage.screens import devices
@@ -102,6 +102,18 @@ def test_a_screen_operator_role_pairs_screens_of_its_organisation(
     )
     assert resp.status_code == 422
     assert "Thang máy A" in resp.get_data(as_text=True)
+    # Another organisation typing the same code is told it is taken, not whose.
+    other = client.application.test_client()
+    login(other, make_user(Role.MANAGER, make_org()))
+    resp = post_form(
+        other,
+        "/screens/pair",
+        {"code": code, "name": "TV", "loop_id": "", "size": "1080x1920"},
+    )
+    text = resp.get_data(as_text=True)
+    assert resp.status_code == 422 and "đã được dùng để ghép một màn hình khác" in text
+    assert "Thang máy A" not in text
+    assert session.scalar(select(func.count()).select_from(Screen)) == 1
 
 
 def test_withdrawn_feed_leaves_the_screens_at_their_next_poll_never_blank(
