@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import math
 import unicodedata
 from dataclasses import asdict, dataclass
 from functools import lru_cache
@@ -326,7 +327,11 @@ def _caption(spec: SlideSpec, box: Box, min_px: int) -> _Caption:
         lines += [(t, True) for t in wrap(words[-1], bold.getlength, box.w)]
     if not lines:
         return _Caption([], 0, size, True)
-    return _Caption(lines, round(len(lines) * size * 1.3 + size * 0.4), size, whole)
+    # Lines every 1.3 em below a 0.4 em gap; the last one down to its descender
+    # (marks below Vietnamese vowels) so it stays inside the title-safe area.
+    extent = max(sum(f.getmetrics()) for f in (regular, bold))
+    height = size * 0.4 + (len(lines) - 1) * round(size * 1.3) + extent
+    return _Caption(lines, math.ceil(height), size, whole)
 
 
 def _qr_block_height(spec: SlideSpec, box: Box, min_px: int) -> int:

@@ -31,10 +31,18 @@ def _ink(img, bg=(11, 83, 148)):
 
 def test_text_keeps_five_percent_title_safe_margins_on_both_axes():
     spec = SlideSpec(kind="poster", title="Tiêu đề rất dài " * 6, body="Nội dung " * 30)
-    for w, h in ((1920, 1080), (1080, 1920)):
-        left, top, right, bottom = _ink(render(spec, w, h))
-        assert top >= 0.05 * h and bottom <= 0.95 * h, (w, h)
-        assert left >= 0.05 * w and right <= 0.95 * w, (w, h)
+    qr = SlideSpec(
+        kind="qr",
+        title="Quét mã khi vào cửa " * 3,
+        qr_payload="HTTPS://QR.EXAMPLE.VN/C/ABCDEFGHJK",
+        qr_caption="Khách sạn Hương Giang " * 3,
+        qr_code="Không quét được? Vào qr.example.vn/C, nhập mã ABCDEFGHJK",
+    )
+    for s in (spec, DEMO, qr):
+        for w, h in ((1920, 1080), (1080, 1920)):
+            left, top, right, bottom = _ink(render(s, w, h))
+            assert top >= 0.05 * h and bottom <= 0.95 * h, (s.kind, w, h)
+            assert left >= 0.05 * w and right <= 0.95 * w, (s.kind, w, h)
 
 
 def test_the_demo_poster_fits_portrait_and_long_text_is_reported():
@@ -57,8 +65,9 @@ def test_no_one_word_last_line_when_the_line_above_can_spare_one():
     assert _no_orphan(["Hai từ", "quà"], font.getlength, 800) == ["Hai từ", "quà"]
 
 
-def _drawn_text(monkeypatch, spec, w, h):
-    """Every string the renderer draws on the slide, in order."""
+def _drawn_text(monkeypatch, spec, w, h, sizes=None):
+    """Every string the renderer draws on the slide, in order (and in ``sizes`` the
+    pixel size of the font of each)."""
     from PIL import ImageDraw
 
     drawn: list[str] = []
@@ -66,12 +75,32 @@ def _drawn_text(monkeypatch, spec, w, h):
 
     def text(self, xy, line, *args, **kwargs):
         drawn.append(line)
+        if sizes is not None:
+            sizes.append(kwargs["font"].size)
         return original(self, xy, line, *args, **kwargs)
 
     monkeypatch.setattr(ImageDraw.ImageDraw, "text", text)
     render(spec, w, h)
     monkeypatch.undo()
     return drawn
+
+
+def test_no_text_is_drawn_below_the_legibility_floor(monkeypatch):
+    """3.5 % of the screen height, for every line of every kind, even text too long
+    to fit (which is then reported and cut, never shrunk further)."""
+    long = SlideSpec(kind="poster", title="Thông báo", body=LONG)
+    qr = SlideSpec(
+        kind="qr",
+        title="Quét mã khi vào cửa",
+        qr_payload="HTTPS://QR.EXAMPLE.VN/C/ABCDEFGHJK",
+        qr_caption="Khách sạn Hương Giang",
+        qr_code="Không quét được? Vào qr.example.vn/C, nhập mã ABCDEFGHJK",
+    )
+    for spec in (DEMO, long, qr):
+        for w, h in ((1080, 1920), (1920, 1080), (720, 1280)):
+            sizes: list[int] = []
+            _drawn_text(monkeypatch, spec, w, h, sizes)
+            assert sizes and min(sizes) >= round(0.035 * h), (spec.kind, w, h)
 
 
 def test_check_in_qr_slides_print_the_code_to_type(
