@@ -69,6 +69,11 @@ class OverrideData:
             raise Invalid("Hãy chọn phường/xã.", field="ward")
         if self.target is OverrideTarget.TAG and not self.target_value:
             raise Invalid("Hãy nhập nhãn của nhóm màn hình.", field="tag")
+        if self.target is OverrideTarget.TAG and " " in self.target_value:
+            raise Invalid(
+                "Nhập một nhãn (một nhóm màn hình); gửi thêm thông báo cho nhóm khác.",
+                field="tag",
+            )
 
 
 def _targeted(data: OverrideData | Override) -> ColumnElement[bool]:

@@ -117,6 +117,8 @@ def test_bad_overrides_are_refused_with_clear_messages(
     no_end = post_form(client, "/screens/overrides", _form(ends_at=""))
     assert no_end.status_code == 422
     assert "Cho đến khi huỷ" in no_end.get_data(as_text=True)
+    two = post_form(client, "/screens/overrides", _form(target="tag", tag="kho, sảnh"))
+    assert two.status_code == 422 and "Nhập một nhãn" in two.get_data(as_text=True)
     empty = post_form(client, "/screens/overrides", _form(target="tag", tag="kho"))
     assert empty.status_code == 422
     assert "Không có màn hình nào" in empty.get_data(as_text=True)
