@@ -1,5 +1,6 @@
 """Demo campaign loop for `make run`: install the app, the Ministry of Health's 5K,
-a venue's check-in QR; published, so a screen paired to it plays at once.
+a venue's check-in QR; published and offered as a campaign feed, so a screen paired
+to it (or subscribed to it) plays at once.
 Idempotent (by loop name)."""
 
 from __future__ import annotations
@@ -54,4 +55,8 @@ def load(session: Session, base_url: str) -> Loop:
         services.add_slide(session, loop, data)
     session.expire(loop, ["slides"])
     services.publish(session, loop, base_url)
+    # Offered province-wide: a business pairing its own screen in the demo finds
+    # the campaign feed ticked on the pairing form, as it would in production.
+    loop.feed = True
+    session.flush()
     return loop

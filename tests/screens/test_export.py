@@ -222,7 +222,7 @@ def test_demo_loop_is_published_once(app, session):
         assert runner.invoke(args=["demo", "load"]).exit_code == 0
     assert session.scalar(select(func.count()).select_from(Loop)) == 1
     loop = session.scalar(select(Loop))
-    assert loop.name == demo.LOOP_NAME and loop.version == 1
+    assert loop.name == demo.LOOP_NAME and loop.version == 1 and loop.feed
     assert [s.kind.value for s in loop.slides] == ["poster", "poster", "qr"]
 
 

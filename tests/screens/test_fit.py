@@ -180,3 +180,21 @@ def test_publishing_refuses_text_that_does_not_fit_and_names_the_sizes(
     page = client.get(resp.headers["Location"]).get_data(as_text=True)
     assert "Chưa phát hành: chữ không vừa" in page and "1080×1920" in page
     assert session.scalar(select(LoopVersion)) is None
+
+
+def test_a_slightly_smaller_size_avoids_a_word_alone_on_the_last_line():
+    """Where the line above cannot take the word ("THÔNG / TIN": one word each),
+    a size at most 15 % smaller sets the text without a one-word last line."""
+    from signage.screens import screen
+
+    cases = [
+        ("MÃ QR KHAI BÁO Y TẾ – PHẢN HỒI THÔNG TIN", "UBND tỉnh Thừa Thiên Huế"),
+        ("Bão số 5", "Hạn chế ra đường từ 18:00. Tránh xa bờ sông và cây lớn."),
+    ]
+    for title, body in cases:
+        for w, h in ((1080, 1920), (1920, 1080), (720, 1280)):
+            box = screen._safe_area(w, h)
+            fit = screen._fit(title, body, box, screen._min_px(h))
+            for lines in (fit.title_lines, fit.body_lines):
+                assert len(lines) == 1 or " " in lines[-1], (w, h, lines)
+            assert fit.height() <= box.h and fit.body_px >= screen._min_px(h)
