@@ -34,7 +34,7 @@ from ..qr import make as make_qr
 from ..text import wrap
 
 # Bump when the layout changes: every cached render and its URL change with it.
-RENDERER_VERSION = 6
+RENDERER_VERSION = 7
 SIZES: dict[str, tuple[int, int]] = {
     "1920x1080": (1920, 1080),
     "1080x1920": (1080, 1920),
