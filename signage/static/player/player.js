@@ -536,6 +536,9 @@
     if (state.history.length > 200) state.history.shift();
     preload();
     state.timer = setTimeout(advance, Math.max(0, state.current.plannedEnd - Date.now()));
+    // The first slide after a start or a pairing is reported at once: the fleet
+    // view shows what a new screen plays without waiting for its next poll.
+    if (!prev) flush();
   }
 
   function showFallbackPanel() {
