@@ -280,3 +280,91 @@ def test_an_override_whose_picture_cannot_load_leaves_the_loop_playing(
         f"() => document.body.dataset.alert === '{row.id}'", timeout=10_000
     )
     context.close()
+
+
+def test_a_film_that_cannot_play_is_skipped_and_the_loop_goes_on(
+    page, live_server, session, app
+):
+    """A corrupt film on the server (or one that stopped decoding): the loop keeps
+    going round its other slides, never a frozen or blank screen; a loop of that
+    film alone shows the fallback slide."""
+    from signage.screens.models import Media
+    from signage.screens.renders import media_dir
+
+    folder = media_dir(app)
+    folder.mkdir(parents=True, exist_ok=True)
+    name = "c" * 32 + ".mp4"
+    (folder / name).write_bytes(b"\x00\x00\x00\x18ftypmp42" + b"\x01" * 4000)
+    media = Media(
+        sha256="c" * 64,
+        filename=name,
+        mime="video/mp4",
+        width=320,
+        height=240,
+        size_bytes=4016,
+        duration_ms=3000,
+    )
+    session.add(media)
+    session.flush()
+    loop = services.create_loop(session, "Phim hỏng", None)
+    for kind, title in ((SlideKind.POSTER, "A"), (SlideKind.VIDEO, "Phim")):
+        services.add_slide(
+            session,
+            loop,
+            services.SlideData(
+                kind,
+                title=title,
+                media_id=media.id if kind is SlideKind.VIDEO else None,
+                duration_ms=300 if kind is SlideKind.POSTER else 3000,
+                limits=(10, 10**7),
+            ),
+        )
+    services.add_slide(
+        session,
+        loop,
+        services.SlideData(
+            SlideKind.POSTER, title="B", duration_ms=300, limits=(10, 10**7)
+        ),
+    )
+    session.expire(loop, ["slides"])
+    services.publish(session, loop, app.config["PUBLIC_BASE_URL"])
+    session.commit()
+    a, film, b = (str(s.id) for s in loop.slides)
+
+    page.goto(f"{live_server.url}/play")
+    screen = _pair(page, session, loop)
+    page.wait_for_function(
+        """() => window.signagePlayer.state.history.length >= 8""", timeout=15_000
+    )
+    shown = [str(h["id"]) for h in page.evaluate("window.signagePlayer.state.history")]
+    assert film not in shown and shown.count(a) >= 3 and shown.count(b) >= 3, shown
+    assert not page.evaluate(
+        "document.getElementById('video').classList.contains('on')"
+    )
+
+    # The same film alone: the fallback slide (the campaign), not a blank screen.
+    alone = services.create_loop(session, "Chỉ phim hỏng", None)
+    services.add_slide(
+        session,
+        alone,
+        services.SlideData(
+            SlideKind.VIDEO,
+            title="Phim",
+            media_id=media.id,
+            duration_ms=3000,
+            limits=(10, 10**7),
+        ),
+    )
+    session.expire(alone, ["slides"])
+    services.publish(session, alone, app.config["PUBLIC_BASE_URL"])
+    session.get(Screen, screen.id).loop_id = alone.id
+    session.commit()
+    page.wait_for_function(
+        f"""() => window.signagePlayer.state.manifest.version === '{alone.version_hash}'
+                  && document.body.dataset.slide === '0'""",
+        timeout=15_000,
+    )
+    assert page.evaluate(
+        """() => [...document.querySelectorAll('#stage img.on')].some(
+                   i => i.complete && i.naturalWidth > 0)"""
+    )

@@ -360,13 +360,23 @@
    * when both have something to show, the pool whose turn keeps the campaign's
    * share of airtime closest to the province's setting goes next (counted only
    * while both pools play, so a pool that was off-schedule never "catches up"). */
+  /* Films that could not play (corrupt, missing, stopped decoding) are left out
+   * for a while, then tried again: the loop goes on without them, and a loop of
+   * nothing else shows the fallback slide. */
+  var BAD_VIDEO_MS = 60000;
+  var badVideos = {};
+
+  function playable(s) {
+    return s.type !== "video" || !(badVideos[s.video] > Date.now());
+  }
+
   function nextInPool(m, pool, parts) {
     var n = m.slides.length;
     var last = state.pos[pool] === undefined ? -1 : state.pos[pool];
     for (var step = 1; step <= n; step++) {
       var i = (last + step + n) % n;
       var s = m.slides[i];
-      if ((s.pool || "own") === pool && eligible(s, parts)) return i;
+      if ((s.pool || "own") === pool && eligible(s, parts) && playable(s)) return i;
     }
     return -1;
   }
@@ -440,7 +450,7 @@
   function loadVideo(next) {
     var v = videoEl;
     var url = next.item.video;
-    if (v.getAttribute("src") !== url) {
+    if (v.getAttribute("src") !== url || v.error) { // a failed load is not retried by itself
       v.src = url;
       v.load();
     }
@@ -449,7 +459,12 @@
       return;
     }
     var ok = function () { done(); next.ready = true; settle(next); };
-    var bad = function () { done(); next.failed = true; settle(next); };
+    var bad = function () {
+      done();
+      badVideos[url] = Date.now() + BAD_VIDEO_MS;
+      next.failed = true;
+      settle(next);
+    };
     var done = function () {
       v.removeEventListener("canplay", ok);
       v.removeEventListener("error", bad);
@@ -504,7 +519,15 @@
       videoEl.currentTime = 0;
       videoEl.className = "on";
       var playing = videoEl.play();
-      if (playing && playing.catch) playing.catch(function () {});
+      if (playing && playing.catch) {
+        playing.catch(function () {
+          // It would not start (it stopped decoding): on to the next slide.
+          if (state.current && state.current.item === item) {
+            badVideos[item.video] = Date.now() + BAD_VIDEO_MS;
+            advance();
+          }
+        });
+      }
     } else {
       var incoming = layers[1 - state.front];
       var outgoing = layers[state.front];
