@@ -13,8 +13,9 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import CursorResult, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 from stdnum.exceptions import ValidationError
 from stdnum.vn import mst
@@ -158,9 +159,8 @@ def verify(
     reg = session.get(Registration, reg_id)
     if reg is None:
         raise NotFound(N_("Không tìm thấy hồ sơ đăng ký."))
-    if reg.state is not RegState.UNVERIFIED:
+    if not _move(session, reg, RegState.UNVERIFIED, RegState.PENDING):
         raise Gone(LINK_USED)
-    reg.state = RegState.PENDING
     reg.verified_at = now or utcnow()
     parent = session.get(Organisation, reg.parent_id)
     if parent is not None and parent.auto_approve:
@@ -172,6 +172,22 @@ def verify(
 # A registration whose e-mail was never verified (its link lasts 48 hours) is
 # deleted, password hash, contact and all, this many days after it was made.
 UNVERIFIED_KEEP_DAYS = 7
+
+
+def _move(session: Session, reg: Registration, old: RegState, new: RegState) -> bool:
+    """Change the registration's state from ``old`` to ``new`` by a conditional
+    UPDATE: of two requests deciding (or verifying) it at once, both having read
+    ``old``, the second waits for the first's row lock, then matches nothing and
+    gets False (no second organisation, no unique-key error)."""
+    if reg.state is not old:
+        return False
+    result = session.execute(
+        update(Registration)
+        .where(Registration.id == reg.id, Registration.state == old)
+        .values(state=new)
+        .execution_options(synchronize_session="fetch")
+    )
+    return cast(CursorResult[Any], result).rowcount == 1
 
 
 def purge_unverified(session: Session, *, now: datetime | None = None) -> int:
@@ -301,6 +317,8 @@ def approve(session: Session, reg: Registration, *, decided_by: int | None) -> U
             field="email",
         )
     tree.check_parent(session, reg.parent_id)
+    if not _move(session, reg, RegState.PENDING, RegState.APPROVED):
+        raise Conflict(DECIDED)
     org = accounts.create_org(
         session,
         accounts.OrgData(
@@ -345,7 +363,8 @@ def refuse(
         raise Invalid(N_("Hãy ghi lý do từ chối."), field="reason")
     if len(reason) > REASON_MAX:
         raise Invalid(N_("Lý do tối đa 1000 ký tự."), field="reason")
-    reg.state = RegState.REFUSED
+    if not _move(session, reg, RegState.PENDING, RegState.REFUSED):
+        raise Conflict(DECIDED)
     reg.reason = reason
     reg.decided_at = utcnow()
     reg.decided_by = decided_by

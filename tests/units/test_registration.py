@@ -297,3 +297,38 @@ def test_registrations_never_verified_are_deleted_after_a_week(
     session.expire_all()
     left = session.scalars(select(Registration)).all()
     assert [(r.email, r.state) for r in left] == [("moi@example.vn", RegState.PENDING)]
+
+
+def test_a_link_or_decision_acted_on_twice_at_once_counts_once(
+    client, app, hue, session, smtp_server
+):
+    """A second request that read the registration before the first one changed
+    it (here: the test's own Session, holding what it read) finds it changed: a
+    mail scanner's GET racing the person's click verifies once, and a refusal
+    racing an approval leaves the approval alone."""
+    from signage.errors import Conflict, Gone
+    from signage.units import registration
+
+    _register(client, _form(hue.orgs["ward_a"].id))
+    path = _verify_link(smtp_server, "banhbeo@example.vn")
+    read = session.query(Registration).one()  # held: the Session keeps it as read
+    assert read.state is RegState.UNVERIFIED
+    assert client.get(path).status_code == 200
+    with pytest.raises(Gone):
+        registration.verify(session, read.id)
+
+    session.expire_all()
+    read = session.query(Registration).one()
+    assert read.state is RegState.PENDING
+    sup = app.test_client()
+    login(sup, hue.users["sup_a"])
+    token = csrf_token(sup, "/units/registrations")
+    resp = sup.post(
+        f"/units/registrations/{read.id}/approve", data={"csrf_token": token}
+    )
+    assert resp.status_code == 302
+    with pytest.raises(Conflict):
+        registration.refuse(session, read, reason="Trùng hồ sơ.", decided_by=None)
+    session.expire_all()
+    assert session.query(Registration).one().state is RegState.APPROVED
+    assert session.query(Organisation).filter_by(name=read.name).count() == 1
