@@ -327,3 +327,18 @@ def test_check_ins_reports_and_adoption_count_in_the_subtree_only(
     assert _kpi(page, "orgs_reported") == "1"
     assert _kpi(page, "adoption") == "10%"
     assert "30 / 40" not in page
+
+
+def test_a_contact_who_is_also_the_manager_is_listed_once(client, hue, session):
+    """A registered organisation's contact e-mail is its manager's login: the
+    laggards' contact column and the organisation page show it once."""
+    hotel = hue.orgs["hotel"]
+    email = hue.users["hotel"].email
+    hotel.contact_email = email
+    session.add(hotel)
+    session.commit()
+    login(client, hue.users["sup_a"])
+    page = client.get("/units/").get_data(as_text=True)
+    assert page.count(f'href="mailto:{email}"') == 1
+    page = client.get(f"/units/orgs/{hotel.id}").get_data(as_text=True)
+    assert page.count(f'href="mailto:{email}"') == 1
