@@ -246,6 +246,25 @@ def counts(session: Session) -> dict[MailState, int]:
     return {state: found.get(state, 0) for state in MailState}
 
 
+# Failures newer than this make the admin's menu say so (older ones stay listed).
+RECENT_FAILURES = timedelta(days=7)
+
+
+def recent_failures(session: Session, *, now: datetime | None = None) -> int:
+    """Mails queued within RECENT_FAILURES that failed for good: the number the
+    admin's menu shows, so a refusing SMTP server is noticed without opening
+    the outbox page (the server cannot mail the admin about itself)."""
+    since = (now or utcnow()) - RECENT_FAILURES
+    return int(
+        session.scalar(
+            select(func.count()).where(
+                OutboxMail.state == MailState.FAILED, OutboxMail.created_at >= since
+            )
+        )
+        or 0
+    )
+
+
 def purge_sent(session: Session, *, older_than: timedelta) -> int:
     """Forget delivered mails after ``older_than`` (failed ones stay for the admin)."""
     result = session.execute(

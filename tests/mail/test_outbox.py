@@ -236,3 +236,30 @@ def test_retry_service_refuses_a_sent_mail(app, session):
         from signage.mail import services
 
         services.retry(s, mail_id)
+
+
+def test_the_admins_menu_shows_the_last_weeks_failures(
+    app, client, session, make_user, make_org
+):
+    """A refusing server is noticed on any page: the admin's menu counts the
+    mails of the last 7 days that failed for good and links to them."""
+    recent, old = _queue(app), _queue(app, to="cu@example.vn")
+    session.execute(update(OutboxMail).values(state=MailState.FAILED))
+    session.execute(
+        update(OutboxMail)
+        .where(OutboxMail.id == old)
+        .values(created_at=utcnow() - timedelta(days=8))
+    )
+    login(client, make_user(Role.ADMIN))
+    page = client.get("/admin/users").get_data(as_text=True)
+    badge = page.split('id="mail-failures"')[1].split("</a>")[0]
+    assert "1 thư lỗi" in badge
+    assert 'href="/admin/mail?state=failed" id="mail-failures"' in page
+    manager = app.test_client()
+    login(manager, make_user(Role.MANAGER, make_org()))
+    home = manager.get("/", follow_redirects=True)
+    assert home.status_code == 200 and "thư lỗi" not in home.get_data(as_text=True)
+    session.execute(
+        update(OutboxMail).where(OutboxMail.id == recent).values(state=MailState.SENT)
+    )
+    assert "mail-failures" not in client.get("/admin/users").get_data(as_text=True)
