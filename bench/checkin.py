@@ -13,8 +13,11 @@ SIGNAGE_THREADS are passed through to compare), then runs wrk on 127.0.0.1 again
 - ``bare INSERT``: a bare Flask app reading the check-in form and writing the same kind
   of row with one INSERT, same SQLite settings (bench/bare.py): the baseline of the
   check-in POST;
+- ``bare scan``: a bare Flask app doing the scan page's I/O (bench/bare.py): the
+  floor any Flask app serving that page stands on, against the bare hello;
 - ``GET /healthz`` (routing, one ``SELECT 1``, JSON), against the bare hello;
-- ``GET /C/<TOKEN>`` (the scan page), against the bare hello;
+- ``GET /C/<TOKEN>`` (the scan page), against the bare hello, and also against the
+  bare scan (what signage adds to the page's own work);
 - ``POST /C/<TOKEN>`` with a valid form token and its key cookie and a different phone
   number and submission id on every request, so each one writes a row (the bare
   INSERT gets the very same requests), against the bare INSERT;
@@ -43,6 +46,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import http.client
+import json
 import os
 import re
 import shutil
@@ -174,14 +178,14 @@ def wait_ready(port: int, path: str) -> None:
     raise SystemExit(f"server did not start on {path}: {last}")
 
 
-def scan_form(env: dict[str, str], token: str) -> tuple[str, str]:
-    """A form token and its key cookie, as a browser gets them from the scan page
-    (valid for WTF_CSRF_TIME_LIMIT, longer than a run)."""
+def scan_page(env: dict[str, str], token: str) -> tuple[str, list[list[str]], str]:
+    """The scan page as a first-time visitor's browser gets it from the app: its
+    key cookie, its other headers and its HTML."""
     code = (
-        "import sys\n"
+        "import json, sys\n"
         "from wsgi import app\n"
         "resp = app.test_client().get('/C/' + sys.argv[1])\n"
-        "print(resp.headers.get('Set-Cookie', '').split(';', 1)[0])\n"
+        "print(json.dumps(list(resp.headers.items())))\n"
         "print(resp.get_data(as_text=True))\n"
     )
     out = subprocess.run(
@@ -192,11 +196,41 @@ def scan_form(env: dict[str, str], token: str) -> tuple[str, str]:
         capture_output=True,
         text=True,
     ).stdout
-    cookie, page = out.split("\n", 1)
-    match = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    listed, page = out.split("\n", 1)
+    headers = json.loads(listed)
+    cookie = next((v for k, v in headers if k == "Set-Cookie"), "").split(";", 1)[0]
+    return cookie, headers, page
+
+
+_CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
+_SUBMISSION_FIELD = re.compile(r'name="submission_id" value="([^"]+)"')
+
+
+def scan_form(env: dict[str, str], token: str) -> tuple[str, str]:
+    """A form token and its key cookie, as a browser gets them from the scan page
+    (valid for WTF_CSRF_TIME_LIMIT, longer than a run)."""
+    cookie, _, page = scan_page(env, token)
+    match = _CSRF_FIELD.search(page)
     if not match or not cookie:
         raise SystemExit("no CSRF token or cookie on the scan page")
     return match.group(1), cookie
+
+
+def bare_scan_page(env: dict[str, str], token: str, path: Path) -> None:
+    """Write the bare scan app's page (bench/bare.py ``scan``): the app's scan page
+    with its form token and submission id as slots, and its headers but the cookie
+    and the length."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    import bare
+
+    _, headers, page = scan_page(env, token)
+    csrf, submission = _CSRF_FIELD.search(page), _SUBMISSION_FIELD.search(page)
+    if not csrf or not submission:
+        raise SystemExit("no form token or submission id on the scan page")
+    page = page.replace(csrf.group(1), bare.CSRF_SLOT, 1)
+    page = page.replace(submission.group(1), bare.SUBMISSION_SLOT, 1)
+    kept = [h for h in headers if h[0] not in ("Set-Cookie", "Content-Length")]
+    path.write_text(json.dumps({"page": page, "headers": kept}), encoding="utf-8")
 
 
 def parse_wrk(text: str) -> dict[str, float]:
@@ -261,9 +295,11 @@ class Endpoint:
     @property
     def ready(self) -> str | None:
         """A path answering 200 once the server is up (None: any answer will do)."""
-        return {"bench.bare:hello": "/", "bench.bare:insert": None}.get(
-            self.app, "/healthz"
-        )
+        return {
+            "bench.bare:hello": "/",
+            "bench.bare:insert": None,
+            "bench.bare:scan": None,
+        }.get(self.app, "/healthz")
 
 
 NORMAL = (("SIGNAGE_SQLITE_SYNCHRONOUS", "NORMAL"),)
@@ -272,6 +308,8 @@ NORMAL = (("SIGNAGE_SQLITE_SYNCHRONOUS", "NORMAL"),)
 ENDPOINTS: dict[str, Endpoint] = {
     "bare hello": Endpoint("bench.bare:hello", "hello"),
     "bare INSERT": Endpoint("bench.bare:insert", "post"),
+    # A bare Flask app doing the scan page's I/O: the floor under GET /C/<TOKEN>.
+    "bare scan": Endpoint("bench.bare:scan", "scan", "bare hello"),
     "GET /healthz": Endpoint("wsgi:app", "healthz", "bare hello"),
     "GET /C/<TOKEN>": Endpoint("wsgi:app", "scan", "bare hello"),
     "POST /C/<TOKEN>": Endpoint("wsgi:app", "post", "bare INSERT"),
@@ -404,6 +442,11 @@ def median_ratios(rounds: list[dict[str, dict]]) -> dict[str, tuple[float, float
     return out
 
 
+def floor_ratio(results: dict[str, dict]) -> float:
+    """The scan page's req/s over the bare scan's, within one round."""
+    return results["GET /C/<TOKEN>"]["rps"] / results["bare scan"]["rps"]
+
+
 def durability_cost(rounds: list[dict[str, dict]]) -> tuple[float, float, float]:
     """The POST with synchronous=FULL against NORMAL, within each round, median:
     (CPU ms per request FULL - NORMAL, req/s FULL / NORMAL, p99 FULL - NORMAL)."""
@@ -488,6 +531,8 @@ def main() -> None:
         .fetchone()[0]
     )
     form = scan_form(env, token)
+    bare_scan_page(env, token, tmp / "page.json")
+    env["BENCH_BARE_PAGE"] = str(tmp / "page.json")
     rounds = []
     for _ in range(args.rounds):
         rounds.append(
@@ -534,6 +579,11 @@ def main() -> None:
             f"  {name:<18} / {ENDPOINTS[name].baseline:<18} req/s {rps_ratio:.2f}"
             f"   CPU {cpu_ratio:.2f}   CPU ms/req {summary[name]['cpu_ms'] or 0:.2f}"
         )
+    print(
+        "  GET /C/<TOKEN>     / bare scan          req/s "
+        f"{statistics.median(floor_ratio(r) for r in rounds):.2f}"
+        "   (what signage adds to the scan page's own work)"
+    )
     cpu_cost, rps_share, p99_cost = durability_cost(rounds)
     print(
         "durability (synchronous=FULL, the default) on the POST against NORMAL: "

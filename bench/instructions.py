@@ -9,7 +9,8 @@ the app executes per request, in-process (the WSGI call, no server, no socket), 
 valgrind's callgrind switched on only around the measured requests. It prints each
 path's count and its ratio to Flask's bare hello (bench/bare.py), for:
 
-- ``bare hello``, ``GET /healthz``, ``GET /C/<TOKEN>``;
+- ``bare hello``, ``GET /healthz``, ``GET /C/<TOKEN>``, and ``bare scan`` (a bare
+  Flask app doing the scan page's I/O, bench/bare.py: its floor);
 - ``POST /C/<TOKEN>`` (a new phone number and submission id on every request, so
   each writes a row) and ``POST clear``, the same app without encryption at rest
   (bench/clear.py): what encrypting names and phone numbers adds to the POST.
@@ -37,6 +38,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 TARGETS = (
     "bare hello",
+    "bare scan",
     "GET /healthz",
     "GET /C/<TOKEN>",
     "POST /C/<TOKEN>",
@@ -56,6 +58,12 @@ def _child(target: str, requests: int, config: dict[str, Any]) -> None:
         import bare
 
         app: Any = bare.hello
+    elif target == "bare scan":
+        os.environ["BENCH_BARE_DB"] = config["bare_db"]
+        os.environ["BENCH_BARE_PAGE"] = config["bare_page"]
+        import bare
+
+        app = bare.scan
     elif target == "POST clear":
         os.environ["BENCH_CLEAR_DB"] = config["clear_db"]
         from clear import app
@@ -72,7 +80,7 @@ def _child(target: str, requests: int, config: dict[str, Any]) -> None:
             return EnvironBuilder(path="/", base_url=base).get_environ()
         if target == "GET /healthz":
             return EnvironBuilder(path="/healthz", base_url=base).get_environ()
-        if target == "GET /C/<TOKEN>":
+        if target in ("GET /C/<TOKEN>", "bare scan"):
             return EnvironBuilder(path=f"/C/{token}", base_url=base).get_environ()
         counter += 1
         return EnvironBuilder(
@@ -157,12 +165,14 @@ def main() -> None:
         full_env = {**os.environ, **env}
         token = checkin.prepare(full_env)
         # Through SQLite's backup API: the venue may still be in the WAL.
-        with (
-            contextlib.closing(sqlite3.connect(tmp / "bench.db")) as src,
-            contextlib.closing(sqlite3.connect(tmp / "clear.db")) as dst,
-        ):
-            src.backup(dst)
+        for copy in ("clear.db", "bare.db"):
+            with (
+                contextlib.closing(sqlite3.connect(tmp / "bench.db")) as src,
+                contextlib.closing(sqlite3.connect(tmp / copy)) as dst,
+            ):
+                src.backup(dst)
         csrf, cookie = checkin.scan_form(full_env, token)
+        checkin.bare_scan_page(full_env, token, tmp / "page.json")
         config_path = tmp / "config.json"
         config_path.write_text(
             json.dumps(
@@ -172,6 +182,8 @@ def main() -> None:
                     "csrf": csrf,
                     "cookie": cookie,
                     "clear_db": str(tmp / "clear.db"),
+                    "bare_db": str(tmp / "bare.db"),
+                    "bare_page": str(tmp / "page.json"),
                 }
             )
         )
@@ -187,6 +199,8 @@ def main() -> None:
     print(f"{'path':<18}{'instructions':>14}{'hello / this':>14}")
     for target, n in counts.items():
         print(f"{target:<18}{n:>14,}{hello / n:>14.2f}")
+    floor = counts["bare scan"] / counts["GET /C/<TOKEN>"]
+    print(f"bare scan / GET /C/<TOKEN>: {floor:.2f} (what signage adds to the page)")
     enc, clear = counts["POST /C/<TOKEN>"], counts["POST clear"]
     print(
         f"encryption at rest on the POST: {enc - clear:+,} instructions "

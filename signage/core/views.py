@@ -61,16 +61,23 @@ def index_health() -> Any:
     return render_template("core/home_health.html")
 
 
+# The health check's two answers, written once: the load balancer asks many times a
+# minute, and Flask's jsonify (sorting keys, encoding, then the Response's mimetype
+# parsing) was 15 % of the request (py-spy, in-process). Same JSON as jsonify wrote.
+_HEALTHY = '{"database":true,"status":"ok"}\n'
+_UNHEALTHY = '{"database":false,"status":"error"}\n'
+_JSON = {"Content-Type": "application/json"}
+
+
 @bp.get("/healthz")
 @lean
 def healthz() -> Any:
     try:
         db.ping()
-        ok = True
     except Exception:  # noqa: BLE001 - any failure means unhealthy
         current_app.logger.exception("health check failed")
-        ok = False
-    return jsonify(status="ok" if ok else "error", database=ok), 200 if ok else 503
+        return _UNHEALTHY, 503, _JSON
+    return _HEALTHY, 200, _JSON
 
 
 @bp.get("/lang/<code>")
