@@ -10,6 +10,7 @@ ever show up to the approver, as likely duplicates.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -25,7 +26,7 @@ from ..accounts import services as accounts
 from ..accounts.models import Organisation, OrgKind, Role, User
 from ..checkin.people import clean_phone, national
 from ..db import utcnow
-from ..errors import N_, Conflict, Gone, Invalid, NotFound
+from ..errors import N_, Conflict, DomainError, Gone, Invalid, NotFound
 from ..text import clean_text, fold
 from . import tree
 from .models import Registration, RegState
@@ -164,7 +165,11 @@ def verify(
     reg.verified_at = now or utcnow()
     parent = session.get(Organisation, reg.parent_id)
     if parent is not None and parent.auto_approve:
-        approve(session, reg, decided_by=None)
+        # The address got an account meanwhile, or the parent can no longer take
+        # members (checked before anything is written): the e-mail is still
+        # verified, and the supervisors decide, seeing why.
+        with contextlib.suppress(DomainError):
+            approve(session, reg, decided_by=None)
     session.flush()
     return reg
 

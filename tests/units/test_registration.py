@@ -332,3 +332,24 @@ def test_a_link_or_decision_acted_on_twice_at_once_counts_once(
     session.expire_all()
     assert session.query(Registration).one().state is RegState.APPROVED
     assert session.query(Organisation).filter_by(name=read.name).count() == 1
+
+
+def test_auto_approval_that_cannot_go_through_leaves_it_to_the_supervisor(
+    client, app, hue, session, smtp_server, make_user
+):
+    """The address got an account between the registration and the click: the
+    link still verifies the e-mail (never the approver's message to the
+    registrant), and the registration waits for the ward's supervisor."""
+    from signage.units import registration
+
+    ward = hue.orgs["ward_b"]
+    registration.set_auto_approve(session, ward, True)
+    session.commit()
+    _register(client, _form(ward.id, ward_code="19768"))
+    path = _verify_link(smtp_server, "banhbeo@example.vn")
+    make_user(Role.HEALTH, email="banhbeo@example.vn")
+    page = client.get(path)
+    assert page.status_code == 200
+    assert "đang chờ đơn vị cấp trên duyệt" in page.get_data(as_text=True)
+    assert session.query(Registration).one().state is RegState.PENDING
+    assert session.query(Organisation).filter_by(name=_form(0)["name"]).count() == 0
