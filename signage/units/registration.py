@@ -152,14 +152,25 @@ LINK_USED = N_(
 )
 
 
-def verify(
-    session: Session, reg_id: int, *, now: datetime | None = None
-) -> Registration:
-    """Mark the e-mail verified (the link was followed): PENDING, or approved at
-    once when the parent unit approves automatically. A second use raises Gone."""
+def open_link(session: Session, reg_id: int) -> Registration:
+    """The registration a verification link names, still waiting for it; changes
+    nothing (the page a link opens, before its button is pressed). Raises NotFound,
+    or Gone once the link was used."""
     reg = session.get(Registration, reg_id)
     if reg is None:
         raise NotFound(N_("Không tìm thấy hồ sơ đăng ký."))
+    if reg.state is not RegState.UNVERIFIED:
+        raise Gone(LINK_USED)
+    return reg
+
+
+def verify(
+    session: Session, reg_id: int, *, now: datetime | None = None
+) -> Registration:
+    """Mark the e-mail verified (the link's button was pressed): PENDING, or
+    approved at once when the parent unit approves automatically. A second use
+    raises Gone."""
+    reg = open_link(session, reg_id)
     if not _move(session, reg, RegState.UNVERIFIED, RegState.PENDING):
         raise Gone(LINK_USED)
     reg.verified_at = now or utcnow()
