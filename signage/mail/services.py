@@ -155,17 +155,19 @@ def mark_attempt_failed(
     max_attempts: int,
     base_s: float,
     cap_s: float,
+    permanent: bool = False,
     now: datetime | None = None,
 ) -> MailState:
     """Record a refused attempt: queued again after the back-off, or failed once
-    ``max_attempts`` were made. The message stays whole either way."""
+    ``max_attempts`` were made, or at once when the refusal is ``permanent`` (the
+    address does not exist). The message stays whole either way."""
     now = now or utcnow()
     mail = session.get(OutboxMail, mail_id, populate_existing=True)
     if mail is None:
         return MailState.FAILED
     mail.last_error = error[:500]
     mail.claimed_at = None
-    if mail.attempts >= max_attempts:
+    if permanent or mail.attempts >= max_attempts:
         mail.state = MailState.FAILED
     else:
         mail.state = MailState.QUEUED

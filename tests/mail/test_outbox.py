@@ -125,6 +125,17 @@ def test_refused_mail_is_retried_with_backoff_then_failed_for_the_admin(
     assert len(smtp_server.messages) == 1
 
 
+def test_an_address_that_does_not_exist_fails_at_once(app, smtp_server, session):
+    """A 5.1.x refusal (no such mailbox) is not retried: it could only fail again."""
+    smtp_server.refuse = "550 5.1.1 <binh@example.vn>: Recipient address rejected"
+    mail_id = _queue(app)
+    row = _mail(session, mail_id)
+    assert row.state is MailState.FAILED and row.attempts == 1
+    assert "5.1.1" in row.last_error
+    _make_due(session, mail_id)
+    assert delivery.sweep(app) == 0
+
+
 def test_unreachable_server_keeps_the_mail_queued(app, session):
     app.config["SMTP_URL"] = f"smtp://127.0.0.1:{free_port()}?timeout=2"
     mail_id = _queue(app)
