@@ -198,6 +198,16 @@ def accept_invitation(
     """Create the invited account (name and password chosen by the invitee) and
     use up the link."""
     invitation = open_invitation(session, token)
+    _claim(
+        session,
+        update(Invitation).where(
+            Invitation.id == invitation.id,
+            Invitation.accepted_at.is_(None),
+            Invitation.withdrawn_at.is_(None),
+            Invitation.revoked_at.is_(None),
+        ),
+        accepted_at=utcnow(),
+    )
     user = create_user(
         session,
         email=invitation.email,
@@ -207,9 +217,20 @@ def accept_invitation(
         organisation_id=invitation.organisation_id,
         policy=policy,
     )
-    invitation.accepted_at = utcnow()
     session.flush()
     return user
+
+
+def _claim(session: Session, stmt: Any, **values: Any) -> None:
+    """Use up a link by a conditional UPDATE of its row (``stmt`` names the row and
+    the state it must still be in): of two requests following the same link at
+    once, the second waits for the first's row lock and then matches nothing, so a
+    link is used once even when both had read it unused. Raises Gone(USED)."""
+    result = session.execute(
+        stmt.values(**values).execution_options(synchronize_session="fetch")
+    )
+    if cast(CursorResult[Any], result).rowcount != 1:
+        raise Gone(USED)
 
 
 def pending_invitations(
@@ -427,9 +448,16 @@ def reset_password(
     other reset link of the user."""
     row = open_reset(session, token)
     user = row.user
+    _claim(session, _unused(row), used_at=utcnow())
     set_password(session, user, password, policy)
     _use_all(session, user.id, TokenPurpose.RESET)
     return user
+
+
+def _unused(row: AccountToken) -> Any:
+    return update(AccountToken).where(
+        AccountToken.id == row.id, AccountToken.used_at.is_(None)
+    )
 
 
 def _use_all(session: Session, user_id: int, purpose: TokenPurpose) -> None:
@@ -485,9 +513,9 @@ def confirm_email_change(session: Session, token: str) -> User:
     user, new = row.user, row.new_email or ""
     if _email_taken(session, new):
         raise Conflict("Email này đã có tài khoản.", field="email")
+    _claim(session, _unused(row), used_at=utcnow())
     old = user.email
     user.email = new
-    row.used_at = utcnow()
     _use_all(session, user.id, TokenPurpose.EMAIL)
     end_all_sessions(session, user.id)
     mails.email_changed(session, user, old)

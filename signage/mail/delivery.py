@@ -117,6 +117,7 @@ def deliver(app: Flask, mail_id: int) -> str:
                 max_attempts=int(cfg["MAIL_MAX_ATTEMPTS"]),
                 base_s=float(cfg["MAIL_RETRY_SECONDS"]),
                 cap_s=float(cfg["MAIL_RETRY_MAX_SECONDS"]),
+                permanent=transport.permanent(e),
             )
             s.commit()
         # The error's class only: the server's reply may quote the address.

@@ -155,17 +155,19 @@ def mark_attempt_failed(
     max_attempts: int,
     base_s: float,
     cap_s: float,
+    permanent: bool = False,
     now: datetime | None = None,
 ) -> MailState:
     """Record a refused attempt: queued again after the back-off, or failed once
-    ``max_attempts`` were made. The message stays whole either way."""
+    ``max_attempts`` were made, or at once when the refusal is ``permanent`` (the
+    address does not exist). The message stays whole either way."""
     now = now or utcnow()
     mail = session.get(OutboxMail, mail_id, populate_existing=True)
     if mail is None:
         return MailState.FAILED
     mail.last_error = error[:500]
     mail.claimed_at = None
-    if mail.attempts >= max_attempts:
+    if permanent or mail.attempts >= max_attempts:
         mail.state = MailState.FAILED
     else:
         mail.state = MailState.QUEUED
@@ -244,6 +246,25 @@ def counts(session: Session) -> dict[MailState, int]:
     )
     found = {MailState(state): int(n) for state, n in rows}
     return {state: found.get(state, 0) for state in MailState}
+
+
+# Failures newer than this make the admin's menu say so (older ones stay listed).
+RECENT_FAILURES = timedelta(days=7)
+
+
+def recent_failures(session: Session, *, now: datetime | None = None) -> int:
+    """Mails queued within RECENT_FAILURES that failed for good: the number the
+    admin's menu shows, so a refusing SMTP server is noticed without opening
+    the outbox page (the server cannot mail the admin about itself)."""
+    since = (now or utcnow()) - RECENT_FAILURES
+    return int(
+        session.scalar(
+            select(func.count()).where(
+                OutboxMail.state == MailState.FAILED, OutboxMail.created_at >= since
+            )
+        )
+        or 0
+    )
 
 
 def purge_sent(session: Session, *, older_than: timedelta) -> int:

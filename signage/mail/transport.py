@@ -6,6 +6,7 @@ Plain data in, no Flask and no database: :func:`parse_smtp_url` reads the settin
 
 from __future__ import annotations
 
+import re
 import smtplib
 import ssl
 from dataclasses import dataclass
@@ -118,6 +119,25 @@ def send(settings: SmtpSettings, message: EmailMessage) -> None:
         if settings.username:
             smtp.login(settings.username, settings.password)
         smtp.send_message(message)
+
+
+# RFC 3463 enhanced status codes 5.1.x: the address itself is wrong (no such
+# mailbox, no such domain, bad syntax). Sending again can only fail again, and
+# repeated tries at dead addresses hurt the sender's standing with mail servers.
+_BAD_ADDRESS = re.compile(r"^\s*5\.1\.\d{1,3}\b")
+
+
+def permanent(error: BaseException) -> bool:
+    """True when the server refused every recipient because the address does not
+    exist (a 5xx reply with an enhanced code 5.1.x): no retry will deliver it.
+    Other refusals (relaying or login refused, a full mailbox, a server down) may
+    pass once the settings or the server are fixed, and are retried."""
+    if not isinstance(error, smtplib.SMTPRecipientsRefused) or not error.recipients:
+        return False
+    return all(
+        500 <= code < 600 and bool(_BAD_ADDRESS.match(_text(reply)))
+        for code, reply in error.recipients.values()
+    )
 
 
 def describe(error: BaseException) -> str:

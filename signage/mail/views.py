@@ -39,7 +39,11 @@ def _install(state: BlueprintSetupState) -> None:
 
 @bp.app_context_processor
 def _labels() -> dict[str, Any]:
-    return {"mail_state_label": lambda s: _(STATE_LABELS[MailState(s)])}
+    return {
+        "mail_state_label": lambda s: _(STATE_LABELS[MailState(s)]),
+        # Called by the admin's menu only (mail/_nav.html): one indexed count.
+        "mail_recent_failures": lambda: services.recent_failures(db.session()),
+    }
 
 
 @bp.get("/admin/mail")

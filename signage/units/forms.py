@@ -80,3 +80,9 @@ class ParentForm(CleanForm):
     def set_choices(self, units: list[tuple[int, str]], *, top_level: bool) -> None:
         first = [(None, _l("— trực thuộc tỉnh —"))] if top_level else []
         self.parent_id.choices = choices([*first, *units])
+
+
+class InviteManagerForm(CleanForm):
+    email = EmailField(
+        _l("Email người quản lý"), validators=[DataRequired(), Length(max=255)]
+    )

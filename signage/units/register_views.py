@@ -19,6 +19,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from .. import db, ratelimit
 from ..accounts import services as accounts
+from ..accounts.forms import ConfirmForm
 from ..accounts.models import OrgKind
 from ..errors import DomainError
 from ..forms import apply_domain_error
@@ -104,9 +105,12 @@ def sent() -> Any:
     return render_template("units/register_sent.html")
 
 
-@bp.get("/register/verify/<token>")
-@db.writes
+@bp.route("/register/verify/<token>", methods=["GET", "POST"])
 def verify(token: str) -> Any:
+    """The e-mailed link opens a page with one button; only pressing it verifies.
+    Mail security scanners open every link of a mail (a GET): the GET changes
+    nothing, so a scanner can neither verify an address nor set off an automatic
+    approval."""
     hours = int(current_app.config["REGISTER_LINK_HOURS"])
     try:
         payload = _signer().loads(token, max_age=hours * 3600)
@@ -122,7 +126,11 @@ def verify(token: str) -> Any:
     except BadSignature:
         return error_page(404)
     s = db.session()
+    form = ConfirmForm()
     try:
+        if not form.validate_on_submit():
+            reg = registration.open_link(s, int(payload["r"]))
+            return render_template("units/register_confirm.html", reg=reg, form=form)
         reg = registration.verify(s, int(payload["r"]))
     except DomainError as e:
         return render_template(

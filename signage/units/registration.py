@@ -10,11 +10,13 @@ ever show up to the approver, as likely duplicates.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import CursorResult, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 from stdnum.exceptions import ValidationError
 from stdnum.vn import mst
@@ -24,7 +26,7 @@ from ..accounts import services as accounts
 from ..accounts.models import Organisation, OrgKind, Role, User
 from ..checkin.people import clean_phone, national
 from ..db import utcnow
-from ..errors import N_, Conflict, Gone, Invalid, NotFound
+from ..errors import N_, Conflict, DomainError, Gone, Invalid, NotFound
 from ..text import clean_text, fold
 from . import tree
 from .models import Registration, RegState
@@ -150,21 +152,35 @@ LINK_USED = N_(
 )
 
 
-def verify(
-    session: Session, reg_id: int, *, now: datetime | None = None
-) -> Registration:
-    """Mark the e-mail verified (the link was followed): PENDING, or approved at
-    once when the parent unit approves automatically. A second use raises Gone."""
+def open_link(session: Session, reg_id: int) -> Registration:
+    """The registration a verification link names, still waiting for it; changes
+    nothing (the page a link opens, before its button is pressed). Raises NotFound,
+    or Gone once the link was used."""
     reg = session.get(Registration, reg_id)
     if reg is None:
         raise NotFound(N_("Không tìm thấy hồ sơ đăng ký."))
     if reg.state is not RegState.UNVERIFIED:
         raise Gone(LINK_USED)
-    reg.state = RegState.PENDING
+    return reg
+
+
+def verify(
+    session: Session, reg_id: int, *, now: datetime | None = None
+) -> Registration:
+    """Mark the e-mail verified (the link's button was pressed): PENDING, or
+    approved at once when the parent unit approves automatically. A second use
+    raises Gone."""
+    reg = open_link(session, reg_id)
+    if not _move(session, reg, RegState.UNVERIFIED, RegState.PENDING):
+        raise Gone(LINK_USED)
     reg.verified_at = now or utcnow()
     parent = session.get(Organisation, reg.parent_id)
     if parent is not None and parent.auto_approve:
-        approve(session, reg, decided_by=None)
+        # The address got an account meanwhile, or the parent can no longer take
+        # members (checked before anything is written): the e-mail is still
+        # verified, and the supervisors decide, seeing why.
+        with contextlib.suppress(DomainError):
+            approve(session, reg, decided_by=None)
     session.flush()
     return reg
 
@@ -172,6 +188,22 @@ def verify(
 # A registration whose e-mail was never verified (its link lasts 48 hours) is
 # deleted, password hash, contact and all, this many days after it was made.
 UNVERIFIED_KEEP_DAYS = 7
+
+
+def _move(session: Session, reg: Registration, old: RegState, new: RegState) -> bool:
+    """Change the registration's state from ``old`` to ``new`` by a conditional
+    UPDATE: of two requests deciding (or verifying) it at once, both having read
+    ``old``, the second waits for the first's row lock, then matches nothing and
+    gets False (no second organisation, no unique-key error)."""
+    if reg.state is not old:
+        return False
+    result = session.execute(
+        update(Registration)
+        .where(Registration.id == reg.id, Registration.state == old)
+        .values(state=new)
+        .execution_options(synchronize_session="fetch")
+    )
+    return cast(CursorResult[Any], result).rowcount == 1
 
 
 def purge_unverified(session: Session, *, now: datetime | None = None) -> int:
@@ -301,6 +333,8 @@ def approve(session: Session, reg: Registration, *, decided_by: int | None) -> U
             field="email",
         )
     tree.check_parent(session, reg.parent_id)
+    if not _move(session, reg, RegState.PENDING, RegState.APPROVED):
+        raise Conflict(DECIDED)
     org = accounts.create_org(
         session,
         accounts.OrgData(
@@ -345,7 +379,8 @@ def refuse(
         raise Invalid(N_("Hãy ghi lý do từ chối."), field="reason")
     if len(reason) > REASON_MAX:
         raise Invalid(N_("Lý do tối đa 1000 ký tự."), field="reason")
-    reg.state = RegState.REFUSED
+    if not _move(session, reg, RegState.PENDING, RegState.REFUSED):
+        raise Conflict(DECIDED)
     reg.reason = reason
     reg.decided_at = utcnow()
     reg.decided_by = decided_by

@@ -10,6 +10,7 @@ from ..accounts import links
 from ..accounts import services as accounts
 from ..accounts.models import Invitation, Organisation, Role, User
 from ..db import utcnow
+from ..errors import N_, Conflict
 from ..text import fold
 from . import tree
 from .orgimport import Known, OrgRowData
@@ -126,10 +127,26 @@ def invite_manager(
     session: Session, *, org_id: int, email: str, invited_by: int | None
 ) -> None:
     """Invite the organisation's manager by e-mail (signage.accounts' invitation:
-    a link to choose a password, valid 7 days)."""
+    a link to choose a password, valid 7 days). An address with a live invitation
+    into another organisation is refused (inviting it again would withdraw that
+    one, perhaps made by another unit); one into this organisation is renewed."""
+    address = links.checked_email(email)
+    elsewhere = session.scalar(
+        select(Invitation.id).where(
+            Invitation.email == address,
+            Invitation.organisation_id != org_id,
+            Invitation.accepted_at.is_(None),
+            Invitation.revoked_at.is_(None),
+            Invitation.expires_at > utcnow(),
+        )
+    )
+    if elsewhere is not None:
+        raise Conflict(
+            N_("Email này đang có lời mời vào một tổ chức khác."), field="email"
+        )
     links.invite(
         session,
-        email=email,
+        email=address,
         role=Role.MANAGER,
         organisation_id=org_id,
         invited_by=session.get(User, invited_by) if invited_by is not None else None,

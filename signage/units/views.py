@@ -22,6 +22,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from .. import audit, campaign, db, geo, timefmt
+from ..accounts import links
 from ..accounts.forms import ORG_KIND_LABELS
 from ..accounts.models import Organisation, Role
 from ..auth import roles_required
@@ -44,7 +45,8 @@ from . import (
     tree,
 )
 from . import remind as reminder_run
-from .forms import ParentForm, RefuseForm
+from . import services as org_services
+from .forms import InviteManagerForm, ParentForm, RefuseForm
 
 bp = Blueprint("units", __name__, url_prefix="/units")
 OVERSEERS = (Role.ADMIN, Role.SUPERVISOR)
@@ -310,9 +312,16 @@ def org(org_id: int) -> Any:
         parent_form.set_choices(
             [(i, n) for i, n in units if i != org.id], top_level=scope is None
         )
+    invite_form = None
+    invitations: list[Any] = []
+    if org.id != scope:
+        invite_form = InviteManagerForm()
+        invitations = links.pending_invitations(s, org.id, limit=20)
     return render_template(
         "units/org.html",
         parent_form=parent_form,
+        invite_form=invite_form,
+        invitations=invitations,
         org=org,
         row=rows.get(org.id),
         venues=venues,
@@ -546,6 +555,42 @@ def _back(unit: Organisation | None) -> str:
 
 
 # Moving an organisation in the tree -----------------------------------------------
+
+
+@bp.post("/orgs/<int:org_id>/invite")
+@roles_required(*OVERSEERS)
+def invite_manager(org_id: int) -> Any:
+    """Invite a manager into an organisation of the subtree (a member whose
+    manager left, or one imported without a manager's address): the admin
+    anywhere, a supervisor below its own unit."""
+    s = db.session()
+    try:
+        org = tree.get_in_scope(s, current_user, org_id)
+    except NotFound:
+        abort(404)
+    if org.id == tree.scope_of(current_user):
+        abort(400)
+    form = InviteManagerForm()
+    back = redirect(url_for("units.org", org_id=org.id))
+    if not form.validate_on_submit():
+        flash(_("Hãy nhập email người quản lý."), "error")
+        return back
+    try:
+        org_services.invite_manager(
+            s, org_id=org.id, email=form.email.data or "", invited_by=current_user.id
+        )
+    except DomainError as e:
+        flash(e.translated(), "error")
+        return back
+    audit.record(
+        s,
+        user_id=current_user.id,
+        action="units.manager_invited",
+        target=f"organisation:{org.id}",
+        ip=request.remote_addr or "",
+    )
+    flash(_("Đã gửi lời mời qua email."), "success")
+    return back
 
 
 @bp.post("/orgs/<int:org_id>/parent")

@@ -278,6 +278,61 @@ def test_forgot_reset_and_log_in_with_the_new_password(
     assert resp.status_code == 410
 
 
+def test_a_reset_link_followed_twice_at_once_sets_one_password(
+    app, client, session, smtp_server, make_user
+):
+    """Two requests with the same link, both having read it unused (the second
+    one here is the test's own Session, which read the row before the first
+    request used it): the second finds the link used and changes nothing."""
+    from signage.accounts.services import HashPolicy
+    from signage.errors import Gone
+
+    user = make_user(Role.HEALTH)
+    post_form(client, "/forgot", {"email": user.email})
+    path = _path_to(smtp_server, user.email, "/reset/")
+    token = path.rsplit("/", 1)[-1]
+    read = links.open_reset(session, token)  # held: the Session keeps it as read
+    assert read.used_at is None
+    resp = post_form(client, path, {"password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
+    assert resp.status_code == 302
+    with pytest.raises(Gone):
+        links.reset_password(session, token, "a second passphrase", HashPolicy(1, 1024))
+    assert _login_status(app.test_client(), user.email, NEW_PASSWORD) == 302
+
+
+def test_an_invitation_accepted_twice_at_once_makes_one_account(
+    app, client, session, smtp_server, make_user, make_org
+):
+    from signage.accounts.services import HashPolicy
+    from signage.errors import Gone
+
+    org = make_org()
+    login(client, make_user(Role.MANAGER, org))
+    resp = post_form(
+        client, f"/orgs/{org.id}/team", {"email": "moi@example.vn", "role": "door"}
+    )
+    assert resp.status_code == 302, resp.get_data(as_text=True)[:500]
+    path = _path_to(smtp_server, "moi@example.vn", "/invite/")
+    token = path.rsplit("/", 1)[-1]
+    read = links.open_invitation(session, token)  # held, as read
+    assert read.accepted_at is None
+    resp = post_form(
+        app.test_client(),
+        path,
+        {"name": "Người gác cổng", "password": NEW_PASSWORD, "confirm": NEW_PASSWORD},
+    )
+    assert resp.status_code == 302
+    with pytest.raises(Gone):
+        links.accept_invitation(
+            session,
+            token,
+            name="Kẻ thứ hai",
+            password="a second passphrase",
+            policy=HashPolicy(1, 1024),
+        )
+    assert session.query(User).filter_by(email="moi@example.vn").count() == 1
+
+
 def test_forgot_never_says_whether_the_address_exists(client, smtp_server, make_user):
     make_user(Role.HEALTH, email="known@example.vn")
     known = post_form(client, "/forgot", {"email": "known@example.vn"})

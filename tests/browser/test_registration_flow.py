@@ -51,6 +51,7 @@ def test_business_registers_and_shows_up_in_the_dashboards(
     # 2. the e-mailed link
     link = next(u for u in smtp_server.links_to(EMAIL) if "/register/verify/" in u)
     page.goto(url + link_path(link))
+    page.click("#register-confirm button[type=submit]")
     page.wait_for_selector("#register-verified")
     assert "chờ đơn vị cấp trên duyệt" in page.inner_text("#register-verified")
 

@@ -125,6 +125,17 @@ def test_refused_mail_is_retried_with_backoff_then_failed_for_the_admin(
     assert len(smtp_server.messages) == 1
 
 
+def test_an_address_that_does_not_exist_fails_at_once(app, smtp_server, session):
+    """A 5.1.x refusal (no such mailbox) is not retried: it could only fail again."""
+    smtp_server.refuse = "550 5.1.1 <binh@example.vn>: Recipient address rejected"
+    mail_id = _queue(app)
+    row = _mail(session, mail_id)
+    assert row.state is MailState.FAILED and row.attempts == 1
+    assert "5.1.1" in row.last_error
+    _make_due(session, mail_id)
+    assert delivery.sweep(app) == 0
+
+
 def test_unreachable_server_keeps_the_mail_queued(app, session):
     app.config["SMTP_URL"] = f"smtp://127.0.0.1:{free_port()}?timeout=2"
     mail_id = _queue(app)
@@ -236,3 +247,30 @@ def test_retry_service_refuses_a_sent_mail(app, session):
         from signage.mail import services
 
         services.retry(s, mail_id)
+
+
+def test_the_admins_menu_shows_the_last_weeks_failures(
+    app, client, session, make_user, make_org
+):
+    """A refusing server is noticed on any page: the admin's menu counts the
+    mails of the last 7 days that failed for good and links to them."""
+    recent, old = _queue(app), _queue(app, to="cu@example.vn")
+    session.execute(update(OutboxMail).values(state=MailState.FAILED))
+    session.execute(
+        update(OutboxMail)
+        .where(OutboxMail.id == old)
+        .values(created_at=utcnow() - timedelta(days=8))
+    )
+    login(client, make_user(Role.ADMIN))
+    page = client.get("/admin/users").get_data(as_text=True)
+    badge = page.split('id="mail-failures"')[1].split("</a>")[0]
+    assert "1 thư lỗi" in badge
+    assert 'href="/admin/mail?state=failed" id="mail-failures"' in page
+    manager = app.test_client()
+    login(manager, make_user(Role.MANAGER, make_org()))
+    home = manager.get("/", follow_redirects=True)
+    assert home.status_code == 200 and "thư lỗi" not in home.get_data(as_text=True)
+    session.execute(
+        update(OutboxMail).where(OutboxMail.id == recent).values(state=MailState.SENT)
+    )
+    assert "mail-failures" not in client.get("/admin/users").get_data(as_text=True)

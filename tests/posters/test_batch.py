@@ -51,7 +51,8 @@ def test_a_batch_of_2000_venues_is_one_pdf_each_page_its_own_venue(
     decoded = []
     for i in range(N):
         page = doc[i]
-        # 24 dpi is enough for 6 mm modules (5.7 px each) and keeps this test fast.
+        # 24 dpi (2.5 px per 2.6 mm module of the version-8 board) still decodes,
+        # and keeps this test fast.
         decoded.append([r.text for r in decode_page(page, 24)])
         page.close()
     doc.close()
@@ -63,6 +64,9 @@ def test_a_batch_of_2000_venues_is_one_pdf_each_page_its_own_venue(
         )
     )
     assert logged == N
-    # Generous bound for a loaded CI machine: about 2 ms per board when idle.
-    assert render_s < 60, render_s
+    # About 11 ms per board on an idle machine (bench/boards.py: segno's mask
+    # choice for the version-8 symbol is most of it), so about 22 s here; the
+    # bound leaves room for a loaded CI machine (77 s seen at load 7 on 2 cores)
+    # and still catches a board several times slower.
+    assert render_s < 90, render_s
     assert len(data) / N < 5 * 1024

@@ -191,3 +191,32 @@ def test_the_report_is_prefilled_from_the_roster(client, session, shop):
     assert "danh sách cán bộ đã đối chiếu" in page
     assert re.search(r'<input[^>]*name="staff_total"[^>]*value="2"', page)
     assert re.search(r'<input[^>]*name="staff_with_app"[^>]*value="0"', page)
+
+
+def test_the_report_counts_paired_screens_and_prefills_them(
+    client, session, shop, make_org
+):
+    """Screens paired to the organisation (not a revoked one, not another
+    organisation's) are the report's screen figure and its first suggestion."""
+    from signage.db import utcnow
+    from signage.screens.models import Screen
+
+    org, _venues = shop
+    other = make_org()
+    for i, (owner, revoked) in enumerate(
+        ((org, None), (org, None), (org, utcnow()), (other, None))
+    ):
+        session.add(
+            Screen(
+                organisation_id=owner.id,
+                name=f"TV {i}",
+                width=1920,
+                height=1080,
+                key_hash=f"{i:064x}",
+                revoked_at=revoked,
+            )
+        )
+    session.commit()
+    page = client.get(f"/reports/orgs/{org.id}").get_data(as_text=True)
+    assert 'id="sys-screens">2<' in page
+    assert re.search(r'<input[^>]*name="screens_running"[^>]*value="2"', page)

@@ -277,3 +277,68 @@ def test_the_charts_begin_on_the_campaign_start_set_in_the_portal(app, session, 
     session.commit()
     with app.app_context():
         assert fill_progress(app) == 2  # the two days before today
+
+
+def test_check_ins_reports_and_adoption_count_in_the_subtree_only(
+    client, app, hue, session
+):
+    """Venues with check-ins in the last 7 days, reports sent and adoption: the
+    ward counts its own members' (a check-in 8 days old does not count), the
+    neighbouring ward none of them."""
+    from datetime import timedelta
+
+    from signage.checkin import services as checkins
+    from signage.db import utcnow
+    from signage.reports import services as reports
+
+    now = utcnow()
+    for i, (venue, age) in enumerate(
+        (("lobby", 1), ("pool", 8), ("stall", 2), ("lobby", 0))
+    ):
+        checkins.check_in(
+            session,
+            hue.venues[venue],
+            checkins.Visitor(f"Người {i}", f"+8490123450{i}"),
+            submission_id=checkins.new_submission_id(),
+            secret="x",
+            now=now - timedelta(days=age, minutes=1),
+        )
+    reports.submit_report(
+        session, hue.orgs["hotel"].id, reports.ReportData(40, 30, 0), None
+    )
+    reports.submit_report(
+        session, hue.orgs["market"].id, reports.ReportData(10, 1, 0), None
+    )
+    session.commit()
+
+    login(client, hue.users["sup_a"])
+    page = client.get("/units/").get_data(as_text=True)
+    assert _kpi(page, "venues_active") == "1"  # the lobby; the pool's is too old
+    assert _kpi(page, "orgs_reported") == "1"  # the hotel, of 3 organisations
+    assert _kpi(page, "adoption") == "75%"
+    assert "30 / 40" in page
+    rows = _csv(client.get("/units/laggards.csv"))
+    assert {r[0] for r in rows[1:]} == {"Cà phê Muối", "Khách sạn Sông Hương"}
+
+    neighbour = app.test_client()
+    login(neighbour, hue.users["sup_b"])
+    page = neighbour.get("/units/").get_data(as_text=True)
+    assert _kpi(page, "venues_active") == "1"  # the market's stall
+    assert _kpi(page, "orgs_reported") == "1"
+    assert _kpi(page, "adoption") == "10%"
+    assert "30 / 40" not in page
+
+
+def test_a_contact_who_is_also_the_manager_is_listed_once(client, hue, session):
+    """A registered organisation's contact e-mail is its manager's login: the
+    laggards' contact column and the organisation page show it once."""
+    hotel = hue.orgs["hotel"]
+    email = hue.users["hotel"].email
+    hotel.contact_email = email
+    session.add(hotel)
+    session.commit()
+    login(client, hue.users["sup_a"])
+    page = client.get("/units/").get_data(as_text=True)
+    assert page.count(f'href="mailto:{email}"') == 1
+    page = client.get(f"/units/orgs/{hotel.id}").get_data(as_text=True)
+    assert page.count(f'href="mailto:{email}"') == 1

@@ -107,3 +107,64 @@ def test_imported_managers_are_invited_by_mail(client, hue, session, smtp_server
     again = _upload(client, HEADER + "Quán khác,Doanh nghiệp,,,,,,,chehem@example.vn\n")
     assert again.status_code == 422
     assert "đang có lời mời" in again.get_data(as_text=True)
+
+
+def test_supervisor_invites_a_member_organisations_manager(
+    client, app, hue, session, smtp_server
+):
+    """On a member organisation's page the ward's supervisor invites its manager;
+    the invitee follows the mailed link, chooses a password and runs that
+    organisation. Never the neighbour's member, never another organisation's
+    pending invitee."""
+    from signage.accounts.models import Role, User
+    from signage.audit import AuditEvent
+
+    from ..mailserver import link_path
+
+    cafe, market = hue.orgs["cafe"], hue.orgs["market"]
+    login(client, hue.users["sup_a"])
+    page = client.get(f"/units/orgs/{cafe.id}").get_data(as_text=True)
+    assert 'id="invite-manager"' in page
+
+    def invite(org_id: int, email: str):
+        token = csrf_token(client, f"/units/orgs/{cafe.id}")
+        return client.post(
+            f"/units/orgs/{org_id}/invite", data={"csrf_token": token, "email": email}
+        )
+
+    assert invite(cafe.id, "Chu.Quan@CaPheMuoi.vn").status_code == 302
+    mail = smtp_server.last_to("chu.quan@caphemuoi.vn")
+    assert "Cà phê Muối" in mail.get_body().get_content()
+    page = client.get(f"/units/orgs/{cafe.id}").get_data(as_text=True)
+    assert "chu.quan@caphemuoi.vn" in page.split('id="invite-manager"')[1]
+    assert session.query(AuditEvent).filter_by(action="units.manager_invited").count()
+
+    # the neighbour's member: 404, nothing sent
+    assert invite(market.id, "cho@example.vn").status_code == 404
+    assert smtp_server.to("cho@example.vn") == []
+    # an address already invited into the café cannot be taken for the hotel
+    resp = invite(hue.orgs["hotel"].id, "chu.quan@caphemuoi.vn")
+    page = client.get(resp.headers["Location"]).get_data(as_text=True)
+    assert "đang có lời mời vào một tổ chức khác" in page
+    assert len(smtp_server.to("chu.quan@caphemuoi.vn")) == 1
+    # a supervisor does not invite into its own unit from here
+    assert invite(hue.orgs["ward_a"].id, "x@example.vn").status_code == 400
+
+    link = next(
+        u for u in smtp_server.links_to("chu.quan@caphemuoi.vn") if "/invite/" in u
+    )
+    invitee = app.test_client()
+    path = link_path(link)
+    token = csrf_token(invitee, path)
+    resp = invitee.post(
+        path,
+        data={
+            "csrf_token": token,
+            "name": "Chủ quán",
+            "password": "mat khau that dai",
+            "confirm": "mat khau that dai",
+        },
+    )
+    assert resp.status_code == 302
+    user = session.query(User).filter_by(email="chu.quan@caphemuoi.vn").one()
+    assert user.role is Role.MANAGER and user.organisation_id == cafe.id

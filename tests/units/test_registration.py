@@ -46,6 +46,42 @@ def _verify_link(smtp_server, email: str) -> str:
     return link_path(links[0])
 
 
+def _confirm(client, path: str):
+    """Follow the e-mailed link as its owner does: open it, press its button."""
+    page = client.get(path)
+    assert page.status_code == 200, page.status_code
+    assert 'id="register-confirm"' in page.get_data(as_text=True)
+    return client.post(path, data={"csrf_token": csrf_token(client, path)})
+
+
+def test_opening_the_link_changes_nothing_until_its_button_is_pressed(
+    client, app, hue, session, smtp_server
+):
+    """Mail security scanners open every link of a mail: that GET neither
+    verifies the address nor sets off an automatic approval."""
+    from signage.units import registration
+
+    ward = hue.orgs["ward_b"]
+    registration.set_auto_approve(session, ward, True)
+    session.commit()
+    _register(client, _form(ward.id, ward_code="19768"))
+    path = _verify_link(smtp_server, "banhbeo@example.vn")
+    scanner = app.test_client()
+    for _ in range(2):
+        page = scanner.get(path)
+        assert page.status_code == 200
+        assert "banhbeo@example.vn" in page.get_data(as_text=True)
+    session.expire_all()
+    assert session.query(Registration).one().state is RegState.UNVERIFIED
+    assert session.query(Organisation).filter_by(name=_form(0)["name"]).count() == 0
+    # a POST without the page's token is refused, and changes nothing either
+    assert scanner.post(path).status_code == 400
+    session.expire_all()
+    assert session.query(Registration).one().state is RegState.UNVERIFIED
+    page = _confirm(client, path)
+    assert "đã được duyệt" in page.get_data(as_text=True)
+
+
 def test_business_registers_verifies_and_is_approved(
     client, app, hue, session, smtp_server
 ):
@@ -63,7 +99,7 @@ def test_business_registers_verifies_and_is_approved(
     mail = smtp_server.last_to("banhbeo@example.vn")
     assert "Xác nhận email" in str(mail["Subject"])
     path = _verify_link(smtp_server, "banhbeo@example.vn")
-    page = client.get(path)
+    page = _confirm(client, path)
     assert page.status_code == 200
     assert "đang chờ đơn vị cấp trên duyệt" in page.get_data(as_text=True)
     # the ward's supervisor was told
@@ -99,7 +135,7 @@ def test_business_registers_verifies_and_is_approved(
 
 def test_neighbour_supervisor_cannot_decide(client, app, hue, session, smtp_server):
     _register(client, _form(hue.orgs["ward_a"].id))
-    client.get(_verify_link(smtp_server, "banhbeo@example.vn"))
+    _confirm(client, _verify_link(smtp_server, "banhbeo@example.vn"))
     reg = session.query(Registration).one()
     other = app.test_client()
     login(other, hue.users["sup_b"])
@@ -117,7 +153,7 @@ def test_neighbour_supervisor_cannot_decide(client, app, hue, session, smtp_serv
 
 def test_refusal_needs_a_reason_and_mails_it(client, app, hue, session, smtp_server):
     _register(client, _form(hue.orgs["ward_a"].id))
-    client.get(_verify_link(smtp_server, "banhbeo@example.vn"))
+    _confirm(client, _verify_link(smtp_server, "banhbeo@example.vn"))
     reg = session.query(Registration).one()
     sup = app.test_client()
     login(sup, hue.users["sup_a"])
@@ -152,7 +188,7 @@ def test_auto_approval_per_parent(client, app, hue, session, smtp_server):
         == 302
     )
     _register(client, _form(ward.id, ward_code="19768"))
-    page = client.get(_verify_link(smtp_server, "banhbeo@example.vn"))
+    page = _confirm(client, _verify_link(smtp_server, "banhbeo@example.vn"))
     assert "đã được duyệt" in page.get_data(as_text=True)
     org = session.query(Organisation).filter_by(name="Công ty TNHH Bánh Bèo Huế").one()
     assert org.parent_id == ward.id
@@ -253,12 +289,12 @@ def test_approver_sees_likely_duplicates(client, app, hue, session, smtp_server)
     session.add(hue.orgs["cafe"])
     session.commit()
     _register(client, _form(hue.orgs["ward_a"].id, name="Cà phê Muối Huế", tax_code=""))
-    client.get(_verify_link(smtp_server, "banhbeo@example.vn"))
+    _confirm(client, _verify_link(smtp_server, "banhbeo@example.vn"))
     c2 = app.test_client()
     _register(
         c2, _form(hue.orgs["ward_a"].id, name="Nhà hàng Khác", email="khac@example.vn")
     )
-    c2.get(_verify_link(smtp_server, "khac@example.vn"))
+    _confirm(c2, _verify_link(smtp_server, "khac@example.vn"))
     sup = app.test_client()
     login(sup, hue.users["sup_a"])
     page = sup.get("/units/registrations").get_data(as_text=True)
@@ -288,7 +324,7 @@ def test_registrations_never_verified_are_deleted_after_a_week(
         app.test_client(),
         _form(ward.id, email="moi@example.vn", name="Tiệm may Cô Ba", tax_code=""),
     ).status_code in (302, 303)
-    client.get(_verify_link(smtp_server, "moi@example.vn"))
+    _confirm(client, _verify_link(smtp_server, "moi@example.vn"))
     session.execute(
         update(Registration).values(created_at=utcnow() - timedelta(days=8))
     )
@@ -297,3 +333,59 @@ def test_registrations_never_verified_are_deleted_after_a_week(
     session.expire_all()
     left = session.scalars(select(Registration)).all()
     assert [(r.email, r.state) for r in left] == [("moi@example.vn", RegState.PENDING)]
+
+
+def test_a_link_or_decision_acted_on_twice_at_once_counts_once(
+    client, app, hue, session, smtp_server
+):
+    """A second request that read the registration before the first one changed
+    it (here: the test's own Session, holding what it read) finds it changed: a
+    mail scanner's GET racing the person's click verifies once, and a refusal
+    racing an approval leaves the approval alone."""
+    from signage.errors import Conflict, Gone
+    from signage.units import registration
+
+    _register(client, _form(hue.orgs["ward_a"].id))
+    path = _verify_link(smtp_server, "banhbeo@example.vn")
+    read = session.query(Registration).one()  # held: the Session keeps it as read
+    assert read.state is RegState.UNVERIFIED
+    assert _confirm(client, path).status_code == 200
+    with pytest.raises(Gone):
+        registration.verify(session, read.id)
+
+    session.expire_all()
+    read = session.query(Registration).one()
+    assert read.state is RegState.PENDING
+    sup = app.test_client()
+    login(sup, hue.users["sup_a"])
+    token = csrf_token(sup, "/units/registrations")
+    resp = sup.post(
+        f"/units/registrations/{read.id}/approve", data={"csrf_token": token}
+    )
+    assert resp.status_code == 302
+    with pytest.raises(Conflict):
+        registration.refuse(session, read, reason="Trùng hồ sơ.", decided_by=None)
+    session.expire_all()
+    assert session.query(Registration).one().state is RegState.APPROVED
+    assert session.query(Organisation).filter_by(name=read.name).count() == 1
+
+
+def test_auto_approval_that_cannot_go_through_leaves_it_to_the_supervisor(
+    client, app, hue, session, smtp_server, make_user
+):
+    """The address got an account between the registration and the click: the
+    link still verifies the e-mail (never the approver's message to the
+    registrant), and the registration waits for the ward's supervisor."""
+    from signage.units import registration
+
+    ward = hue.orgs["ward_b"]
+    registration.set_auto_approve(session, ward, True)
+    session.commit()
+    _register(client, _form(ward.id, ward_code="19768"))
+    path = _verify_link(smtp_server, "banhbeo@example.vn")
+    make_user(Role.HEALTH, email="banhbeo@example.vn")
+    page = _confirm(client, path)
+    assert page.status_code == 200
+    assert "đang chờ đơn vị cấp trên duyệt" in page.get_data(as_text=True)
+    assert session.query(Registration).one().state is RegState.PENDING
+    assert session.query(Organisation).filter_by(name=_form(0)["name"]).count() == 0
