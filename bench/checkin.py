@@ -220,8 +220,7 @@ def bare_scan_page(env: dict[str, str], token: str, path: Path) -> None:
     """Write the bare scan app's page (bench/bare.py ``scan``): the app's scan page
     with its form token and submission id as slots, and its headers but the cookie
     and the length."""
-    sys.path.insert(0, str(ROOT / "bench"))
-    import bare
+    import bare  # beside this file
 
     _, headers, page = scan_page(env, token)
     csrf, submission = _CSRF_FIELD.search(page), _SUBMISSION_FIELD.search(page)

@@ -41,7 +41,15 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 
-from checkin import BIN, ROOT, free_port, prepare, scan_form, wait_ready  # noqa: E402
+from checkin import (  # noqa: E402
+    BIN,
+    ROOT,
+    free_port,
+    prepare,
+    production_env,
+    scan_form,
+    wait_ready,
+)
 
 
 def bulk_old(env: dict[str, str], rows: int) -> None:
@@ -170,16 +178,9 @@ def main() -> None:
     port = free_port()
     env = {
         **os.environ,
-        "SIGNAGE_ENV": "production",
-        "SIGNAGE_SECRET_KEY": "bench-secret-key-0123456789abcdef0123",
-        "SIGNAGE_DATA_KEY": "ATQiCCxIvvxi0Yf_H09kKAQABSTb-n7Smv4eM2mVUz4=",
-        "SIGNAGE_PUBLIC_BASE_URL": "https://qr.example.vn",
-        "SIGNAGE_SMTP_URL": "smtp://127.0.0.1:25",
-        "SIGNAGE_DATABASE_URL": f"sqlite:///{tmp / 'bench.db'}",
+        **production_env(tmp),
         "SIGNAGE_BIND": f"127.0.0.1:{port}",
         "SIGNAGE_WORKERS": str(args.workers),
-        "SIGNAGE_CHECKIN_LIMIT_PER_IP": "10000000 per minute",
-        "SIGNAGE_CHECKIN_LIMIT_PER_VENUE": "10000000 per minute",
     }
     server = None
     try:

@@ -24,24 +24,46 @@ def config_overrides() -> dict[str, Any]:
     return {"SCREENS_MIN_DURATION_MS": 10, "SCREENS_POLL_SECONDS": 1}
 
 
-def _loop(session, app, titles, ms, org_id=None, name="Vòng"):
+def _published(session, app, name, slides, org_id=None):
+    """A loop of these slides (SlideData), published and committed."""
     loop = services.create_loop(session, name, org_id)
-    for i, title in enumerate(titles):
-        services.add_slide(
-            session,
-            loop,
-            services.SlideData(
-                SlideKind.POSTER,
-                title=title,
-                background=["#0b5394", "#1e4620", "#7f6000"][i % 3],
-                duration_ms=ms,
-                limits=(10, 3_600_000),
-            ),
-        )
+    for data in slides:
+        services.add_slide(session, loop, data)
     session.expire(loop, ["slides"])
     services.publish(session, loop, app.config["PUBLIC_BASE_URL"])
     session.commit()
     return loop
+
+
+def _loop(session, app, titles, ms, org_id=None, name="Vòng"):
+    colours = ["#0b5394", "#1e4620", "#7f6000"]
+    slides = [
+        services.SlideData(
+            SlideKind.POSTER,
+            title=title,
+            background=colours[i % 3],
+            duration_ms=ms,
+            limits=(10, 3_600_000),
+        )
+        for i, title in enumerate(titles)
+    ]
+    return _published(session, app, name, slides, org_id)
+
+
+def _poster(title, ms):
+    return services.SlideData(
+        SlideKind.POSTER, title=title, duration_ms=ms, limits=(10, 10**7)
+    )
+
+
+def _film(media, ms):
+    return services.SlideData(
+        SlideKind.VIDEO,
+        title="Phim",
+        media_id=media.id,
+        duration_ms=ms,
+        limits=(10, 10**7),
+    )
 
 
 def _pair(page, session, loop, org_id=None):
@@ -191,28 +213,9 @@ def test_a_video_slide_plays_muted_inline_and_the_loop_advances_after_it(
     )
     session.add(media)
     session.flush()
-    loop = services.create_loop(session, "Có video", None)
-    services.add_slide(
-        session,
-        loop,
-        services.SlideData(
-            SlideKind.POSTER, title="Trước video", duration_ms=800, limits=(10, 10**7)
-        ),
+    loop = _published(
+        session, app, "Có video", [_poster("Trước video", 800), _film(media, 2000)]
     )
-    services.add_slide(
-        session,
-        loop,
-        services.SlideData(
-            SlideKind.VIDEO,
-            title="Phim",
-            media_id=media.id,
-            duration_ms=2000,
-            limits=(10, 10**7),
-        ),
-    )
-    session.expire(loop, ["slides"])
-    services.publish(session, loop, app.config["PUBLIC_BASE_URL"])
-    session.commit()
     poster_id, video_id = (str(s.id) for s in loop.slides)
 
     page.goto(f"{live_server.url}/play")
@@ -306,29 +309,12 @@ def test_a_film_that_cannot_play_is_skipped_and_the_loop_goes_on(
     )
     session.add(media)
     session.flush()
-    loop = services.create_loop(session, "Phim hỏng", None)
-    for kind, title in ((SlideKind.POSTER, "A"), (SlideKind.VIDEO, "Phim")):
-        services.add_slide(
-            session,
-            loop,
-            services.SlideData(
-                kind,
-                title=title,
-                media_id=media.id if kind is SlideKind.VIDEO else None,
-                duration_ms=300 if kind is SlideKind.POSTER else 3000,
-                limits=(10, 10**7),
-            ),
-        )
-    services.add_slide(
+    loop = _published(
         session,
-        loop,
-        services.SlideData(
-            SlideKind.POSTER, title="B", duration_ms=300, limits=(10, 10**7)
-        ),
+        app,
+        "Phim hỏng",
+        [_poster("A", 300), _film(media, 3000), _poster("B", 300)],
     )
-    session.expire(loop, ["slides"])
-    services.publish(session, loop, app.config["PUBLIC_BASE_URL"])
-    session.commit()
     a, film, b = (str(s.id) for s in loop.slides)
 
     page.goto(f"{live_server.url}/play")
@@ -343,20 +329,7 @@ def test_a_film_that_cannot_play_is_skipped_and_the_loop_goes_on(
     )
 
     # The same film alone: the fallback slide (the campaign), not a blank screen.
-    alone = services.create_loop(session, "Chỉ phim hỏng", None)
-    services.add_slide(
-        session,
-        alone,
-        services.SlideData(
-            SlideKind.VIDEO,
-            title="Phim",
-            media_id=media.id,
-            duration_ms=3000,
-            limits=(10, 10**7),
-        ),
-    )
-    session.expire(alone, ["slides"])
-    services.publish(session, alone, app.config["PUBLIC_BASE_URL"])
+    alone = _published(session, app, "Chỉ phim hỏng", [_film(media, 3000)])
     session.get(Screen, screen.id).loop_id = alone.id
     session.commit()
     page.wait_for_function(
