@@ -16,7 +16,9 @@ from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
 from cachetools import Cache, LRUCache, TTLCache
-from flask import Flask, current_app
+from flask import Flask
+
+from .extensions import this_app
 
 T = TypeVar("T")
 _EXT_KEY = "signage.caches"
@@ -43,7 +45,7 @@ def init_app(app: Flask) -> None:
 
 
 def _get_or_make(name: str, key: Hashable, make: Callable[[], T]) -> T:
-    caches: _Caches = current_app.extensions[_EXT_KEY]
+    caches: _Caches = this_app().extensions[_EXT_KEY]
     cache = caches.by_name[name]
     with caches.lock:
         value: Any = cache.get(key, _MISSING)
@@ -55,13 +57,13 @@ def _get_or_make(name: str, key: Hashable, make: Callable[[], T]) -> T:
 
 
 def _get(name: str, key: Hashable) -> Any:
-    caches: _Caches = current_app.extensions[_EXT_KEY]
+    caches: _Caches = this_app().extensions[_EXT_KEY]
     with caches.lock:
         return caches.by_name[name].get(key)
 
 
 def _put(name: str, key: Hashable, value: Any) -> None:
-    caches: _Caches = current_app.extensions[_EXT_KEY]
+    caches: _Caches = this_app().extensions[_EXT_KEY]
     with caches.lock:
         caches.by_name[name][key] = value
 
@@ -129,6 +131,6 @@ def campaign(read: Callable[[], T]) -> T:
 
 
 def forget_campaign() -> None:
-    caches: _Caches = current_app.extensions[_EXT_KEY]
+    caches: _Caches = this_app().extensions[_EXT_KEY]
     with caches.lock:
         caches.by_name["campaign"].clear()

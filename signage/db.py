@@ -35,6 +35,8 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Session, mapped_column, sessionmaker
 
+from .extensions import this_app, this_g
+
 try:  # A current SQLite (3.53) in a wheel; Debian 12's 3.40 has a WAL corruption bug.
     import pysqlite3.dbapi2 as sqlite_driver
 except ImportError:  # pragma: no cover - only on machines without the wheel
@@ -295,7 +297,7 @@ def session(*, write: bool | None = None) -> Session:
 
 
 def _close_session(_exc: BaseException | None) -> None:
-    s: Session | None = g.pop("_signage_session", None)
+    s: Session | None = this_g().pop("_signage_session", None)
     if s is not None:
         s.rollback()
         s.close()
@@ -359,7 +361,7 @@ def request_transaction(
     while True:
         try:
             response = app.make_response(view())
-            s: Session | None = g.get("_signage_session")
+            s: Session | None = this_g().get("_signage_session")
             if s is not None and s.in_transaction():
                 if response.status_code < 400:
                     s.commit()
@@ -394,9 +396,7 @@ def autocommit(engine: Engine | None = None) -> Iterator[Connection]:
     statement commits on its own: for work that is one statement, with no Session,
     no BEGIN and no COMMIT around it (the public pages, the health check)."""
     if engine is None:
-        from flask import current_app
-
-        engine = get_db(current_app).engine
+        engine = get_db(this_app()).engine
     if engine.dialect.name == "sqlite":
         options: dict[str, object] = {"sqlite_autocommit": True}
     else:
@@ -462,9 +462,7 @@ def ping(engine: Engine | None = None) -> None:
     context cost about eight times the query itself (measured in-process: 73 us
     against 9 us on SQLite)."""
     if engine is None:
-        from flask import current_app
-
-        engine = get_db(current_app).engine
+        engine = get_db(this_app()).engine
     conn = engine.raw_connection()
     try:
         cursor = conn.cursor()

@@ -39,6 +39,7 @@ from werkzeug.utils import cached_property
 
 from . import caches, csvout, geo, timefmt
 from .errors import N_, DomainError, NotFound, database_unavailable
+from .extensions import this_request
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -409,11 +410,6 @@ def lean(view: F) -> F:
 
     setattr(view, _LEAN, True)
     return cast(F, limiter.exempt(view))
-
-
-def this_request() -> Request:
-    """The request object itself: one proxy look-up for a hook's many reads."""
-    return request._get_current_object()  # type: ignore[attr-defined] # LocalProxy's own method, undeclared by Flask
 
 
 def _init_request_hooks(app: Flask) -> None:

@@ -9,13 +9,14 @@ from flask import current_app, has_request_context
 from sqlalchemy.exc import SQLAlchemyError
 
 from .. import caches, db
+from ..extensions import this_app
 from . import services
 
 
 def identity() -> services.Identity:
     """The identity in force, for pages (cached, see caches.campaign). A database
     that cannot answer (an error page being drawn) gives the configured fallback."""
-    config = current_app.config
+    config = this_app().config
     try:
         return caches.campaign(lambda: _read(config))
     except SQLAlchemyError:

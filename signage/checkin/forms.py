@@ -10,12 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from itertools import zip_longest
 
-from flask import request
 from flask_babel import gettext as _
 from wtforms import HiddenField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length
 
 from ..errors import Invalid
+from ..extensions import this_request
 from ..forms import CleanForm
 from . import people
 from .models import FEEDBACK_MAX
@@ -76,7 +76,7 @@ class Typed:
 
     @classmethod
     def from_request(cls) -> Typed:
-        f = request.form
+        f = this_request().form
         # Caps only bound the work spent on hostile input; the rules and their
         # messages are in people.clean_name / clean_phone. One row more than
         # allowed is kept, so "too many" can be said instead of dropping a person.

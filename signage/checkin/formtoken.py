@@ -29,10 +29,12 @@ from base64 import urlsafe_b64encode
 from functools import lru_cache
 from urllib.parse import urlsplit
 
-from flask import Response, after_this_request, current_app, request
+from flask import Response, after_this_request
 from flask_wtf.csrf import CSRFError, validate_csrf
 from werkzeug.http import dump_cookie
 from wtforms import ValidationError
+
+from ..extensions import this_app, this_request
 
 COOKIE = "ci_k"
 _PATH = "/C"
@@ -52,7 +54,7 @@ def _mac(key: str, issued: str) -> str:
     token, timeit), on every scan page and every check-in."""
     digest = hashlib.blake2b(
         f"{key}|{issued}".encode(),
-        key=_derived(current_app.config["SECRET_KEY"]),
+        key=_derived(this_app().config["SECRET_KEY"]),
         digest_size=18,
     ).digest()
     return urlsafe_b64encode(digest).decode()  # 144 bits, 24 characters
@@ -61,7 +63,7 @@ def _mac(key: str, issued: str) -> str:
 def issue() -> str:
     """The token for a form rendered in this request; gives the browser a key first
     when it has none (the cookie is set on this request's response)."""
-    key = request.cookies.get(COOKIE, "")
+    key = this_request().cookies.get(COOKIE, "")
     if not _KEY.match(key):
         key = secrets.token_urlsafe(16)
         after_this_request(lambda resp: _set_key(resp, key))
@@ -89,21 +91,22 @@ def _cookie(secure: bool) -> tuple[str, str]:
 
 
 def _set_key(resp: Response, key: str) -> Response:
-    head, tail = _cookie(bool(current_app.config["SESSION_COOKIE_SECURE"]))
+    head, tail = _cookie(bool(this_app().config["SESSION_COOKIE_SECURE"]))
     resp.headers.add("Set-Cookie", head + key + tail)
     return resp
 
 
 def _same_site() -> bool:
-    site = request.headers.get("Sec-Fetch-Site")
+    req = this_request()
+    site = req.headers.get("Sec-Fetch-Site")
     if site is not None:  # every current browser sends it
         return site in ("same-origin", "none")
-    origin = request.headers.get("Origin")
+    origin = req.headers.get("Origin")
     if not origin or origin == "null":
         return True  # an old browser or not a browser: the token decides
     host = urlsplit(origin).netloc
-    public = urlsplit(current_app.config["PUBLIC_BASE_URL"]).netloc
-    return host in (request.host, public)
+    public = urlsplit(this_app().config["PUBLIC_BASE_URL"]).netloc
+    return host in (req.host, public)
 
 
 def check(token: str) -> None:
@@ -117,12 +120,12 @@ def check(token: str) -> None:
         except ValidationError as e:
             raise CSRFError(str(e)) from None
         return
-    key = request.cookies.get(COOKIE, "")
+    key = this_request().cookies.get(COOKIE, "")
     if not _KEY.match(key) or not hmac.compare_digest(mac, _mac(key, issued)):
         raise CSRFError("The form token does not match this browser.")
     try:
         age = time.time() - int(issued, 16)
     except ValueError:
         raise CSRFError("The form token is malformed.") from None
-    if not -_CLOCK_SKEW <= age <= current_app.config["WTF_CSRF_TIME_LIMIT"]:
+    if not -_CLOCK_SKEW <= age <= this_app().config["WTF_CSRF_TIME_LIMIT"]:
         raise CSRFError("The form token has expired.")

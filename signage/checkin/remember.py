@@ -15,10 +15,10 @@ initials. Sealed the same way; a reference is random and names nobody by itself.
 
 from __future__ import annotations
 
-from flask import current_app, request
 from werkzeug.wrappers import Response
 
 from ..errors import Invalid
+from ..extensions import this_app, this_request
 from . import sealed
 from .services import Visitor
 
@@ -33,12 +33,12 @@ OWN_DAYS = 7
 
 
 def _secret() -> str:
-    return str(current_app.config["SECRET_KEY"])
+    return str(this_app().config["SECRET_KEY"])
 
 
 def visitor() -> Visitor | None:
     """The remembered visitor of this request, or None (absent, forged, invalid)."""
-    token = request.cookies.get(COOKIE, "")
+    token = this_request().cookies.get(COOKIE, "")
     if not token:  # a first visit, or a browser that does not keep cookies
         return None
     data = sealed.unseal(_secret(), COOKIE, token)
@@ -58,12 +58,12 @@ def _set(resp: Response, name: str, value: str, days: int) -> None:
         path=_PATH,
         httponly=True,
         samesite="Lax",
-        secure=bool(current_app.config["SESSION_COOKIE_SECURE"]),
+        secure=bool(this_app().config["SESSION_COOKIE_SECURE"]),
     )
 
 
 def set_cookie(resp: Response, who: Visitor) -> None:
-    days = int(current_app.config["CHECKIN_REMEMBER_DAYS"])
+    days = int(this_app().config["CHECKIN_REMEMBER_DAYS"])
     value = sealed.seal(
         _secret(), COOKIE, {"n": who.name, "p": who.phone}, max_age=days * 86400
     )
@@ -76,7 +76,9 @@ def forget(resp: Response) -> None:
 
 def own_groups() -> list[list[str]]:
     """The groups of references this browser checked in, newest first."""
-    data = sealed.unseal(_secret(), OWN_COOKIE, request.cookies.get(OWN_COOKIE, ""))
+    data = sealed.unseal(
+        _secret(), OWN_COOKIE, this_request().cookies.get(OWN_COOKIE, "")
+    )
     if not isinstance(data, list):
         return []
     return [

@@ -29,7 +29,7 @@ from sqlalchemy.exc import DBAPIError
 from .. import caches, db, ratelimit, timefmt
 from ..campaign import pages as campaign
 from ..errors import Gone, Invalid, NotFound, database_unavailable
-from ..extensions import csrf, select_locale
+from ..extensions import csrf, select_locale, this_app, this_request
 from ..venues import services as venues
 from ..venues import tokens
 from ..web import RETRY_AFTER_SECONDS, error_page, lean
@@ -57,7 +57,7 @@ def _limits(view: Any) -> Any:
     def limited(*args: Any, **kwargs: Any) -> Any:
         venue = tokens.normalise(kwargs.get("token", "")) or "invalid"
         if not ratelimit.allowed(
-            "checkin-ip", request.remote_addr or "-"
+            "checkin-ip", this_request().remote_addr or "-"
         ) or not ratelimit.allowed("checkin-venue", venue):
             return _too_many(None)
         return view(*args, **kwargs)
@@ -119,7 +119,7 @@ def _checkin(
 
 
 def _busy_ms() -> int:
-    return int(current_app.config["SQLITE_BUSY_TIMEOUT_MS"])
+    return int(this_app().config["SQLITE_BUSY_TIMEOUT_MS"])
 
 
 # The check-in form (forms.Typed) -----------------------------------------------------
@@ -135,7 +135,7 @@ def _scan_page(
 ) -> Any:
     if not _SUBMISSION.match(typed.submission_id):
         typed.submission_id = services.new_submission_id()
-    retention_days = current_app.config["RETENTION_DAYS"]
+    retention_days = this_app().config["RETENTION_DAYS"]
     if saved is None and not typed.errors and not typed.form_errors and not typed.name:
         page = caches.scan_page(
             # The language as the locale selector gives it: Flask-Babel's
@@ -247,10 +247,11 @@ def _stale_form(_e: CSRFError) -> Any:
 @csrf.exempt  # formtoken: the scan form's own, session-free protection
 @_limits
 def checkin(token: str) -> Any:
-    formtoken.check(request.form.get("csrf_token", ""))
+    form = this_request().form
+    formtoken.check(form.get("csrf_token", ""))
     typed = Typed.from_request()
-    saved = remember.visitor() if request.form.get("use_saved") else None
-    if request.form.get("add_companion"):
+    saved = remember.visitor() if form.get("use_saved") else None
+    if form.get("add_companion"):
         return _more_companions(token, typed, saved)
     try:
         return _record(token, typed, saved)
@@ -275,7 +276,7 @@ def _record(token: str, typed: Typed, saved: services.Visitor | None) -> Any:
     submission = typed.submission_id
     if not _SUBMISSION.match(submission):
         submission = services.new_submission_id()
-    secret = current_app.config["SECRET_KEY"]
+    secret = this_app().config["SECRET_KEY"]
     # No Session (and so no BEGIN IMMEDIATE) on this path: the venue is read (unless
     # read moments ago, caches.recent_venue) and each check-in written by single
     # statements on an autocommit connection. The same form sent twice at once at one

@@ -151,3 +151,46 @@ def test_cookies_are_werkzeugs_own_parse(app):
         theirs = WerkzeugRequest(environ(header)).cookies
         assert list(ours.items(multi=True)) == list(theirs.items(multi=True)), header
     assert Request(environ("name=Lê_Hoa")).cookies["name"] == "Lê_Hoa"
+
+
+def test_ensure_sync_answers_as_flask_does(app):
+    """Signage.ensure_sync returns a plain def as it is and leaves everything else to
+    Flask: the same answer as inspect.iscoroutinefunction, which Flask asks."""
+    import functools
+    import inspect
+
+    def plain():
+        return 1
+
+    async def coroutine():
+        return 1
+
+    class Holder:
+        def method(self):
+            return 1
+
+        async def async_method(self):
+            return 1
+
+    wrapped = functools.wraps(plain)(lambda: plain())
+    candidates = [
+        plain,
+        coroutine,
+        functools.partial(coroutine),
+        Holder().method,
+        Holder().async_method,
+        wrapped,
+    ]
+    if hasattr(inspect, "markcoroutinefunction"):  # Python 3.12+
+        candidates.append(inspect.markcoroutinefunction(lambda: coroutine()))
+    for func in candidates:
+        try:
+            kept = app.ensure_sync(func) is func
+        except RuntimeError:  # Flask's async support needs asgiref: not kept
+            kept = False
+        assert kept is not inspect.iscoroutinefunction(func), func
+    # Every view and hook of the app is a plain def, kept as it is.
+    assert (
+        app.ensure_sync(app.view_functions["checkin.scan"])
+        is (app.view_functions["checkin.scan"])
+    )
