@@ -38,7 +38,7 @@ class Signage(Flask):
         17,000 of the health check's 512,000 (callgrind, bench/instructions.py). A
         function's code flags (and, from Python 3.12, the mark
         ``inspect.markcoroutinefunction`` sets) give the same answer at once; anything
-        else goes to Flask. tests/test_app.py compares the two."""
+        else goes to Flask. tests/core/test_request_hooks.py compares the two."""
         if type(func) is FunctionType and not (
             func.__code__.co_flags & CO_COROUTINE
             or "_is_coroutine_marker" in func.__dict__
