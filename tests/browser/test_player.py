@@ -347,26 +347,13 @@ def _video_loop(session, app, tmp_path):
     """A published loop: a poster (0.8 s), then a 2-second film (transcoded as the
     upload job does)."""
     from signage.screens import video
-    from signage.screens.models import Media
-    from signage.screens.renders import media_dir
 
-    from ..screens.test_video import make_video
+    from ..screens.test_video import make_video, stored_film
 
-    name = "b" * 32 + ".mp4"
-    folder = media_dir(app)
-    folder.mkdir(parents=True, exist_ok=True)
-    video.transcode(make_video(tmp_path / "clip.mov", 2.0), folder / name, 2.0)
-    media = Media(
-        sha256="b" * 64,
-        filename=name,
-        mime="video/mp4",
-        width=320,
-        height=240,
-        size_bytes=(folder / name).stat().st_size,
-        duration_ms=2000,
+    clip = make_video(tmp_path / "clip.mov", 2.0)
+    media = stored_film(
+        session, app, "b", lambda path: video.transcode(clip, path, 2.0), 2000
     )
-    session.add(media)
-    session.flush()
     loop = services.create_loop(session, "Có video", None)
     services.add_slide(
         session,
@@ -389,7 +376,7 @@ def _video_loop(session, app, tmp_path):
     session.expire(loop, ["slides"])
     services.publish(session, loop, app.config["PUBLIC_BASE_URL"])
     session.commit()
-    return loop, (folder / name).stat().st_size
+    return loop, media.size_bytes
 
 
 def test_a_video_slide_plays_from_the_cache_with_the_network_cut(

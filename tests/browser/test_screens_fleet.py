@@ -193,26 +193,13 @@ def test_a_video_slide_plays_muted_inline_and_the_loop_advances_after_it(
     page, live_server, session, app, tmp_path
 ):
     from signage.screens import video
-    from signage.screens.models import Media
-    from signage.screens.renders import media_dir
 
-    from ..screens.test_video import make_video
+    from ..screens.test_video import make_video, stored_film
 
     clip = make_video(tmp_path / "clip.mov", 2.0)
-    folder = media_dir(app)
-    folder.mkdir(parents=True, exist_ok=True)
-    video.transcode(clip, folder / ("a" * 32 + ".mp4"), 2.0)
-    media = Media(
-        sha256="a" * 64,
-        filename="a" * 32 + ".mp4",
-        mime="video/mp4",
-        width=320,
-        height=240,
-        size_bytes=1,
-        duration_ms=2000,
+    media = stored_film(
+        session, app, "a", lambda path: video.transcode(clip, path, 2.0), 2000
     )
-    session.add(media)
-    session.flush()
     loop = _published(
         session, app, "Có video", [_poster("Trước video", 800), _film(media, 2000)]
     )
@@ -291,24 +278,10 @@ def test_a_film_that_cannot_play_is_skipped_and_the_loop_goes_on(
     """A corrupt film on the server (or one that stopped decoding): the loop keeps
     going round its other slides, never a frozen or blank screen; a loop of that
     film alone shows the fallback slide."""
-    from signage.screens.models import Media
-    from signage.screens.renders import media_dir
+    from ..screens.test_video import stored_film
 
-    folder = media_dir(app)
-    folder.mkdir(parents=True, exist_ok=True)
-    name = "c" * 32 + ".mp4"
-    (folder / name).write_bytes(b"\x00\x00\x00\x18ftypmp42" + b"\x01" * 4000)
-    media = Media(
-        sha256="c" * 64,
-        filename=name,
-        mime="video/mp4",
-        width=320,
-        height=240,
-        size_bytes=4016,
-        duration_ms=3000,
-    )
-    session.add(media)
-    session.flush()
+    corrupt = b"\x00\x00\x00\x18ftypmp42" + b"\x01" * 4000
+    media = stored_film(session, app, "c", lambda path: path.write_bytes(corrupt), 3000)
     loop = _published(
         session,
         app,

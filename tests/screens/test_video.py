@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import imageio_ffmpeg
@@ -34,6 +35,32 @@ def make_video(
         check=True,
     )  # fmt: skip
     return path
+
+
+def stored_film(
+    session, app, letter: str, write: Callable[[Path], object], duration_ms: int
+) -> Media:
+    """A film as the upload job leaves it: ``write(path)`` puts the file (a
+    transcoded clip, or a corrupt one) in the app's media folder under a name made of
+    ``letter``, and its Media row is flushed."""
+    from signage.screens.renders import media_dir
+
+    folder = media_dir(app)
+    folder.mkdir(parents=True, exist_ok=True)
+    name = letter * 32 + ".mp4"
+    write(folder / name)
+    media = Media(
+        sha256=letter * 64,
+        filename=name,
+        mime="video/mp4",
+        width=320,
+        height=240,
+        size_bytes=(folder / name).stat().st_size,
+        duration_ms=duration_ms,
+    )
+    session.add(media)
+    session.flush()
+    return media
 
 
 @pytest.fixture
