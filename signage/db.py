@@ -11,9 +11,11 @@ commit. CLI commands are their own boundary and commit at their end.
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -32,7 +34,7 @@ from sqlalchemy import (
     event,
 )
 from sqlalchemy.engine import Dialect
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError, StatementError
 from sqlalchemy.orm import DeclarativeBase, Session, mapped_column, sessionmaker
 
 from .extensions import this_app, this_g
@@ -406,8 +408,8 @@ def autocommit(engine: Engine | None = None) -> Iterator[Connection]:
 
 
 class BareQuery:
-    """A SELECT compiled once for a dialect and run on the bare DBAPI cursor of a
-    pooled connection, for the hottest reads of the public path.
+    """A SELECT compiled once for an engine and run on a bare DBAPI cursor, for the
+    hottest reads of the public path.
 
     SQLAlchemy's Connection and execution context cost several times such a query:
     measured in-process on SQLite (load ~11, 5000 calls), the scan page's venue
@@ -415,44 +417,132 @@ class BareQuery:
     come back as the driver gives them (no result processing: SQLite's booleans are
     0/1), so it is only for plain columns, never Encrypted or UTC ones. Driver errors
     are raised as SQLAlchemy's (``OperationalError``...), with parameters hidden, so
-    callers handle them as any other statement's. Tested in tests/db/test_bare.py.
+    callers handle them as any other statement's; a connection the server dropped
+    is invalidated, never handed out again.
+
+    On an SQLite file each thread keeps one connection for the query
+    (:class:`_KeptConnection`); elsewhere (PostgreSQL, an in-memory database) each
+    call checks one out of the engine's pool. Tested in tests/db/test_bare.py.
     """
 
-    def __init__(self, statement: Any, dialect: Dialect) -> None:
-        compiled = statement.compile(dialect=dialect)
+    def __init__(self, statement: Any, engine: Engine) -> None:
+        compiled = statement.compile(dialect=engine.dialect)
         self.sql: str = compiled.string
         self._names: list[str] | None = (
             list(compiled.positiontup) if compiled.positiontup else None
         )
+        self._engine = engine
+        self._kept = (
+            _KeptConnection(engine)
+            if engine.dialect.name == "sqlite"
+            and engine.url.database not in (None, "", ":memory:")
+            else None
+        )
 
-    def first(self, engine: Engine, **values: Any) -> tuple[Any, ...] | None:
+    def first(self, **values: Any) -> tuple[Any, ...] | None:
         """The first row for these bound values, or None."""
         params: Any = tuple(values[n] for n in self._names) if self._names else values
-        try:
-            # Connecting can fail too (a PostgreSQL restarting): raw_connection()
-            # raises the driver's error, unlike a Connection.
-            conn = engine.raw_connection()
-            try:
-                cursor = conn.cursor()
-                cursor.execute(self.sql, params)
-                row = cursor.fetchone()
-                cursor.close()
-            finally:
-                conn.close()  # back to the pool, which ends the read
-        except engine.dialect.loaded_dbapi.Error as e:
-            raise DBAPIError.instance(
-                self.sql,
-                params,
-                e,
-                engine.dialect.loaded_dbapi.Error,
-                hide_parameters=True,
-                dialect=engine.dialect,
-                connection_invalidated=isinstance(
-                    e, engine.dialect.loaded_dbapi.OperationalError
-                )
-                and engine.dialect.is_disconnect(e, None, None),
-            ) from e
+        if self._kept is not None:
+            row = self._kept.first(self.sql, params)
+        else:
+            row = _pooled_first(self._engine, self.sql, params)
         return tuple(row) if row is not None else None
+
+
+def _driver_error(
+    engine: Engine, sql: str, params: Any, error: Exception, gone: bool
+) -> StatementError:
+    """A driver's error as SQLAlchemy raises it (a DBAPIError: OperationalError...),
+    with the parameters hidden."""
+    return DBAPIError.instance(
+        sql,
+        params,
+        error,
+        engine.dialect.loaded_dbapi.Error,
+        hide_parameters=True,
+        dialect=engine.dialect,
+        connection_invalidated=gone,
+    )
+
+
+def _pooled_first(engine: Engine, sql: str, params: Any) -> Any:
+    dbapi_error = engine.dialect.loaded_dbapi.Error
+    try:
+        # Connecting can fail too (a PostgreSQL restarting): raw_connection() raises
+        # the driver's error, unlike a Connection.
+        conn = engine.raw_connection()
+    except dbapi_error as e:
+        raise _driver_error(engine, sql, params, e, False) from e
+    try:
+        cursor = conn.cursor()
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+        cursor.close()
+        # End the read's transaction (PostgreSQL's driver begins one) here rather
+        # than in the pool's reset on checkin, where the same round trip would find
+        # a server that went away meanwhile and log a traceback; here it is this
+        # call's error (invalidated below), and the reset has nothing left to do.
+        conn.rollback()
+    except dbapi_error as e:
+        gone = engine.dialect.is_disconnect(e, conn.dbapi_connection, None)
+        if gone:
+            # Returned as it is, the pool would roll the dead connection back
+            # (logging the failure) and hand it out again.
+            conn.invalidate(e)
+        raise _driver_error(engine, sql, params, e, gone) from e
+    finally:
+        conn.close()  # back to the pool
+    return row
+
+
+class _KeptConnection:
+    """One SQLite connection per thread (and per process) for :class:`BareQuery`,
+    made by the engine's pool (so with the engine's pragmas) and then detached from
+    it (``_ConnectionFairy.detach``).
+
+    Why not the pool: a pool of file connections hands a sync worker's one thread
+    the same connection on every request anyway, and its checkout and checkin around
+    one SELECT cost 58,000 of the scan page's 795,000 instructions (callgrind,
+    bench/instructions.py; timeit: 9.7 us for ``raw_connection()`` and ``close()``
+    against 1.6 us for the query itself). SQLAlchemy's own answer,
+    ``SingletonThreadPool``, saved 8,000 of them, and its documentation keeps it
+    for tests. What the pool does that matters here is done below: a connection
+    is never used in another process (a fork makes a new one; the old one is
+    dropped, not closed, as ``Engine.dispose(close=False)`` does), nor in another
+    thread (``threading.local``), and one that SQLite reports closed is replaced.
+    Each SELECT runs in autocommit (the engine's connect hook), so a kept
+    connection holds no snapshot between requests and blocks no checkpoint.
+    Tested in tests/db/test_bare.py.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._local = threading.local()
+
+    def first(self, sql: str, params: Any) -> Any:
+        local = self._local
+        conn: Any = getattr(local, "conn", None)
+        if conn is None or local.pid != os.getpid():
+            try:
+                fairy = self._engine.raw_connection()
+            except self._engine.dialect.loaded_dbapi.Error as e:
+                raise _driver_error(self._engine, sql, params, e, False) from e
+            fairy.detach()
+            conn = local.conn = fairy.dbapi_connection
+            local.pid = os.getpid()
+        try:
+            cursor = conn.cursor()
+            cursor.execute(sql, params)
+            row = cursor.fetchone()
+            cursor.close()
+        except self._engine.dialect.loaded_dbapi.Error as e:
+            gone = self._engine.dialect.is_disconnect(e, conn, None)
+            if gone:
+                local.conn = None
+                with suppress(Exception):
+                    conn.close()
+            raise _driver_error(self._engine, sql, params, e, gone) from e
+        return row
 
 
 def ping(engine: Engine | None = None) -> None:
@@ -463,11 +553,4 @@ def ping(engine: Engine | None = None) -> None:
     against 9 us on SQLite)."""
     if engine is None:
         engine = get_db(this_app()).engine
-    conn = engine.raw_connection()
-    try:
-        cursor = conn.cursor()
-        cursor.execute("SELECT 1")
-        cursor.fetchall()
-        cursor.close()
-    finally:
-        conn.close()  # back to the pool, which ends the statement's transaction
+    _pooled_first(engine, "SELECT 1", ())

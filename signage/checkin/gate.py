@@ -61,18 +61,17 @@ _VENUE_KEY = "signage.checkin.venue_by_token"
 
 
 def public_venue(token: str, app: Flask | None = None) -> PublicVenue | None:
-    """The venue a canonical token names (or None), read on the bare DBAPI
+    """The venue a canonical token names (or None), read on a bare DBAPI
     connection of this path's engine (db.BareQuery: a seventh of the cost of the same
     statement through a SQLAlchemy Connection), retried while SQLite is busy."""
     app = app or this_app()
-    engine = _writer_engine(app)
     query: db.BareQuery | None = app.extensions.get(_VENUE_KEY)
     if query is None:
         query = app.extensions[_VENUE_KEY] = db.BareQuery(
-            services.BY_TOKEN, engine.dialect
+            services.BY_TOKEN, _writer_engine(app)
         )
     row = retry_busy(
-        lambda: query.first(engine, token=token),
+        lambda: query.first(token=token),
         timeout_ms=int(app.config["SQLITE_BUSY_TIMEOUT_MS"]),
     )
     return services.public_venue_from_row(row) if row is not None else None

@@ -3,8 +3,10 @@ the same statement gives through SQLAlchemy, and fails the same way."""
 
 from __future__ import annotations
 
+import threading
+
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import create_engine, event, select, text
 from sqlalchemy.exc import DBAPIError
 
 from signage import db
@@ -29,9 +31,98 @@ def test_a_driver_error_is_sqlalchemys_with_its_parameters_hidden(app):
         select(Venue.id)
         .where(Venue.token == text(":token"))
         .where(text("no_such_column = 1")),
-        engine.dialect,
+        engine,
     )
     with pytest.raises(DBAPIError) as caught:
-        query.first(engine, token="SECRETTOKN")
+        query.first(token="SECRETTOKN")
     assert "SECRETTOKN" not in str(caught.value)
     assert "hidden" in str(caught.value)
+
+
+def _venue_query(engine):
+    return db.BareQuery(services.BY_TOKEN, engine)
+
+
+@pytest.mark.sqlite_only
+def test_on_sqlite_each_thread_and_process_keeps_one_connection(
+    app, make_venue, monkeypatch
+):
+    """The pool is not asked on every read; a thread, or a forked worker, never
+    uses another's connection, and the connection has the engine's pragmas."""
+    venue = make_venue()
+    engine = db.make_engine(db.database_url(app), busy_timeout_ms=1234)
+    made = []
+    event.listen(engine, "connect", lambda dbapi_conn, _rec: made.append(dbapi_conn))
+    query = _venue_query(engine)
+    try:
+        for _ in range(20):
+            assert query.first(token=venue.token)[1] == venue.token
+        assert len(made) == 1 and engine.pool.checkedout() == 0
+        assert made[0].execute("PRAGMA busy_timeout").fetchone()[0] == 1234
+
+        other: list[object] = []
+        thread = threading.Thread(
+            target=lambda: other.append(query.first(token=venue.token))
+        )
+        thread.start()
+        thread.join()
+        assert other[0] is not None and len(made) == 2 and made[1] is not made[0]
+
+        # A worker forked after this thread's first read makes its own.
+        monkeypatch.setattr(db.os, "getpid", lambda: -1)
+        assert query.first(token=venue.token) is not None
+        assert len(made) == 3
+        assert query.first(token=venue.token) is not None
+        assert len(made) == 3
+    finally:
+        for conn in made:
+            conn.close()
+        engine.dispose()
+
+
+@pytest.mark.sqlite_only
+def test_a_kept_connection_that_was_closed_is_replaced(app, make_venue):
+    venue = make_venue()
+    engine = db.make_engine(db.database_url(app))
+    made = []
+    event.listen(engine, "connect", lambda dbapi_conn, _rec: made.append(dbapi_conn))
+    query = _venue_query(engine)
+    try:
+        assert query.first(token=venue.token) is not None
+        made[0].close()
+        with pytest.raises(DBAPIError) as caught:
+            query.first(token=venue.token)
+        assert caught.value.connection_invalidated
+        assert query.first(token=venue.token) is not None
+        assert len(made) == 2
+    finally:
+        for conn in made:
+            conn.close()
+        engine.dispose()
+
+
+def test_a_pooled_connection_the_server_dropped_is_not_reused(app, make_venue, caplog):
+    """Through the pool (PostgreSQL; SQLite in memory): a connection that fails as
+    disconnected is invalidated, not rolled back and handed out again."""
+    venue = make_venue()
+    # No pre-ping (the app's PostgreSQL engine pings on checkout): the connection
+    # fails at the query, as when the server goes away between checkout and query.
+    engine = create_engine(db.get_db(app).engine.url)
+    query = _venue_query(engine)
+    query._kept = None  # the pooled path, whatever the database
+    made = []
+    event.listen(engine, "connect", lambda dbapi_conn, _rec: made.append(dbapi_conn))
+    try:
+        assert query.first(token=venue.token) is not None
+        assert query.first(token=venue.token) is not None
+        assert len(made) == 1
+        made[0].close()  # what a server restart does to it
+        with pytest.raises(DBAPIError) as caught:
+            query.first(token=venue.token)
+        assert caught.value.connection_invalidated
+        # Not put back to be rolled back (which fails, logging a traceback).
+        assert "Exception during reset" not in caplog.text
+        assert query.first(token=venue.token) is not None
+        assert len(made) == 2
+    finally:
+        engine.dispose()
