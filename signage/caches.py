@@ -23,7 +23,6 @@ from .extensions import this_app
 T = TypeVar("T")
 _EXT_KEY = "signage.caches"
 _MISSING = object()
-VENUE_SECONDS = 30.0
 CAMPAIGN_SECONDS = 10.0
 
 
@@ -33,9 +32,9 @@ class _Caches:
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.by_name: dict[str, Cache[Any, Any]] = {
-            "scan_page": LRUCache(maxsize=1024),
+            # Kept CAMPAIGN_SECONDS: the campaign header it shows is not in its key.
+            "scan_page": TTLCache(maxsize=1024, ttl=CAMPAIGN_SECONDS),
             "manifest": LRUCache(maxsize=256),
-            "venue": TTLCache(maxsize=4096, ttl=VENUE_SECONDS),
             "campaign": TTLCache(maxsize=1, ttl=CAMPAIGN_SECONDS),
         }
 
@@ -56,38 +55,6 @@ def _get_or_make(name: str, key: Hashable, make: Callable[[], T]) -> T:
     return value
 
 
-def _get(name: str, key: Hashable) -> Any:
-    caches: _Caches = this_app().extensions[_EXT_KEY]
-    with caches.lock:
-        return caches.by_name[name].get(key)
-
-
-def _put(name: str, key: Hashable, value: Any) -> None:
-    caches: _Caches = this_app().extensions[_EXT_KEY]
-    with caches.lock:
-        caches.by_name[name][key] = value
-
-
-def recent_venue(token: str) -> Any:
-    """The venue a public page of this process read for ``token`` in the last
-    VENUE_SECONDS, or None.
-
-    Only the check-in POST uses it, instead of reading the venue again: its INSERT
-    re-checks in the same statement that the venue still has that token, is open and
-    has that stay length, and a venue that changed is read afresh and remembered again
-    (services.VenueChanged). The pages read the venue on every request, so an edit
-    shows at once. Measured in-process on the lean path (best of 5 rounds of 1000):
-    the POST took 0.96 ms with this cache and 1.47 ms reading the venue each time
-    (a SELECT by token with a join, through SQLAlchemy, on its own connection).
-    """
-    return _get("venue", token)
-
-
-def remember_venue(token: str, venue: Any) -> None:
-    """Keep a venue just read for ``token`` (see :func:`recent_venue`)."""
-    _put("venue", token, venue)
-
-
 def scan_page(key: Hashable, render: Callable[[], str]) -> str:
     """The blank scan page of a venue, with the per-visitor values as slots.
 
@@ -96,9 +63,15 @@ def scan_page(key: Hashable, render: Callable[[], str]) -> str:
     request took 0.54 ms with this cache and 1.54 ms rendering every time (best of 5
     rounds of 1000 through the WSGI app, no server).
     So the page is rendered once per key and two hidden values are filled in per
-    request. The key is everything the page is made from: the venue as read on this
-    request (so an edit, rotation or closing shows at once), the language and the
-    retention days; never the URL's query string (random ones would evict real pages).
+    request. The key is what the page is made from on every request: the venue as
+    read on this request (so an edit, rotation or closing shows at once), the
+    language and the retention days; never the URL's query string (random ones would
+    evict real pages). The campaign identity in its header is not in the key: a page
+    is kept CAMPAIGN_SECONDS, so a campaign edit reaches it as it reaches every
+    other page (:func:`campaign`), and the saving process drops them at once
+    (:func:`forget_campaign`). Keying on the identity instead cost every request
+    a look-up of :func:`campaign` and a hash of its seventeen fields, about 31,000
+    of GET /C/<TOKEN>'s 795,000 instructions (callgrind, bench/instructions.py).
     """
     return _get_or_make("scan_page", key, render)
 
@@ -125,12 +98,15 @@ def campaign(read: Callable[[], T]) -> T:
     19.9 ms with this cache, 45.7 ms reading the settings on each request
     tests/campaign/test_settings.py checks the reuse and the clearing on save.
     An edit shows at once in the process that saved it (:func:`forget_campaign`)
-    and within CAMPAIGN_SECONDS in the others.
+    and within CAMPAIGN_SECONDS in the others (twice that on a scan page kept
+    by :func:`scan_page` just before the identity expired).
     """
     return _get_or_make("campaign", "current", read)
 
 
 def forget_campaign() -> None:
+    """Drop the campaign identity and the pages drawn with it (a save)."""
     caches: _Caches = this_app().extensions[_EXT_KEY]
     with caches.lock:
         caches.by_name["campaign"].clear()
+        caches.by_name["scan_page"].clear()

@@ -133,8 +133,8 @@ _COLUMNS = (
     "checked_in_at",
     "auto_out_at",
 )
-# The venue is still the one the caller read: same token, open, same stay length (the
-# public POST may have read it a few seconds earlier, see views._recent_venue).
+# The venue is still the one the caller read: same token, open, same stay length (it
+# may have changed since the public POST read it).
 _VENUE_AS_READ = exists().where(
     Venue.id == bindparam("venue_id"),
     Venue.token == bindparam("token"),

@@ -27,7 +27,6 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError
 
 from .. import caches, db, ratelimit, timefmt
-from ..campaign import pages as campaign
 from ..errors import Gone, Invalid, NotFound, database_unavailable
 from ..extensions import csrf, select_locale, this_app, this_request
 from ..venues import services as venues
@@ -102,7 +101,6 @@ def _venue(token: str, *, bare: bool = False) -> services.PublicVenue:
         raise _Closed((render_template("checkin/unknown.html", raw=token[:40]), 404))
     if not venue.active:
         raise _Closed((render_template("checkin/inactive.html", venue=venue), 410))
-    caches.remember_venue(venue.token, venue)
     return venue
 
 
@@ -140,7 +138,7 @@ def _scan_page(
         page = caches.scan_page(
             # The language as the locale selector gives it: Flask-Babel's
             # get_locale() would parse a Locale on every request for the key.
-            (venue, select_locale(), retention_days, campaign.identity()),
+            (venue, select_locale(), retention_days),
             lambda: _render_scan(venue, Typed(submission_id=_SUBMISSION_SLOT), None),
         )
         page = page.replace(_CSRF_SLOT, formtoken.issue(), 1)
@@ -238,7 +236,7 @@ def _stale_form(_e: CSRFError) -> Any:
     except DBAPIError as e:
         if not database_unavailable(e):
             raise
-        return _busy(token, typed, None)
+        return _busy(token, None, typed, None)
     typed.form_errors.append(_("Trang đã mở quá lâu. Hãy bấm Khai báo lần nữa."))
     return _scan_page(venue, typed, remember.visitor(), 400)
 
@@ -253,12 +251,15 @@ def checkin(token: str) -> Any:
     saved = remember.visitor() if form.get("use_saved") else None
     if form.get("add_companion"):
         return _more_companions(token, typed, saved)
+    venue = None
     try:
-        return _record(token, typed, saved)
+        # One statement on the bare connection (gate.public_venue), as for the page.
+        venue = _venue(token, bare=True)
+        return _record(venue, typed, saved)
     except DBAPIError as e:
         if not database_unavailable(e):
             raise
-        return _busy(token, typed, saved)
+        return _busy(token, venue, typed, saved)
 
 
 def _more_companions(token: str, typed: Typed, saved: services.Visitor | None) -> Any:
@@ -270,21 +271,19 @@ def _more_companions(token: str, typed: Typed, saved: services.Visitor | None) -
     return _scan_page(venue, typed, saved)
 
 
-def _record(token: str, typed: Typed, saved: services.Visitor | None) -> Any:
+def _record(
+    venue: services.PublicVenue, typed: Typed, saved: services.Visitor | None
+) -> Any:
     visitor = saved or forms.checked(typed)
     companions = forms.checked_companions(typed, visitor)
     submission = typed.submission_id
     if not _SUBMISSION.match(submission):
         submission = services.new_submission_id()
     secret = this_app().config["SECRET_KEY"]
-    # No Session (and so no BEGIN IMMEDIATE) on this path: the venue is read (unless
-    # read moments ago, caches.recent_venue) and each check-in written by single
-    # statements on an autocommit connection. The same form sent twice at once at one
-    # venue (PostgreSQL) loses on the unique key, and the transaction boundary runs
-    # this view again: it then finds the first one.
-    venue = caches.recent_venue(tokens.normalise(token) or "") or _venue(
-        token, bare=True
-    )
+    # No Session (and so no BEGIN IMMEDIATE) on this path: the venue was read and each
+    # check-in is written by single statements on an autocommit connection. The same
+    # form sent twice at once at one venue (PostgreSQL) loses on the unique key, and
+    # the transaction boundary runs this view again: it then finds the first one.
     if visitor is None or companions is None:
         return _scan_page(venue, typed, saved, 422)
     people_here = [(visitor, submission)] + [
@@ -310,7 +309,7 @@ def _record(token: str, typed: Typed, saved: services.Visitor | None) -> Any:
             try:
                 refs.append(record(who, sub))
             except services.VenueChanged:  # edited between the read and the write
-                venue = _venue(token, bare=True)  # afresh: closed pages raise here
+                venue = _venue(venue.token, bare=True)  # afresh: closed pages raise
                 refs.append(record(who, sub))
     resp = redirect(url_for("checkin.confirmed", token=venue.token, ref=refs[0]), 303)
     remember.add_own(resp, list(dict.fromkeys(refs)))
@@ -319,18 +318,23 @@ def _record(token: str, typed: Typed, saved: services.Visitor | None) -> Any:
     return resp
 
 
-def _busy(token: str, typed: Typed, saved: services.Visitor | None) -> Any:
+def _busy(
+    token: str,
+    venue: services.PublicVenue | None,
+    typed: Typed,
+    saved: services.Visitor | None,
+) -> Any:
     """The database is busy past its timeout or restarting: 503, Retry-After, and
     the form again exactly as typed (same submission id: sending it again cannot
-    record anyone twice, even if this attempt was stored after all)."""
+    record anyone twice, even if this attempt was stored after all), on the venue's
+    page if it could still be read (``venue``)."""
     typed.form_errors.append(
         _(
             "Hệ thống đang bận, vui lòng thử lại sau ít giây. Thông tin bạn nhập "
             "vẫn còn dưới đây: chỉ cần bấm Khai báo lần nữa."
         )
     )
-    venue = caches.recent_venue(tokens.normalise(token) or "")
-    if venue is None:  # not read lately by this worker, and the database is down
+    if venue is None:  # the database could not even give the venue
         page = render_template(
             "checkin/busy.html",
             form=typed,

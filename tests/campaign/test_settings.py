@@ -224,6 +224,33 @@ def test_pages_read_the_settings_once_and_a_save_shows_at_once(app, admin, make_
     assert HUE["authority"] in admin.get(f"/C/{venue.token}").get_data(as_text=True)
 
 
+def test_an_edit_from_another_process_reaches_kept_scan_pages_in_time(
+    app, client, session, make_venue
+):
+    """A worker that did not save the edit keeps its scan pages, header included,
+    for at most CAMPAIGN_SECONDS (caches.scan_page), then draws them anew."""
+    from cachetools import TTLCache
+
+    from signage import caches
+
+    now = [0.0]
+    kept = app.extensions[caches._EXT_KEY].by_name
+    for name, size in (("campaign", 1), ("scan_page", 1024)):
+        kept[name] = TTLCache(size, ttl=caches.CAMPAIGN_SECONDS, timer=lambda: now[0])
+    venue = make_venue()
+    assert campaign.PLACEHOLDER_AUTHORITY in client.get(f"/C/{venue.token}").text
+    # Saved by another worker: this one's caches are not told.
+    base = {name: "" for name in campaign.FORM_FIELDS}
+    campaign.save(session, campaign.clean({**base, "authority": HUE["authority"]}))
+    session.commit()
+    now[0] = caches.CAMPAIGN_SECONDS - 1
+    page = client.get(f"/C/{venue.token}").text
+    assert campaign.PLACEHOLDER_AUTHORITY in page and HUE["authority"] not in page
+    now[0] = caches.CAMPAIGN_SECONDS + 1
+    page = client.get(f"/C/{venue.token}").text
+    assert HUE["authority"] in page and campaign.PLACEHOLDER_AUTHORITY not in page
+
+
 def test_the_public_header_gets_a_small_logo(client):
     """The scan page's header loads the logo at 72 px (a few kB), not the board's."""
     import io as _io
