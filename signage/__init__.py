@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable, Mapping
 from inspect import CO_COROUTINE
 from types import FunctionType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Flask
 from flask.typing import ResponseReturnValue
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .db import request_transaction
+
+if TYPE_CHECKING:
+    from flask import Response
+
+    from .web import RequestHooks
 
 _DEV_SECRET = "dev-only-secret-key-never-use-in-production"
 
@@ -21,9 +27,35 @@ class ConfigError(RuntimeError):
     pass
 
 
+_NOT_GIVEN: Any = object()
+
+
 class Signage(Flask):
     """Flask whose views all run inside the one request transaction boundary
-    (:func:`signage.db.request_transaction`): views and services never commit."""
+    (:func:`signage.db.request_transaction`): views and services never commit; and
+    whose global request hooks run as one step per phase, ahead of Flask's lists
+    (:class:`signage.web.RequestHooks`, set by ``web.init_app``)."""
+
+    request_hooks: RequestHooks | None = None
+
+    def preprocess_request(self) -> ResponseReturnValue | None:
+        if self.request_hooks is not None:
+            rv = self.request_hooks.before()
+            if rv is not None:
+                return rv
+        return super().preprocess_request()
+
+    def process_response(self, response: Response) -> Response:
+        if self.request_hooks is not None:
+            response = self.request_hooks.after(response)
+        return super().process_response(response)
+
+    def do_teardown_request(self, exc: BaseException | None = _NOT_GIVEN) -> None:
+        if exc is _NOT_GIVEN:  # as Flask: the exception being handled, if any
+            exc = sys.exc_info()[1]
+        if self.request_hooks is not None:
+            self.request_hooks.teardown(exc)
+        super().do_teardown_request(exc)
 
     def dispatch_request(self) -> ResponseReturnValue:
         return request_transaction(self, super().dispatch_request)

@@ -388,11 +388,16 @@ class SessionWhenUsed(SecureCookieSessionInterface):
 # proxy. Counted with callgrind (instructions per request, in-process, /healthz about
 # 790,000 before): Flask-WTF's CSRF hook spent about 72,000 on a GET, which it never
 # checks, mostly on such look-ups; Flask-Limiter's and Flask-Login's four hooks, each
-# asking whether the view is lean, about 64,000. So the app has one hook per phase:
-# it checks CSRF (through Flask-WTF's own ``protect``, as its documentation shows
-# with WTF_CSRF_CHECK_DEFAULT off) only on the methods Flask-WTF protects, and runs
-# Flask-Limiter's and Flask-Login's hooks, in Flask's order, only for views that use
-# them (not lean). Security headers are not a hook at all (:class:`SecurityHeaders`).
+# asking whether the view is lean, about 64,000. So the app's global hooks are not in
+# Flask's lists at all: :class:`RequestHooks` holds them, and the app class runs it
+# ahead of each list (``Signage.preprocess_request``, ``process_response``,
+# ``do_teardown_request``; as three registered dispatchers they still cost the scan
+# page 25,000 of its 702,000 instructions). It checks CSRF (through Flask-WTF's own
+# ``protect``, as its documentation shows with WTF_CSRF_CHECK_DEFAULT off) only on the
+# methods Flask-WTF protects, and runs Flask-Limiter's and Flask-Login's hooks, in
+# Flask's order, only for views that use them (not lean). Security headers are not a
+# hook at all (:class:`SecurityHeaders`). Hooks that other code registers (a
+# blueprint's, ``after_this_request``) stay in Flask's lists and run after these.
 #
 # Flask-Limiter looks every request's limits up (before), may add headers (after) and
 # resets its context (teardown), and Flask-Login refreshes its remember cookie (after):
@@ -412,62 +417,91 @@ def lean(view: F) -> F:
     return cast(F, limiter.exempt(view))
 
 
+class RequestHooks:
+    """The app's step in each phase of a request, which :class:`signage.Signage` runs
+    ahead of Flask's own hook lists: the CSRF check on the methods Flask-WTF
+    protects, then, for views that are not lean, Flask-Limiter's and Flask-Login's
+    hooks in Flask's order."""
+
+    def __init__(
+        self,
+        app: Flask,
+        before: list[Any],
+        after: list[Any],
+        teardown: list[Any],
+    ) -> None:
+        from .extensions import csrf
+
+        self._csrf = csrf
+        self._config = app.config
+        self._views = app.view_functions
+        self._before = before
+        self._after = after[::-1]  # Flask runs after and teardown hooks last first
+        self._teardown = teardown[::-1]
+
+    def _lean(self, req: Request) -> bool:
+        lean_: bool | None = req.signage_lean
+        if lean_ is None:
+            view = self._views.get(req.endpoint) if req.endpoint else None
+            lean_ = req.signage_lean = getattr(view, _LEAN, False)
+        return lean_
+
+    def before(self) -> Any:
+        req = this_request()
+        config = self._config
+        if config["WTF_CSRF_ENABLED"] and req.method in config["WTF_CSRF_METHODS"]:
+            self._csrf.protect(apply_exemptions=True)
+        if not self._lean(req):
+            for hook in self._before:
+                rv = hook()
+                if rv is not None:
+                    return rv
+        return None
+
+    def after(self, response: Response) -> Response:
+        if not self._lean(this_request()):
+            for hook in self._after:
+                response = hook(response)
+        return response
+
+    def teardown(self, exc: BaseException | None) -> None:
+        if not self._lean(this_request()):
+            for hook in self._teardown:
+                hook(exc)
+
+
 def _init_request_hooks(app: Flask) -> None:
-    from .extensions import csrf, limiter, login_manager
+    from . import Signage
+    from .extensions import limiter, login_manager
 
     def owner(hook: Any) -> object:
         if isinstance(hook, partial):
             return hook.args[0] if hook.args else None
         return getattr(hook, "__self__", None)
 
+    def ours(hook: Any) -> bool:
+        return owner(hook) is limiter or owner(hook) is login_manager
+
+    def inert(hook: Any) -> bool:
+        # Flask-WTF's own hook, which returns at once with WTF_CSRF_CHECK_DEFAULT
+        # off: RequestHooks.before calls its protect() instead.
+        return getattr(hook, "__module__", "") == "flask_wtf.csrf"
+
     def take(hooks: dict[Any, list[Any]]) -> list[Any]:
-        """Remove the limiter's and Flask-Login's global hooks from Flask's list;
-        returned in registration order."""
+        """Remove the global hooks from Flask's list; returns the limiter's and
+        Flask-Login's in registration order."""
         mine = hooks.get(None, [])
-        taken = [h for h in mine if owner(h) is limiter or owner(h) is login_manager]
-        hooks[None] = [h for h in mine if h not in taken]
-        return taken
+        hooks[None] = [h for h in mine if not ours(h) and not inert(h)]
+        return [h for h in mine if ours(h)]
 
-    before_hooks = take(app.before_request_funcs)
-    after_hooks = take(app.after_request_funcs)
-    teardown_hooks = take(app.teardown_request_funcs)
-    # Flask-WTF's own hook stays registered and returns at once; ours calls protect().
     app.config["WTF_CSRF_CHECK_DEFAULT"] = False
-    config = app.config
-    views = app.view_functions
-
-    def is_lean(req: Request) -> bool:
-        lean_: bool | None = req.signage_lean
-        if lean_ is None:
-            view = views.get(req.endpoint) if req.endpoint else None
-            lean_ = req.signage_lean = getattr(view, _LEAN, False)
-        return lean_
-
-    def before_request() -> Any:
-        req = this_request()
-        if config["WTF_CSRF_ENABLED"] and req.method in config["WTF_CSRF_METHODS"]:
-            csrf.protect(apply_exemptions=True)
-        if not is_lean(req):
-            for hook in before_hooks:
-                rv = hook()
-                if rv is not None:
-                    return rv
-        return None
-
-    def after_request(response: Response) -> Response:
-        if not is_lean(this_request()):
-            for hook in reversed(after_hooks):  # Flask's order for after hooks
-                response = hook(response)
-        return response
-
-    def teardown_request(exc: BaseException | None) -> None:
-        if not is_lean(this_request()):
-            for hook in reversed(teardown_hooks):
-                hook(exc)
-
-    app.before_request(before_request)
-    app.after_request(after_request)
-    app.teardown_request(teardown_request)
+    assert isinstance(app, Signage)
+    app.request_hooks = RequestHooks(
+        app,
+        before=take(app.before_request_funcs),
+        after=take(app.after_request_funcs),
+        teardown=take(app.teardown_request_funcs),
+    )
 
 
 def flashed_step(step: Callable[[], object], done: str, back: str) -> Any:

@@ -55,6 +55,29 @@ def test_flask_limiter_still_runs_for_views_it_limits(client):
     assert "X-RateLimit-Limit" not in client.get("/healthz").headers
 
 
+def test_global_hooks_run_as_the_apps_own_step_not_through_flasks_lists(
+    app, client, make_user
+):
+    """Flask's global hook lists stay empty (Signage runs web.RequestHooks ahead of
+    them), and what was in them still happens: the CSRF check on a portal POST,
+    Flask-Login's session, hooks registered later in Flask's own lists."""
+    for hooks in (
+        app.before_request_funcs,
+        app.after_request_funcs,
+        app.teardown_request_funcs,
+    ):
+        assert not any(hooks.values()), hooks
+    seen = []
+    app.after_request(lambda resp: seen.append(resp.status_code) or resp)
+    app.teardown_request(lambda exc: seen.append("teardown"))
+    client.get("/healthz")
+    assert seen == [200, "teardown"]
+
+    login(client, make_user(role=Role.ADMIN))
+    assert client.post("/admin/campaign", data={"title": "x"}).status_code == 400
+    assert client.get("/").status_code == 302  # still signed in: home
+
+
 def test_production_sends_hsts_and_nginx_example_too(tmp_path, client):
     from pathlib import Path
 
