@@ -225,18 +225,14 @@ def test_pages_read_the_settings_once_and_a_save_shows_at_once(app, admin, make_
 
 
 def test_an_edit_from_another_process_reaches_kept_scan_pages_in_time(
-    app, client, session, make_venue
+    client, session, make_venue, monkeypatch
 ):
     """A worker that did not save the edit keeps its scan pages, header included,
     for at most CAMPAIGN_SECONDS (caches.scan_page), then draws them anew."""
-    from cachetools import TTLCache
-
     from signage import caches
 
     now = [0.0]
-    kept = app.extensions[caches._EXT_KEY].by_name
-    for name, size in (("campaign", 1), ("scan_page", 1024)):
-        kept[name] = TTLCache(size, ttl=caches.CAMPAIGN_SECONDS, timer=lambda: now[0])
+    monkeypatch.setattr(caches, "clock", lambda: now[0])
     venue = make_venue()
     assert campaign.PLACEHOLDER_AUTHORITY in client.get(f"/C/{venue.token}").text
     # Saved by another worker: this one's caches are not told.
