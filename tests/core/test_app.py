@@ -13,9 +13,12 @@ def test_healthz_reports_database(client):
 
 
 def test_healthz_reports_a_database_that_does_not_answer(app, client):
-    from signage.db import get_db, make_engine
+    from sqlalchemy import text
 
-    get_db(app).engine = make_engine("sqlite:////nonexistent/dir/x.db")
+    from signage.db import BareQuery, get_db, make_engine
+
+    gone = make_engine("sqlite:////nonexistent/dir/x.db")
+    get_db(app).engine, get_db(app).health = gone, BareQuery(text("SELECT 1"), gone)
     resp = client.get("/healthz")
     assert resp.status_code == 503
     assert resp.get_json() == {"status": "error", "database": False}
