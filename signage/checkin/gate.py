@@ -94,12 +94,14 @@ def _busy(error: OperationalError) -> bool:
 def retry_busy(statement: Callable[[], T], *, timeout_ms: int) -> T:
     """Run ``statement`` (one autocommit statement: all or nothing), retrying while
     SQLite answers busy; re-raises after ``timeout_ms``."""
-    deadline = time.monotonic() + timeout_ms / 1000
+    deadline = None
     pause = _FIRST_PAUSE
     while True:
         try:
             return statement()
         except OperationalError as e:
+            if deadline is None:  # counted from the first refusal
+                deadline = time.monotonic() + timeout_ms / 1000
             if not _busy(e) or time.monotonic() >= deadline:
                 raise
         time.sleep(pause * (0.5 + random.random()))  # jitter: waiters spread out

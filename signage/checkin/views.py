@@ -133,17 +133,21 @@ def _scan_page(
 ) -> Any:
     if not _SUBMISSION.match(typed.submission_id):
         typed.submission_id = services.new_submission_id()
-    retention_days = this_app().config["RETENTION_DAYS"]
     if saved is None and not typed.errors and not typed.form_errors and not typed.name:
-        page = caches.scan_page(
-            # The language as the locale selector gives it: Flask-Babel's
-            # get_locale() would parse a Locale on every request for the key.
-            (venue, select_locale(), retention_days),
-            lambda: _render_scan(venue, Typed(submission_id=_SUBMISSION_SLOT), None),
-        )
-        page = page.replace(_CSRF_SLOT, formtoken.issue(), 1)
-        return page.replace(_SUBMISSION_SLOT, typed.submission_id, 1), status
+        return _blank_page(venue, typed.submission_id), status
     return _render_scan(venue, typed, saved, formtoken.issue()), status
+
+
+def _blank_page(venue: services.PublicVenue, submission_id: str) -> str:
+    """The scan page with nothing typed, from caches.scan_page."""
+    page = caches.scan_page(
+        # The language as the locale selector gives it: Flask-Babel's get_locale()
+        # would parse a Locale on every request for the key.
+        (venue, select_locale(), this_app().config["RETENTION_DAYS"]),
+        lambda: _render_scan(venue, Typed(submission_id=_SUBMISSION_SLOT), None),
+    )
+    page = page.replace(_CSRF_SLOT, formtoken.issue(), 1)
+    return page.replace(_SUBMISSION_SLOT, submission_id, 1)
 
 
 # The blank scan page is the same for every visitor of a venue except for two hidden
@@ -215,7 +219,10 @@ def scan(token: str) -> Any:
     venue = _venue(token, bare=True)
     if token != venue.token:  # lower case, hyphens: one canonical URL
         return redirect(url_for("checkin.scan", token=venue.token), 301)
-    return _scan_page(venue, Typed(), remember.visitor())
+    saved = remember.visitor()
+    if saved is None:  # nothing to fill in: no form to build
+        return _blank_page(venue, services.new_submission_id())
+    return _scan_page(venue, Typed(), saved)
 
 
 @bp.errorhandler(CSRFError)

@@ -15,6 +15,7 @@ LENGTH = 10
 CONFUSABLES = str.maketrans({"O": "0", "I": "1", "L": "1"})
 _SEPARATORS = re.compile(r"[\s\-_.·]+")
 _VALID = re.compile(rf"^[{ALPHABET}]{{{LENGTH}}}$")
+_CANONICAL = re.compile(rf"[{ALPHABET}]{{{LENGTH}}}")
 
 
 def new_token() -> str:
@@ -27,6 +28,8 @@ def normalise(text: str) -> str | None:
     Case, spaces and hyphens are ignored, and the letters Crockford maps to digits
     (O→0, I/L→1) are accepted.
     """
+    if text and _CANONICAL.fullmatch(text):  # what a board's QR carries
+        return text
     cleaned = _SEPARATORS.sub("", text or "").upper().translate(CONFUSABLES)
     return cleaned if _VALID.match(cleaned) else None
 

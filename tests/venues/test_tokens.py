@@ -26,6 +26,10 @@ def test_typed_tokens_are_normalised():
     assert tokens.normalise("OIL2345678") == "0112345678"
     assert tokens.normalise("too short") is None
     assert tokens.normalise("<script>") is None
+    # A canonical token comes back as it is; one with anything around it, cleaned.
+    assert tokens.normalise("7KQ2M9XW3D") == "7KQ2M9XW3D"
+    assert tokens.normalise("7KQ2M9XW3D\n") == "7KQ2M9XW3D"
+    assert tokens.normalise("7KQ2M9XW3DD") is None
     assert tokens.grouped("7KQ2M9XW3D") == "7KQ-2M9-XW3D"
 
 
