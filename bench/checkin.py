@@ -19,18 +19,20 @@ SIGNAGE_THREADS are passed through to compare), then runs wrk on 127.0.0.1 again
 - ``GET /C/<TOKEN>`` (the scan page), against the bare hello, and also against the
   bare scan (what signage adds to the page's own work);
 - ``POST /C/<TOKEN>`` with a valid form token and its key cookie and a different phone
-  number and submission id on every request, so each one writes a row (the bare
-  INSERT gets the very same requests), against the bare INSERT;
+  number and submission id on every request, in every run of wrk, so each one writes
+  a row (the bare INSERT gets the very same requests), against the bare INSERT;
 - ``bare INSERT NORMAL`` and ``POST NORMAL``: the same two with
   ``synchronous=NORMAL`` instead of the default FULL, for the cost of durability;
 - ``POST clear``: the same POST to the app without encryption at rest
   (bench/clear.py, its own copy of the database), for what encrypting names and
   phone numbers costs (bound: 10 % of the POST's CPU).
 
-Each is measured against a freshly started server (2 s warm-up, then the run), so
-gunicorn's worker recycling (max_requests) never falls inside a measurement; with
-``--rounds N`` all of them are measured N times, interleaved, and every ratio is taken
-within its own round, then the median over the rounds is printed. Rate limits stay on,
+Each round starts a fresh server for every endpoint, so gunicorn's worker recycling
+(max_requests) never falls inside a measurement, warms each for 2 s, then loads them
+in turn, ``--slices`` times each (hello, INSERT, scan, ..., hello, INSERT, scan, ...),
+so an endpoint and its baseline are measured within seconds of each other however
+the machine's speed drifts. With ``--rounds N`` every ratio is taken within its own
+round, then the median over the rounds is printed. Rate limits stay on,
 set high enough for the run. Prints requests/s, p99 latency, non-2xx/3xx counts and
 the server's CPU time per request (from /proc: when it is well below the wall-clock
 share, requests are waiting, not computing), and for each endpoint two ratios to its
@@ -46,6 +48,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import http.client
+import itertools
 import json
 import os
 import re
@@ -87,7 +90,7 @@ local function sub_id()
 end
 request = function()
   counter = counter + 1
-  local phone = string.format("09%d%07d", id, counter)
+  local phone = string.format("09%d%07d", id, OFFSET + counter)
   local body = "csrf_token=" .. CSRF .. "&submission_id=" .. sub_id() ..
     "&name=Kh%C3%A1ch+" .. counter .. "&phone=" .. phone .. "&consent=y"
   return wrk.format("POST", PATH, {
@@ -321,48 +324,118 @@ ENDPOINTS: dict[str, Endpoint] = {
 TARGETS = {"GET /healthz": 0.8, "GET /C/<TOKEN>": 0.7, "POST /C/<TOKEN>": 0.5}
 
 
-def measure(
-    name: str,
+def _url(name: str, port: int, token: str) -> str:
+    """The URL wrk loads for an endpoint."""
+    request = ENDPOINTS[name].request
+    base = f"http://127.0.0.1:{port}"
+    if request == "hello":
+        return base + "/"
+    if request == "healthz":
+        return base + "/healthz"
+    return f"{base}/C/{token}"
+
+
+_RUNS = itertools.count()
+# Requests one wrk thread sends in a run, at most: each POST run's phone numbers start
+# this far past the last run's, so no run repeats another's (the app would find the
+# earlier check-in instead of writing one).
+_PHONES_PER_RUN = 20_000
+
+
+def _post_script(tmp: Path, token: str, form: tuple[str, str]) -> Path:
+    """The POST's wrk script for its next run: the form token, its cookie and
+    phone numbers no earlier run used."""
+    csrf, cookie = form
+    script = tmp / "post.lua"
+    script.write_text(
+        f'PATH = "/C/{token}"\nCSRF = "{csrf}"\nCOOKIE = "{cookie}"\n'
+        f"OFFSET = {next(_RUNS) * _PHONES_PER_RUN}\n" + POST_LUA
+    )
+    return script
+
+
+def _combined(slices: list[dict]) -> dict:
+    """One endpoint's slices of a round as one measurement: requests/s over the
+    whole time, CPU per request over all requests, the median slice's p99."""
+    rps = statistics.mean(r["rps"] for r in slices)
+    out = {
+        "rps": rps,
+        "p99_ms": statistics.median(r["p99_ms"] for r in slices),
+        "bad": sum(r["bad"] for r in slices),
+        "socket_errors": max(r["socket_errors"] for r in slices),
+    }
+    if all(r.get("cpu_ms") is not None for r in slices):
+        requests = sum(r["rps"] for r in slices)
+        out["cpu_ms"] = sum(r["cpu_ms"] * r["rps"] for r in slices) / requests
+    return out
+
+
+def measure_round(
     env: dict[str, str],
     args: argparse.Namespace,
     tmp: Path,
     token: str,
     form: tuple[str, str],
-) -> dict:
-    """One endpoint against a freshly started server (the production command), so
-    gunicorn's worker recycling (max_requests) never lands inside a measurement."""
-    port = int(env["SIGNAGE_BIND"].rsplit(":", 1)[1])
-    ep = ENDPOINTS[name]
-    print(f"measuring {name} ...", file=sys.stderr, flush=True)
-    with (tmp / "gunicorn.log").open("ab") as log:
-        server = subprocess.Popen(
-            [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", ep.app],
-            cwd=ROOT,
-            env={**env, **dict(ep.env)},
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+) -> dict[str, dict]:
+    """Every endpoint once, each on its own server started fresh for the round (the
+    production command), so gunicorn's worker recycling (max_requests) never lands
+    inside a measurement.
+
+    The run of each endpoint is cut into ``--slices`` equal slices, taken in turn
+    (hello, INSERT, scan, ..., hello, INSERT, scan, ...): every endpoint and its
+    baseline are measured within seconds of each other, all through the round, so a
+    machine whose speed drifts (a shared VM swings by a third within a minute) moves
+    both alike instead of whichever came later."""
+    servers: dict[str, tuple[subprocess.Popen, int]] = {}
+    log = (tmp / "gunicorn.log").open("ab")
     try:
-        wait_ready(port, ep.ready) if ep.ready else wait_up(port)
-        base = f"http://127.0.0.1:{port}"
-        url, script = f"{base}/C/{token}", None
-        if ep.request == "hello":
-            url = base + "/"
-        elif ep.request == "healthz":
-            url = base + "/healthz"
-        elif ep.request == "post":
-            csrf, cookie = form
-            script = tmp / "post.lua"
-            script.write_text(
-                f'PATH = "/C/{token}"\nCSRF = "{csrf}"\nCOOKIE = "{cookie}"\n'
-                + POST_LUA
+        for name, ep in ENDPOINTS.items():
+            port = free_port()
+            print(f"starting {name} ...", file=sys.stderr, flush=True)
+            servers[name] = (
+                subprocess.Popen(
+                    [
+                        str(BIN / "gunicorn"),
+                        "-c",
+                        "gunicorn.conf.py",
+                        # Each master its own control socket (one path by default).
+                        "--control-socket",
+                        str(tmp / f"gunicorn-{port}.ctl"),
+                        ep.app,
+                    ],
+                    cwd=ROOT,
+                    env={**env, **dict(ep.env), "SIGNAGE_BIND": f"127.0.0.1:{port}"},
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                ),
+                port,
             )
-        warm = argparse.Namespace(**{**vars(args), "duration": 2})
-        run_wrk(url, warm, server.pid, script)
-        return run_wrk(url, args, server.pid, script)
+        for name, (_, port) in servers.items():
+            ready = ENDPOINTS[name].ready
+            wait_ready(port, ready) if ready else wait_up(port)
+
+        def run(name: str, duration: int) -> dict:
+            server, port = servers[name]
+            script = None
+            if ENDPOINTS[name].request == "post":
+                script = _post_script(tmp, token, form)
+            once = argparse.Namespace(**{**vars(args), "duration": duration})
+            return run_wrk(_url(name, port, token), once, server.pid, script)
+
+        for name in ENDPOINTS:
+            run(name, 2)  # warm-up
+        slices: dict[str, list[dict]] = {name: [] for name in ENDPOINTS}
+        for i in range(args.slices):
+            print(f"slice {i + 1}/{args.slices} ...", file=sys.stderr, flush=True)
+            for name in ENDPOINTS:
+                slices[name].append(run(name, args.duration // args.slices))
+        return {name: _combined(parts) for name, parts in slices.items()}
     finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=30)
+        for server, _ in servers.values():
+            server.send_signal(signal.SIGTERM)
+        for server, _ in servers.values():
+            server.wait(timeout=30)
+        log.close()
 
 
 def wait_up(port: int) -> None:
@@ -484,7 +557,15 @@ def _load(avg: tuple[float, float, float]) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--duration", type=int, default=10)
+    parser.add_argument(
+        "--duration", type=int, default=10, help="seconds of load per endpoint a round"
+    )
+    parser.add_argument(
+        "--slices",
+        type=int,
+        default=5,
+        help="cut each endpoint's run into this many slices, taken in turn",
+    )
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--workers", type=int, default=4)
@@ -498,6 +579,8 @@ def main() -> None:
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is missing: apt-get install wrk")
+    if args.slices < 1 or args.duration < args.slices:
+        raise SystemExit("--duration must be at least --slices (whole seconds each)")
 
     load_before = os.getloadavg()
     tmp = Path(tempfile.mkdtemp(prefix="signage-bench-"))
@@ -534,9 +617,7 @@ def main() -> None:
     env["BENCH_BARE_PAGE"] = str(tmp / "page.json")
     rounds = []
     for _ in range(args.rounds):
-        rounds.append(
-            {name: measure(name, env, args, tmp, token, form) for name in ENDPOINTS}
-        )
+        rounds.append(measure_round(env, args, tmp, token, form))
     rows = int(
         subprocess.run(
             [
@@ -558,7 +639,8 @@ def main() -> None:
     shutil.rmtree(tmp, ignore_errors=True)
 
     print(
-        f"wrk -t{args.threads} -c{args.connections} -d{args.duration}s, "
+        f"wrk -t{args.threads} -c{args.connections}, {args.duration} s per endpoint "
+        f"in {args.slices} slices of {args.duration // args.slices} s, "
         f"gunicorn {args.workers} workers ({', '.join(used)}), SQLite WAL; "
         f"load average (1/5/15 min) before {_load(load_before)}, "
         f"after {_load(os.getloadavg())}, {os.cpu_count()} CPUs"
