@@ -468,6 +468,14 @@ def _driver_error(
     )
 
 
+def _one_row(conn: Any, sql: str, params: Any) -> Any:
+    cursor = conn.cursor()
+    cursor.execute(sql, params)
+    row = cursor.fetchone()
+    cursor.close()
+    return row
+
+
 def _pooled_first(engine: Engine, sql: str, params: Any) -> Any:
     dbapi_error = engine.dialect.loaded_dbapi.Error
     try:
@@ -477,10 +485,7 @@ def _pooled_first(engine: Engine, sql: str, params: Any) -> Any:
     except dbapi_error as e:
         raise _driver_error(engine, sql, params, e, False) from e
     try:
-        cursor = conn.cursor()
-        cursor.execute(sql, params)
-        row = cursor.fetchone()
-        cursor.close()
+        row = _one_row(conn, sql, params)
         # End the read's transaction (PostgreSQL's driver begins one) here rather
         # than in the pool's reset on checkin, where the same round trip would find
         # a server that went away meanwhile and log a traceback; here it is this
@@ -496,6 +501,20 @@ def _pooled_first(engine: Engine, sql: str, params: Any) -> Any:
     finally:
         conn.close()  # back to the pool
     return row
+
+
+# How many forks lie between the first process and this one: a kept connection
+# made under another count belongs to a parent process. Counted at each fork rather
+# than asking os.getpid() (a system call) on every read.
+_forks = 0
+
+
+def _count_fork() -> None:
+    global _forks
+    _forks += 1
+
+
+os.register_at_fork(after_in_child=_count_fork)
 
 
 class _KeptConnection:
@@ -525,19 +544,16 @@ class _KeptConnection:
     def first(self, sql: str, params: Any) -> Any:
         local = self._local
         conn: Any = getattr(local, "conn", None)
-        if conn is None or local.pid != os.getpid():
+        if conn is None or local.forks != _forks:
             try:
                 fairy = self._engine.raw_connection()
             except self._engine.dialect.loaded_dbapi.Error as e:
                 raise _driver_error(self._engine, sql, params, e, False) from e
             fairy.detach()
             conn = local.conn = fairy.dbapi_connection
-            local.pid = os.getpid()
+            local.forks = _forks
         try:
-            cursor = conn.cursor()
-            cursor.execute(sql, params)
-            row = cursor.fetchone()
-            cursor.close()
+            row = _one_row(conn, sql, params)
         except self._engine.dialect.loaded_dbapi.Error as e:
             gone = self._engine.dialect.is_disconnect(e, conn, None)
             if gone:

@@ -4,6 +4,7 @@ the same statement gives through SQLAlchemy, and fails the same way."""
 from __future__ import annotations
 
 import threading
+from contextlib import contextmanager
 
 import pytest
 from sqlalchemy import create_engine, event, select, text
@@ -43,6 +44,19 @@ def _venue_query(engine):
     return db.BareQuery(services.BY_TOKEN, engine)
 
 
+@contextmanager
+def _connections_made(engine):
+    """The DBAPI connections ``engine`` makes, all closed with it at the end."""
+    made = []
+    event.listen(engine, "connect", lambda dbapi_conn, _rec: made.append(dbapi_conn))
+    try:
+        yield made
+    finally:
+        for conn in made:
+            conn.close()
+        engine.dispose()
+
+
 @pytest.mark.sqlite_only
 def test_on_sqlite_each_thread_and_process_keeps_one_connection(
     app, make_venue, monkeypatch
@@ -51,10 +65,8 @@ def test_on_sqlite_each_thread_and_process_keeps_one_connection(
     uses another's connection, and the connection has the engine's pragmas."""
     venue = make_venue()
     engine = db.make_engine(db.database_url(app), busy_timeout_ms=1234)
-    made = []
-    event.listen(engine, "connect", lambda dbapi_conn, _rec: made.append(dbapi_conn))
     query = _venue_query(engine)
-    try:
+    with _connections_made(engine) as made:
         for _ in range(20):
             assert query.first(token=venue.token)[1] == venue.token
         assert len(made) == 1 and engine.pool.checkedout() == 0
@@ -69,25 +81,20 @@ def test_on_sqlite_each_thread_and_process_keeps_one_connection(
         assert other[0] is not None and len(made) == 2 and made[1] is not made[0]
 
         # A worker forked after this thread's first read makes its own.
-        monkeypatch.setattr(db.os, "getpid", lambda: -1)
+        monkeypatch.setattr(db, "_forks", db._forks)
+        db._count_fork()  # what os.register_at_fork runs in the child
         assert query.first(token=venue.token) is not None
         assert len(made) == 3
         assert query.first(token=venue.token) is not None
         assert len(made) == 3
-    finally:
-        for conn in made:
-            conn.close()
-        engine.dispose()
 
 
 @pytest.mark.sqlite_only
 def test_a_kept_connection_that_was_closed_is_replaced(app, make_venue):
     venue = make_venue()
     engine = db.make_engine(db.database_url(app))
-    made = []
-    event.listen(engine, "connect", lambda dbapi_conn, _rec: made.append(dbapi_conn))
     query = _venue_query(engine)
-    try:
+    with _connections_made(engine) as made:
         assert query.first(token=venue.token) is not None
         made[0].close()
         with pytest.raises(DBAPIError) as caught:
@@ -95,10 +102,6 @@ def test_a_kept_connection_that_was_closed_is_replaced(app, make_venue):
         assert caught.value.connection_invalidated
         assert query.first(token=venue.token) is not None
         assert len(made) == 2
-    finally:
-        for conn in made:
-            conn.close()
-        engine.dispose()
 
 
 def test_a_pooled_connection_the_server_dropped_is_not_reused(app, make_venue, caplog):
@@ -110,9 +113,7 @@ def test_a_pooled_connection_the_server_dropped_is_not_reused(app, make_venue, c
     engine = create_engine(db.get_db(app).engine.url)
     query = _venue_query(engine)
     query._kept = None  # the pooled path, whatever the database
-    made = []
-    event.listen(engine, "connect", lambda dbapi_conn, _rec: made.append(dbapi_conn))
-    try:
+    with _connections_made(engine) as made:
         assert query.first(token=venue.token) is not None
         assert query.first(token=venue.token) is not None
         assert len(made) == 1
@@ -124,5 +125,3 @@ def test_a_pooled_connection_the_server_dropped_is_not_reused(app, make_venue, c
         assert "Exception during reset" not in caplog.text
         assert query.first(token=venue.token) is not None
         assert len(made) == 2
-    finally:
-        engine.dispose()
